@@ -1,0 +1,98 @@
+"""The small public API: load rules, read registers, evaluate, aggregate.
+
+The CLI is a thin layer over these functions; tests and notebooks call them directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .engine.evaluate import evaluate, find_subject
+from .engine.period import Period, parse_period
+from .engine.verdict import Verdict
+from .lang import ast as A
+from .lang.checker import RuleSet
+from .lang.loader import load_rules
+from .registers.readers import Register, read_folder
+from .report.aggregate import StandardReport, aggregate
+
+
+class UnknownStandard(LookupError):
+    pass
+
+
+@dataclass
+class CheckResult:
+    rules: RuleSet
+    register: Register
+    reports: list[StandardReport]
+    in_force: bool
+
+
+def default_period_spec(register: Register) -> str:
+    """The calendar year that holds most service dates (sasaran tables excluded).
+
+    A register exported for one year usually spills a little into the next (a pregnancy that
+    ends in January); the year with most dates is the year it was exported for.
+    """
+    years: Counter[int] = Counter()
+    for kind_name, recs in register.records.items():
+        kind = register.contract.kinds[kind_name]
+        if kind.date_field is None:
+            continue
+        for rec in recs:
+            d = rec.get(kind.date_field)
+            if d is not None:
+                years[d.year] += 1
+    if not years:
+        return str(dt.date.today().year)
+    best = max(years.values())
+    return str(max(y for y, n in years.items() if n == best))
+
+
+def in_force(rs: RuleSet, period: Period) -> bool:
+    h = rs.header
+    return (h.effective_from is None or period.end >= h.effective_from) and (
+        h.effective_to is None or period.start <= h.effective_to
+    )
+
+
+def select_standards(rs: RuleSet, ids: list[str] | None) -> list[A.Standard]:
+    if not ids:
+        return list(rs.standards.values())
+    out = []
+    for sid in ids:
+        std = rs.standard(sid)
+        if std is None:
+            raise UnknownStandard(sid)
+        out.append(std)
+    return out
+
+
+def run_check(
+    rules: Path, data: Path, period_spec: str | None = None, standards: list[str] | None = None
+) -> CheckResult:
+    rs = load_rules(rules)
+    register = read_folder(data, rs.contract)
+    spec = period_spec or default_period_spec(register)
+    reports = []
+    force = True
+    for std in select_standards(rs, standards):
+        period = parse_period(spec, std.period_kind or "year")
+        force = force and in_force(rs, period)
+        verdicts = evaluate(rs, std, register, period)
+        reports.append(aggregate(std, verdicts, register, period))
+    return CheckResult(rs, register, reports, force)
+
+
+def explain_subject(
+    rs: RuleSet, register: Register, std: A.Standard, key: str, period_spec: str | None
+) -> Verdict | None:
+    rec = find_subject(std, register, key)
+    if rec is None:
+        return None
+    period = parse_period(period_spec or default_period_spec(register), std.period_kind or "year")
+    return evaluate(rs, std, register, period, [rec])[0]

@@ -1,0 +1,1 @@
+"""The engine: evaluate a checked standard over subjects -> verdicts with evidence."""

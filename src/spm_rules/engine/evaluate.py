@@ -1,0 +1,599 @@
+"""The reference interpreter: evaluate a checked standard over the subjects of a register.
+
+Semantics (see docs/language.md):
+- three-valued logic: a value that is not recorded is `Missing`, which propagates through
+  comparisons and arithmetic; `false and missing` is false, `true or missing` is true;
+- a criterion whose result is `Missing` is "not met — not recorded", never an exception;
+- aggregates run over collections in date order; `all` over no records is `Missing`;
+- evidence: records that passed an aggregate's filter or whose fields were read, and the
+  values compared at the top level of the criterion (not inside filters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import Any
+
+from ..lang import ast as A
+from ..lang.checker import RuleSet
+from ..lang.printer import format_decimal, to_source
+from ..registers.readers import Register
+from ..registers.records import Record, RecordRef
+from .period import Period
+from .verdict import Fact, Missing, NodeResult, Status, Verdict
+
+
+class _Ctx:
+    """What one criterion (or scope statement) looked at while it was evaluated."""
+
+    __slots__ = ("depth", "facts", "labels", "refs", "tracing")
+
+    def __init__(self, labels: dict[str, str], tracing: bool = True):
+        self.refs: dict[RecordRef, None] = {}
+        self.facts: list[Fact] = []
+        self.labels = labels
+        self.tracing = tracing
+        self.depth = 0
+
+    def ref(self, ref: RecordRef) -> None:
+        if self.tracing:
+            self.refs[ref] = None
+
+    def fact(self, fact: Fact) -> None:
+        if self.tracing and self.depth == 0:
+            self.facts.append(fact)
+
+    def label(self, expr: A.Expr) -> str:
+        if isinstance(expr, A.Name) and expr.name in self.labels:
+            return self.labels[expr.name]
+        return to_source(expr)
+
+
+@dataclass
+class _Env:
+    vars: dict[str, Any]
+    parent: _Env | None = None
+    subject_visible: bool = True
+
+    def find(self, name: str) -> tuple[bool, Any]:
+        env: _Env | None = self
+        while env is not None:
+            if name in env.vars:
+                return True, env.vars[name]
+            if env.parent is None:
+                break
+            env = env.parent
+        return False, None
+
+    @property
+    def sees_subject(self) -> bool:
+        env: _Env = self
+        while env.parent is not None:
+            env = env.parent
+        return env.subject_visible
+
+
+_NOT_FOUND = object()
+
+
+def _is_missing(v: Any) -> bool:
+    return isinstance(v, Missing)
+
+
+@dataclass
+class SubjectEvaluator:
+    """Evaluates one standard for one subject record."""
+
+    rs: RuleSet
+    std: A.Standard
+    register: Register
+    period: Period
+    subject: Record
+    _lets: dict[str, Any] = field(default_factory=dict)
+    _links: dict[str, Any] = field(default_factory=dict)
+    _evaluating: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._std_lets = {let.name: let for let in self.std.lets}
+        self._link_decls = {link.name: link for link in self.std.links}
+        self._labels = {let.name: let.label for let in self.std.lets if let.label}
+
+    # ---- public ----
+    def verdict(self) -> Verdict:
+        kind = self.register.contract.kinds[self.subject.kind]
+        key = self.subject.get(kind.key) if kind.key else None
+        key = str(key) if key is not None else str(self.subject.ref)
+        scope_ctx = _Ctx(self._labels)
+        scope_missing: list[Missing] = []
+        in_period = True
+        period_date = None
+        if self.std.period_on is not None:
+            d = self.ev(self.std.period_on, self._root(), scope_ctx)
+            if _is_missing(d):
+                in_period = False
+                scope_missing.append(d)
+            else:
+                period_date = d
+                in_period = self.period.contains(d)
+        in_population = False
+        if in_period and self.std.population is not None:
+            p = self.ev(self.std.population, self._root(), scope_ctx)
+            if _is_missing(p):
+                scope_missing.append(p)
+            in_population = p is True
+        facility = None
+        criteria: tuple[NodeResult, ...] = ()
+        if in_population:
+            fctx = _Ctx(self._labels, tracing=False)
+            f = self.ev(self.std.attribute, self._root(), fctx) if self.std.attribute else None
+            facility = None if f is None or _is_missing(f) else str(f)
+            criteria = tuple(self._node(n) for n in self.std.criteria)
+        counted = in_population and all(
+            c.status in (Status.MET, Status.NOT_APPLICABLE) for c in criteria if c.gating
+        )
+        return Verdict(
+            standard=self.std.id,
+            subject=key,
+            subject_ref=self.subject.ref,
+            in_period=in_period,
+            in_population=in_population,
+            counted=counted,
+            facility=facility,
+            scope_facts=tuple(scope_ctx.facts),
+            scope_missing=tuple(scope_missing),
+            criteria=criteria,
+            evidence=tuple(scope_ctx.refs),
+            period_date=period_date,
+        )
+
+    # ---- criteria and groups ----
+    def _node(self, node: A.Criterion | A.Group, parent_na: bool = False) -> NodeResult:
+        if isinstance(node, A.Group):
+            return self._group(node, parent_na)
+        return self._criterion(node, parent_na)
+
+    def _result(self, node, status, ctx, missing=(), children=(), error=None) -> NodeResult:
+        is_group = isinstance(node, A.Group)
+        informative = (
+            all(c.informative for c in children) if is_group and children
+            else getattr(node, "informative", False)
+        )
+        return NodeResult(
+            id=node.id,
+            is_group=is_group,
+            label=node.label,
+            label_en=node.label_en,
+            short=None if is_group else node.short,
+            short_en=None if is_group else node.short_en,
+            unit=None if is_group else node.unit,
+            unit_en=None if is_group else node.unit_en,
+            status=status,
+            informative=informative,
+            missing=tuple(missing),
+            facts=tuple(ctx.facts) if ctx else (),
+            evidence=tuple(ctx.refs) if ctx else (),
+            citations=node.citations,
+            notes=node.notes,
+            children=tuple(children),
+            error=error,
+        )
+
+    def _group(self, node: A.Group, parent_na: bool) -> NodeResult:
+        ctx = _Ctx(self._labels)
+        na = parent_na
+        missing: list[Missing] = []
+        if node.when is not None and not parent_na:
+            w = self.ev(node.when, self._root(), ctx)
+            if _is_missing(w):
+                missing.append(w)
+            elif w is False:
+                na = True
+        if missing:
+            children = [self._node(c, True) for c in node.children]
+            return self._result(node, Status.NOT_MET, ctx, missing, children)
+        children = [self._node(c, na) for c in node.children]
+        gating = [c for c in children if c.gating] or children
+        if na:
+            status = Status.NOT_APPLICABLE
+        elif any(c.status == Status.NOT_MET for c in gating):
+            status = Status.NOT_MET
+        elif any(c.status == Status.MET for c in gating):
+            status = Status.MET
+        else:
+            status = Status.NOT_APPLICABLE
+        return self._result(node, status, ctx, (), children)
+
+    def _criterion(self, node: A.Criterion, parent_na: bool) -> NodeResult:
+        ctx = _Ctx({**self._labels, **{x.name: x.label for x in node.lets if x.label}})
+        if parent_na:
+            return self._result(node, Status.NOT_APPLICABLE, ctx)
+        env = _Env({}, None, True)
+        try:
+            for let in node.lets:
+                env.vars[let.name] = self.ev(let.expr, env, ctx)
+            if node.when is not None:
+                w = self.ev(node.when, env, ctx)
+                if _is_missing(w):
+                    return self._result(node, Status.NOT_MET, ctx, (w,))
+                if w is False:
+                    return self._result(node, Status.NOT_APPLICABLE, ctx)
+            r = self.ev(node.require, env, ctx) if node.require is not None else True
+        except _EvalFailure as exc:
+            return self._result(node, Status.NOT_MET, ctx, (Missing(exc.what),), error=exc.what)
+        if _is_missing(r):
+            return self._result(node, Status.NOT_MET, ctx, (r,))
+        return self._result(node, Status.MET if r is True else Status.NOT_MET, ctx)
+
+    # ---- names ----
+    def _root(self) -> _Env:
+        return _Env({}, None, True)
+
+    def _subject_name(self, name: str, ctx: _Ctx) -> Any:
+        if name in self._std_lets:
+            if name not in self._lets:
+                if name in self._evaluating:  # pragma: no cover - the checker forbids cycles
+                    raise _EvalFailure(f"let '{name}' bergantung pada dirinya sendiri")
+                self._evaluating.add(name)
+                quiet = _Ctx(self._labels, tracing=False)
+                self._lets[name] = self.ev(self._std_lets[name].expr, self._root(), quiet)
+                self._evaluating.discard(name)
+            return self._lets[name]
+        if name in self._link_decls:
+            if name not in self._links:
+                self._links[name] = self._link(self._link_decls[name])
+            return self._links[name]
+        if name in self.register.contract.kinds[self.subject.kind].fields:
+            ctx.ref(self.subject.ref)
+            value = self.subject.get(name)
+            return Missing(name, self.subject.ref) if value is None else value
+        return _NOT_FOUND
+
+    def _link(self, link: A.Link) -> Any:
+        value = self.subject.get(link.by)
+        recs = self.register.linked(link.kind, link.by, value)
+        if link.in_period:
+            date_field = self.register.contract.kinds[link.kind].date_field
+            recs = [
+                r for r in recs
+                if r.get(date_field) is not None and self.period.contains(r.get(date_field))
+            ]
+        if link.many:
+            return list(recs)
+        return recs[0] if recs else Missing(f"{link.kind} ({link.by}={value})", self.subject.ref)
+
+    def _global_name(self, name: str) -> Any:
+        if name in self.rs.defines:
+            d = self.rs.defines[name]
+            return self.ev(d.body, _Env({}, None, False), _Ctx({}, tracing=False))
+        if name in self.rs.valuesets:
+            return frozenset(i.value for i in self.rs.valuesets[name].items)
+        if name == "period_start":
+            return self.period.start
+        if name == "period_end":
+            return self.period.end
+        raise _EvalFailure(f"nama tidak dikenal: {name}")  # pragma: no cover - checked
+
+    # ---- expressions ----
+    def ev(self, e: A.Expr, env: _Env, ctx: _Ctx) -> Any:  # noqa: C901 - one dispatch
+        match e:
+            case A.Literal(value=v, kind=kind):
+                return Missing("missing") if kind == "missing" else v
+            case A.SetLit(items=items):
+                return frozenset(i.value for i in items)
+            case A.Name(name=name):
+                found, value = env.find(name)
+                if found:
+                    return value
+                if env.sees_subject:
+                    value = self._subject_name(name, ctx)
+                    if value is not _NOT_FOUND:
+                        return value
+                return self._global_name(name)
+            case A.Field(target=t, name=fname):
+                target = self.ev(t, env, ctx)
+                if _is_missing(target):
+                    return target
+                if not isinstance(target, Record):  # pragma: no cover - checked
+                    raise _EvalFailure(f"'.{fname}' pada nilai yang bukan catatan")
+                ctx.ref(target.ref)
+                value = target.get(fname)
+                return Missing(fname, target.ref) if value is None else value
+            case A.Call():
+                return self._call(e, env, ctx)
+            case A.Aggregate():
+                return self._aggregate(e, env, ctx)
+            case A.Unary(op="-", operand=o):
+                v = self.ev(o, env, ctx)
+                return v if _is_missing(v) else -v
+            case A.Unary(op="not", operand=o):
+                v = self.ev(o, env, ctx)
+                return v if _is_missing(v) else (not v)
+            case A.Binary(op="and", left=left, right=right):
+                lv = self.ev(left, env, ctx)
+                if lv is False:
+                    return False
+                rv = self.ev(right, env, ctx)
+                if rv is False:
+                    return False
+                if _is_missing(lv):
+                    return lv
+                return rv
+            case A.Binary(op="or", left=left, right=right):
+                lv = self.ev(left, env, ctx)
+                if lv is True:
+                    return True
+                rv = self.ev(right, env, ctx)
+                if rv is True:
+                    return True
+                if _is_missing(lv):
+                    return lv
+                return rv
+            case A.Binary(op=op, left=left, right=right):
+                lv, rv = self.ev(left, env, ctx), self.ev(right, env, ctx)
+                if _is_missing(lv):
+                    return lv
+                if _is_missing(rv):
+                    return rv
+                return _arith(op, lv, rv)
+            case A.Compare(op=op, left=left, right=right):
+                lv, rv = self.ev(left, env, ctx), self.ev(right, env, ctx)
+                ctx.fact(Fact("compare", ctx.label(left), lv, op, rv))
+                if _is_missing(lv):
+                    return lv
+                if _is_missing(rv):
+                    return rv
+                return _compare(op, lv, rv)
+            case A.InSet(value=v, set=s, negated=neg):
+                val, st = self.ev(v, env, ctx), self.ev(s, env, ctx)
+                ctx.fact(Fact("in", ctx.label(v), val, "not in" if neg else "in", ctx.label(s)))
+                if _is_missing(val):
+                    return val
+                return (val in st) != neg
+            case A.Between(value=v, low=lo, high=hi):
+                val = self.ev(v, env, ctx)
+                lov, hiv = self.ev(lo, env, ctx), self.ev(hi, env, ctx)
+                ctx.fact(Fact("between", ctx.label(v), val, "between", lov, hiv))
+                for x in (val, lov, hiv):
+                    if _is_missing(x):
+                        return x
+                return _compare(">=", val, lov) and _compare("<=", val, hiv)
+            case A.IsMissing(value=v, negated=neg):
+                val = self.ev(v, env, ctx)
+                ctx.fact(Fact("present" if neg else "missing", ctx.label(v), val))
+                return (not _is_missing(val)) if neg else _is_missing(val)
+            case A.IfExpr(cond=c, then=t, else_=f):
+                cv = self.ev(c, env, ctx)
+                if _is_missing(cv):
+                    return cv
+                return self.ev(t if cv is True else f, env, ctx)
+        raise _EvalFailure(f"ungkapan tidak dikenal: {e!r}")  # pragma: no cover
+
+    def _call(self, e: A.Call, env: _Env, ctx: _Ctx) -> Any:
+        if e.func in self.rs.defines:
+            d = self.rs.defines[e.func]
+            args = [self.ev(a, env, ctx) for a in e.args]
+            inner = _Env(dict(zip(d.params or (), args, strict=True)), None, False)
+            ctx.depth += 1
+            try:
+                return self.ev(d.body, inner, ctx)
+            finally:
+                ctx.depth -= 1
+        args = [self.ev(a, env, ctx) for a in e.args]
+        f = e.func
+        if f == "present":
+            return not _is_missing(args[0])
+        if f == "coalesce":
+            return next((a for a in args if not _is_missing(a)), args[-1])
+        for a in args:
+            if _is_missing(a):
+                return a
+        return _builtin(f, args, self.period)
+
+    def _aggregate(self, e: A.Aggregate, env: _Env, ctx: _Ctx) -> Any:
+        src = self.ev(e.source, env, ctx)
+        label = ctx.label(e.source)
+        if e.where is not None:
+            label = f"{label} [{to_source(e.where)}]"
+        if e.value is not None and e.func == "all":
+            label = f"{label}: {to_source(e.value)}"
+        if _is_missing(src):
+            return src
+        matching: list[Record] = []
+        saved = ctx.tracing
+        ctx.tracing = False
+        ctx.depth += 1
+        try:
+            for rec in src:
+                if e.where is None:
+                    matching.append(rec)
+                    continue
+                w = self.ev(e.where, _Env({e.var: rec}, env), ctx)
+                if w is True:
+                    matching.append(rec)
+        finally:
+            ctx.tracing = saved
+            ctx.depth -= 1
+        f = e.func
+        if f in ("count", "any", "filter", "first", "last"):
+            chosen = matching
+            if f == "first":
+                chosen = matching[:1]
+            elif f == "last":
+                chosen = matching[-1:]
+            elif f == "filter":
+                chosen = []  # a filtered collection is evidence only where it is used
+            for rec in chosen:
+                ctx.ref(rec.ref)
+            if f == "count":
+                return Decimal(len(matching))
+            if f == "any":
+                ctx.fact(Fact("any", label, len(matching), total=len(src)))
+                return bool(matching)
+            if f == "filter":
+                return matching
+            if not matching:
+                return Missing(f"tidak ada catatan: {to_source(e)}")
+            return matching[0] if f == "first" else matching[-1]
+        values: list[tuple[Record, Any]] = []
+        ctx.depth += 1
+        try:
+            for rec in matching:
+                assert e.value is not None
+                values.append((rec, self.ev(e.value, _Env({e.var: rec}, env), ctx)))
+        finally:
+            ctx.depth -= 1
+        if f == "all":
+            if not matching:
+                ctx.fact(Fact("all", label, None, total=0))
+                return Missing(f"tidak ada catatan: {label}")
+            failing = tuple(r.ref for r, v in values if v is not True)
+            ctx.fact(Fact("all", label, len(values) - len(failing), total=len(values),
+                          failing=failing))
+            if any(v is False for _r, v in values):
+                return False
+            miss = next((v for _r, v in values if _is_missing(v)), None)
+            return miss if miss is not None else True
+        present = [v for _r, v in values if not _is_missing(v)]
+        if f == "count_distinct":
+            return Decimal(len(set(present)))
+        if f == "sum":
+            if values and not present:
+                first_missing = values[0][1]
+                return first_missing
+            return sum(present, Decimal(0))
+        if not present:
+            return Missing(f"tidak ada nilai: {to_source(e)}")
+        return min(present) if f == "min" else max(present)
+
+
+class _EvalFailure(Exception):
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+def _arith(op: str, a: Any, b: Any) -> Any:
+    try:
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if b == 0:
+            return Missing("pembagian dengan nol")
+        return a / b
+    except (TypeError, InvalidOperation, DivisionByZero):
+        return Missing(f"tidak dapat dihitung: {a!r} {op} {b!r}")
+
+
+def _compare(op: str, a: Any, b: Any) -> Any:
+    try:
+        match op:
+            case "==":
+                return a == b
+            case "!=":
+                return a != b
+            case ">=":
+                return a >= b
+            case "<=":
+                return a <= b
+            case ">":
+                return a > b
+            case "<":
+                return a < b
+    except TypeError:
+        return Missing(f"tidak dapat dibandingkan: {a!r} {op} {b!r}")
+    raise _EvalFailure(f"pembanding tidak dikenal: {op}")  # pragma: no cover
+
+
+def age_years(birth: dt.date, on: dt.date) -> int:
+    """Completed years on a date (a 29 February birthday is reached on 1 March)."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def age_months(birth: dt.date, on: dt.date) -> int:
+    return (on.year - birth.year) * 12 + on.month - birth.month - (on.day < birth.day)
+
+
+def add_months(day: dt.date, n: int) -> dt.date:
+    total = day.year * 12 + day.month - 1 + n
+    y, m = divmod(total, 12)
+    m += 1
+    last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(y, m, min(day.day, last))
+
+
+def _builtin(f: str, args: list[Any], period: Period) -> Any:
+    match f:
+        case "age_years":
+            return Decimal(age_years(args[0], args[1]))
+        case "age_months":
+            return Decimal(age_months(args[0], args[1]))
+        case "age_days" | "days_between":
+            return Decimal((args[1] - args[0]).days)
+        case "weeks_between":
+            return Decimal((args[1] - args[0]).days // 7)
+        case "add_days":
+            return args[0] + dt.timedelta(days=int(args[1]))
+        case "add_months":
+            return add_months(args[0], int(args[1]))
+        case "year":
+            return Decimal(args[0].year)
+        case "month":
+            return Decimal(args[0].month)
+        case "abs":
+            return abs(args[0])
+        case "in_period":
+            return period.contains(args[0])
+        case "least":
+            return min(args)
+        case "greatest":
+            return max(args)
+    raise _EvalFailure(f"fungsi tidak dikenal: {f}")  # pragma: no cover - checked
+
+
+# ---- whole standards -----------------------------------------------------------------------
+
+
+def subjects_of(std: A.Standard, register: Register) -> Iterator[Record]:
+    yield from register.of_kind(std.subject_kind or "")
+
+
+def evaluate(
+    rs: RuleSet, std: A.Standard, register: Register, period: Period,
+    subjects: Iterable[Record] | None = None,
+) -> list[Verdict]:
+    """Verdicts for every subject of the standard's subject kind (or the ones given)."""
+    recs = subjects if subjects is not None else subjects_of(std, register)
+    return [SubjectEvaluator(rs, std, register, period, rec).verdict() for rec in recs]
+
+
+def find_subject(std: A.Standard, register: Register, key: str) -> Record | None:
+    kind = register.contract.kinds.get(std.subject_kind or "")
+    if kind is None or kind.key is None:
+        return None
+    for rec in register.of_kind(kind.name):
+        if str(rec.get(kind.key)) == key:
+            return rec
+    return None
+
+
+def value_text(value: Any) -> str:
+    """A short, language-neutral rendering of a runtime value."""
+    if isinstance(value, Missing):
+        return "—"
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Record):
+        return str(value.ref)
+    if isinstance(value, list):
+        return f"{len(value)} catatan"
+    return str(value)

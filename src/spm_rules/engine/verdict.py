@@ -1,0 +1,105 @@
+"""Verdict trees: what the engine concluded about one subject, and why.
+
+A verdict holds structured facts (values, operators, records), never sentences: renderers turn
+them into Indonesian or English text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from ..lang import ast as A
+from ..registers.records import RecordRef
+
+
+class Status(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_EVALUATED = "not_evaluated"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One value the engine looked at.
+
+    kind: "compare" (label op other), "between", "in", "present", "missing", "all", "any".
+    """
+
+    kind: str
+    label: str
+    value: Any = None
+    op: str | None = None
+    other: Any = None
+    other2: Any = None
+    total: int | None = None
+    failing: tuple[RecordRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A value that is not recorded. Carries what was missing and where it was looked for."""
+
+    what: str
+    ref: RecordRef | None = None
+
+    def __bool__(self) -> bool:  # pragma: no cover - guard against truthiness bugs
+        raise TypeError("Missing has no truth value; use three-valued logic")
+
+
+@dataclass(frozen=True, slots=True)
+class NodeResult:
+    """The result of one criterion or group."""
+
+    id: str
+    is_group: bool
+    label: str
+    label_en: str | None
+    short: str | None
+    short_en: str | None
+    unit: str | None
+    unit_en: str | None
+    status: Status
+    informative: bool
+    missing: tuple[Missing, ...]
+    facts: tuple[Fact, ...]
+    evidence: tuple[RecordRef, ...]
+    citations: tuple[A.Citation, ...]
+    notes: tuple[A.Note, ...]
+    children: tuple[NodeResult, ...] = ()
+    error: str | None = None
+
+    @property
+    def gating(self) -> bool:
+        return not self.informative
+
+    def leaves(self):
+        if self.is_group:
+            for c in self.children:
+                yield from c.leaves()
+        else:
+            yield self
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    standard: str
+    subject: str
+    subject_ref: RecordRef
+    in_period: bool
+    in_population: bool
+    counted: bool
+    facility: str | None
+    scope_facts: tuple[Fact, ...]
+    scope_missing: tuple[Missing, ...]
+    criteria: tuple[NodeResult, ...]
+    evidence: tuple[RecordRef, ...]
+    period_date: Any = None
+
+    def failed_leaves(self) -> list[NodeResult]:
+        return [
+            leaf for node in self.criteria for leaf in node.leaves()
+            if leaf.status == Status.NOT_MET
+        ]

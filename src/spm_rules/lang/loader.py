@@ -1,0 +1,80 @@
+"""Load a rule-set folder (or single files): parse every file, then check them together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import ast as A
+from .checker import RuleSet, check
+from .errors import Diagnostic, RuleError, Severity, Span
+from .parser import parse_text
+
+
+def rule_files(paths: Iterable[Path]) -> list[Path]:
+    """The .spm files named, or found below the folders named, in a stable order."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*.spm") if p.is_file()))
+        else:
+            out.append(path)
+    return out
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def parse_files(paths: Iterable[Path]) -> tuple[list[A.RuleFile], list[Diagnostic], dict]:
+    """Parse each file; a broken file gives its diagnostic and the others are still parsed."""
+    parsed: list[A.RuleFile] = []
+    diags: list[Diagnostic] = []
+    texts: dict[str, str] = {}
+    files = rule_files(paths)
+    for path in files:
+        name = _display(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            diags.append(_io_diag(name, "file tidak ditemukan", "file not found"))
+            continue
+        except UnicodeDecodeError:
+            diags.append(_io_diag(name, "file bukan teks UTF-8", "file is not UTF-8 text"))
+            continue
+        except OSError as exc:
+            diags.append(_io_diag(name, f"file tidak bisa dibaca: {exc.strerror}",
+                                  f"cannot read file: {exc.strerror}"))
+            continue
+        texts[name] = text
+        try:
+            parsed.append(parse_text(text, name))
+        except RuleError as err:
+            diags.extend(err.diagnostics)
+    if not files:
+        diags.append(_io_diag(
+            ", ".join(str(p) for p in paths) or ".",
+            "tidak ada file aturan (.spm)", "no rule files (.spm) found",
+        ))
+    return parsed, diags, texts
+
+
+def _io_diag(name: str, msg: str, msg_en: str) -> Diagnostic:
+    return Diagnostic("E000", Severity.ERROR, msg, msg_en, name, Span(1, 1, 1, 1))
+
+
+def load_rules(*paths: Path) -> RuleSet:
+    """Parse and check; raise `RuleError` with every diagnostic if anything is wrong."""
+    parsed, diags, _texts = parse_files(paths)
+    if diags:
+        # still check what parsed, so that one run reports as much as it can
+        _rs, more = check(parsed)
+        raise RuleError(diags + [d for d in more if d.severity == Severity.ERROR])
+    rs, more = check(parsed)
+    if rs is None:
+        raise RuleError([d for d in more if d.severity == Severity.ERROR] + [
+            d for d in more if d.severity != Severity.ERROR])
+    return rs

@@ -1,0 +1,1 @@
+"""Registers: read -> validate -> subjects."""

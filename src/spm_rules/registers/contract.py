@@ -1,0 +1,82 @@
+"""The data contract: which record kinds exist, their fields, types, units and keys.
+
+The JSON Schemas in `schemas/` are the single source of truth; the checker reads field types
+from them and the readers validate every row against them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str
+    type: str  # "number" | "integer" | "string" | "date" | "bool"
+    description: str
+    unit: str | None
+    enum: tuple[str, ...] | None
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKind:
+    name: str
+    title: str
+    description: str
+    key: str | None
+    date_field: str | None
+    fields: dict[str, FieldSpec]
+    schema: dict
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    kinds: dict[str, RecordKind]
+
+    def kind(self, name: str) -> RecordKind | None:
+        return self.kinds.get(name)
+
+
+def _field_type(spec: dict) -> str:
+    types = spec.get("type", "string")
+    types = [t for t in (types if isinstance(types, list) else [types]) if t != "null"]
+    base = types[0] if types else "string"
+    if base == "string" and spec.get("format") == "date":
+        return "date"
+    return {"boolean": "bool"}.get(base, base)
+
+
+@cache
+def load_contract() -> Contract:
+    kinds: dict[str, RecordKind] = {}
+    for path in sorted(SCHEMA_DIR.glob("*.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        meta = schema.get("x-spm", {})
+        required = set(schema.get("required", ()))
+        fields = {
+            name: FieldSpec(
+                name=name,
+                type=_field_type(spec),
+                description=spec.get("description", ""),
+                unit=spec.get("x-unit"),
+                enum=tuple(e for e in spec["enum"] if e is not None) if "enum" in spec else None,
+                required=name in required,
+            )
+            for name, spec in schema["properties"].items()
+        }
+        kinds[path.stem] = RecordKind(
+            name=path.stem,
+            title=schema.get("title", path.stem),
+            description=schema.get("description", ""),
+            key=meta.get("key"),
+            date_field=meta.get("date"),
+            fields=fields,
+            schema=schema,
+        )
+    return Contract(kinds)

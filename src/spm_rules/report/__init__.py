@@ -1,0 +1,1 @@
+"""Reports: aggregate verdicts, then render them (terminal text, JSON)."""

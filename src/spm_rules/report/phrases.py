@@ -1,0 +1,78 @@
+"""Turn the engine's structured facts into short sentences, in either language."""
+
+from __future__ import annotations
+
+from ..engine.evaluate import value_text
+from ..engine.verdict import Fact, Missing, NodeResult, Status
+from .i18n import pick, t
+
+_OPS = {">=": "at_least", "<=": "at_most", ">": "more_than", "<": "less_than",
+        "==": "equals", "!=": "not_equal"}
+
+SYMBOL = {
+    Status.MET: "✓", Status.NOT_MET: "✗", Status.NOT_APPLICABLE: "–",
+    Status.NOT_EVALUATED: "·",
+}
+
+
+def _v(value, lang: str) -> str:
+    text = value_text(value)
+    if lang == "en" and text in ("ya", "tidak"):
+        return {"ya": "yes", "tidak": "no"}[text]
+    if isinstance(value, Missing):
+        return t(lang, "not_recorded")
+    return text
+
+
+def fact_text(fact: Fact, unit: str | None, lang: str) -> str:
+    u = f" {unit}" if unit else ""
+    if fact.kind == "compare":
+        if fact.op in _OPS:
+            return f"{fact.label}: {_v(fact.value, lang)}{u}, {t(lang, _OPS[fact.op])} {_v(fact.other, lang)}"
+    if fact.kind == "between":
+        return (f"{fact.label}: {_v(fact.value, lang)}"
+                f" ({_v(fact.other, lang)}–{_v(fact.other2, lang)})")
+    if fact.kind == "in":
+        return f"{fact.label}: {_v(fact.value, lang)} ({fact.op} {fact.other})"
+    if fact.kind in ("present", "missing"):
+        return f"{fact.label}: {_v(fact.value, lang)}"
+    if fact.kind == "all":
+        if not fact.total:
+            return f"{fact.label}: {t(lang, 'none')}"
+        bad = len(fact.failing)
+        if bad:
+            where = ", ".join(f"{r.file} baris {r.line}" if lang != "en" else str(r)
+                              for r in fact.failing[:5])
+            return f"{fact.label}: {bad} {t(lang, 'of')} {fact.total} {t(lang, 'lacking')} ({where})"
+        return f"{fact.label}: {fact.total} {t(lang, 'of')} {fact.total}"
+    if fact.kind == "any":
+        return f"{fact.label}: {fact.value} {t(lang, 'of')} {fact.total} {t(lang, 'found')}"
+    return f"{fact.label}: {_v(fact.value, lang)}"
+
+
+def missing_text(m: Missing, lang: str) -> str:
+    where = f" ({m.ref})" if m.ref else ""
+    return f"{t(lang, 'not_recorded')}: {m.what}{where}"
+
+
+def node_label(node: NodeResult, lang: str) -> str:
+    return pick(lang, node.label, node.label_en)
+
+
+def node_reason(node: NodeResult, lang: str) -> str:
+    """One line: why this criterion has its status."""
+    unit = pick(lang, node.unit, node.unit_en) or None
+    if node.error:
+        return node.error
+    if node.status == Status.NOT_MET and node.missing:
+        return "; ".join(missing_text(m, lang) for m in node.missing)
+    parts = [fact_text(f, unit, lang) for f in node.facts]
+    return "; ".join(dict.fromkeys(parts))
+
+
+def short_label(node_id: str, labels: dict, lang: str) -> str:
+    lab = labels.get(node_id)
+    if lab is None:
+        return node_id
+    short = pick(lang, lab["short"], lab["short_en"])
+    return short or pick(lang, lab["label"], lab["label_en"])

@@ -1,0 +1,173 @@
+"""JSON output: stable keys, exact fractions beside rounded percentages (docs/json-output.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ..engine.evaluate import value_text
+from ..engine.verdict import Fact, NodeResult, Verdict
+from ..lang import ast as A
+from ..registers.readers import Register
+from .aggregate import Row, StandardReport
+from .i18n import mask_nik, percent_plain
+
+SCHEMA_VERSION = 1
+
+
+def _num(value: Decimal | int | None) -> int | float | None:
+    if value is None:
+        return None
+    d = Decimal(value)
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _row(row: Row, mask: bool) -> dict[str, Any]:
+    cap = row.capaian
+    keys = (lambda ks: [mask_nik(k) for k in ks]) if mask else list
+    return {
+        "facility": row.facility,
+        "denominator": _num(row.denominator),
+        "denominator_source": None if row.source is None else {
+            "kind": row.source.kind,
+            "expression": row.source.expr,
+            "records": [str(r) for r in row.source.refs],
+        },
+        "subjects": row.subjects,
+        "numerator": row.numerator,
+        "capaian": percent_plain(cap),
+        "capaian_exact": None if cap is None else f"{cap.numerator}/{cap.denominator}",
+        "without_records": row.without_records,
+        "failing": dict(row.failing.most_common()),
+        "informative_failing": dict(row.informative.most_common()),
+        "subjects_counted": keys(row.counted_keys),
+        "subjects_not_counted": keys(row.not_counted_keys),
+    }
+
+
+def _criteria(nodes) -> list[dict[str, Any]]:
+    out = []
+    for n in nodes:
+        item = {
+            "id": n.id, "label": n.label, "label_en": n.label_en,
+            "group": isinstance(n, A.Group),
+            "citations": [_cite(c) for c in n.citations],
+        }
+        if isinstance(n, A.Group):
+            item["children"] = _criteria(n.children)
+        else:
+            item |= {"short": n.short, "short_en": n.short_en, "informative": n.informative}
+        out.append(item)
+    return out
+
+
+def _cite(c: A.Citation) -> dict[str, Any]:
+    return {"source": c.source, "section": c.section, "lines": [c.line_from, c.line_to]}
+
+
+def report_json(
+    reports: list[StandardReport], register: Register, rules_label: str, mask: bool
+) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "rules": rules_label,
+        "input": {
+            "rows_read": register.rows_read,
+            "rows_rejected": register.rows_rejected,
+            "files": [
+                {"file": f.file, "kind": f.kind, "rows_read": f.rows_read,
+                 "rows_rejected": f.rows_rejected}
+                for f in register.files
+            ],
+            "problems": [
+                {"file": p.file, "line": p.line, "column": p.column, "value": p.value,
+                 "severity": p.severity, "message": p.message, "message_en": p.message_en}
+                for p in register.problems
+            ],
+        },
+        "standards": [
+            {
+                "id": r.standard.id,
+                "title": r.standard.header.title,
+                "title_en": r.standard.header.title_en,
+                "regulation": r.standard.header.regulation,
+                "version": r.standard.header.version,
+                "period": {"kind": r.period.kind, "label": r.period.label,
+                           "start": r.period.start.isoformat(), "end": r.period.end.isoformat()},
+                "target": percent_plain(None if r.standard.target is None else
+                                        _fraction(r.standard.target)),
+                "target_reached": r.target_reached,
+                "criteria": _criteria(r.standard.criteria),
+                "facilities": [_row(row, mask) for row in r.rows],
+                "total": _row(r.total, mask),
+                "out_of_period": r.out_of_period,
+                "out_of_population": r.out_of_population,
+            }
+            for r in reports
+        ],
+    }
+
+
+def _fraction(d: Decimal):
+    from fractions import Fraction
+
+    return Fraction(d)
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return _num(v)
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, bool | int | float | str) or v is None:
+        return v
+    return value_text(v)
+
+
+def _fact(f: Fact) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": f.kind, "label": f.label, "value": _value(f.value)}
+    if f.op is not None:
+        out["op"] = f.op
+    if f.other is not None:
+        out["other"] = _value(f.other)
+    if f.other2 is not None:
+        out["other2"] = _value(f.other2)
+    if f.total is not None:
+        out["total"] = f.total
+    if f.failing:
+        out["failing"] = [str(r) for r in f.failing]
+    return out
+
+
+def _node(n: NodeResult) -> dict[str, Any]:
+    return {
+        "id": n.id,
+        "label": n.label,
+        "label_en": n.label_en,
+        "status": n.status.value,
+        "informative": n.informative,
+        "not_recorded": [{"what": m.what, "record": str(m.ref) if m.ref else None}
+                         for m in n.missing],
+        "facts": [_fact(f) for f in n.facts],
+        "records": [str(r) for r in n.evidence],
+        "citations": [_cite(c) for c in n.citations],
+        "notes": [n_.text for n_ in n.notes],
+        "children": [_node(c) for c in n.children],
+    }
+
+
+def verdict_json(std: A.Standard, v: Verdict, mask: bool) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "standard": std.id,
+        "subject": mask_nik(v.subject) if mask else v.subject,
+        "subject_record": str(v.subject_ref),
+        "in_period": v.in_period,
+        "in_population": v.in_population,
+        "counted": v.counted,
+        "facility": v.facility,
+        "scope_facts": [_fact(f) for f in v.scope_facts],
+        "criteria": [_node(n) for n in v.criteria],
+        "records": [str(r) for r in v.evidence],
+    }

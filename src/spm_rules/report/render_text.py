@@ -1,0 +1,204 @@
+"""Terminal rendering: the SPM table per standard, and one subject's verdict tree."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..engine.verdict import NodeResult, Status, Verdict
+from ..lang import ast as A
+from ..registers.readers import Register
+from .aggregate import Row, StandardReport
+from .i18n import mask_nik, number, percent, pick, t
+from .phrases import SYMBOL, node_label, node_reason, short_label
+
+
+def criterion_labels(std: A.Standard) -> dict[str, dict]:
+    return {
+        n.id: {
+            "label": n.label, "label_en": n.label_en,
+            "short": getattr(n, "short", None), "short_en": getattr(n, "short_en", None),
+        }
+        for n in A.iter_nodes(std.criteria)
+    }
+
+
+def remarks(row: Row, std: A.Standard, lang: str, is_total: bool = False,
+            report: StandardReport | None = None) -> str:
+    labels = criterion_labels(std)
+    parts = [f"{n} {short_label(cid, labels, lang)}" for cid, n in row.failing.most_common()]
+    if row.without_records:
+        parts.append(f"{number(row.without_records, lang)} {t(lang, 'no_records')}")
+    info = [f"{n} {short_label(cid, labels, lang)}" for cid, n in row.informative.most_common()]
+    if info:
+        parts.append(f"{t(lang, 'info')}: " + ", ".join(info))
+    if is_total and report is not None and std.target is not None:
+        reached = report.target_reached
+        if reached is not None:
+            word = t(lang, "reached") if reached else t(lang, "not_reached")
+            target = percent(Fraction(std.target), lang)
+            parts.append(f"{t(lang, 'target')} {target} — {word}")
+    return " · ".join(parts)
+
+
+def _source_text(row: Row, lang: str) -> str:
+    if row.source is None:
+        return "—"
+    kind = row.source.kind
+    if kind == "counted":
+        return t(lang, "counted")
+    if kind == "sum":
+        return t(lang, "sum")
+    refs = ", ".join(str(r) for r in row.source.refs)
+    label = t(lang, "sasaran_src") if kind == "sasaran" else t(lang, "estimate")
+    return f"{label}: {row.source.expr} ({refs})"
+
+
+def render_report(
+    console: Console, report: StandardReport, register: Register, lang: str,
+    rules_label: str, in_force: bool,
+) -> None:
+    std = report.standard
+    h = std.header
+    title = pick(lang, h.title, h.title_en)
+    reg = f" ({h.regulation})" if h.regulation else ""
+    console.print(Text(f"{std.id} · {title}{reg}", style="bold"))
+    console.print(f"{t(lang, 'period')}: {report.period.label} · {t(lang, 'rules')}: {rules_label}")
+    if not in_force:
+        console.print(Text(f"{t(lang, 'not_in_force')} {report.period.label}", style="yellow"))
+    table = Table(box=box.SIMPLE_HEAD, show_footer=False, pad_edge=False)
+    table.add_column(t(lang, "facility"))
+    table.add_column(t(lang, "sasaran"), justify="right")
+    table.add_column(t(lang, "recorded"), justify="right")
+    table.add_column(t(lang, "served"), justify="right")
+    table.add_column(t(lang, "capaian"), justify="right")
+    table.add_column(t(lang, "remarks"), overflow="fold")
+    for row in report.rows:
+        table.add_row(
+            row.facility, number(row.denominator, lang), number(row.subjects, lang),
+            number(row.numerator, lang), percent(row.capaian, lang), remarks(row, std, lang),
+        )
+    tot = report.total
+    table.add_section()
+    table.add_row(
+        Text(t(lang, "total"), style="bold"), number(tot.denominator, lang),
+        number(tot.subjects, lang), number(tot.numerator, lang), percent(tot.capaian, lang),
+        remarks(tot, std, lang, True, report),
+    )
+    console.print(table)
+    sources = {}
+    for row in [*report.rows, tot]:
+        sources.setdefault(_source_text(row, lang), []).append(row.facility)
+    for text, facs in sources.items():
+        who = ", ".join(facs) if len(facs) <= 4 else f"{len(facs)} baris"
+        console.print(f"{t(lang, 'source')} ({who}): {text}")
+    extra = []
+    if report.out_of_period:
+        extra.append(f"{report.out_of_period} {t(lang, 'out_period')}")
+    if report.out_of_population:
+        extra.append(f"{report.out_of_population} {t(lang, 'out_pop')}")
+    if extra:
+        label = pick(lang, std.subject_label, std.subject_label) or std.subject_kind
+        console.print(f"{label}: " + ", ".join(extra))
+    console.print()
+
+
+def render_input_summary(console: Console, register: Register, lang: str) -> None:
+    read, rejected = register.rows_read, register.rows_rejected
+    console.print(
+        f"{number(read, lang)} {t(lang, 'rows')}, {number(rejected, lang)} {t(lang, 'rejected')}."
+    )
+    if register.problems:
+        console.print(Text(f"{t(lang, 'problems')}:", style="bold"))
+        for p in register.problems[:50]:
+            style = "red" if p.severity == "error" else "yellow"
+            console.print(Text(f"  {p.text(lang)}", style=style))
+        if len(register.problems) > 50:
+            console.print(f"  … {len(register.problems) - 50}")
+
+
+# ---- explain -------------------------------------------------------------------------------
+
+
+def _cite_text(node_citations, lang: str) -> str:
+    if not node_citations:
+        return ""
+    c = node_citations[0]
+    lines = f"{c.line_from}" if c.line_from == c.line_to else f"{c.line_from}-{c.line_to}"
+    word = "baris" if lang != "en" else "lines" if c.line_from != c.line_to else "line"
+    section = f" {c.section}" if c.section else ""
+    return f"[{c.source}{section}, {word} {lines}]"
+
+
+def render_explain(
+    console: Console, std: A.Standard, v: Verdict, lang: str, mask: bool = False,
+    notes: bool = True,
+) -> None:
+    subject = mask_nik(v.subject) if mask else v.subject
+    label = std.subject_label or std.subject_kind
+    if not v.in_period:
+        status = f"{t(lang, 'outside')}: {t(lang, 'out_period')}"
+    elif not v.in_population:
+        status = f"{t(lang, 'outside')}: {t(lang, 'out_pop')}"
+    else:
+        status = t(lang, "counted_yes") if v.counted else t(lang, "counted_no")
+    fac = f" · {t(lang, 'facility_of')}: {v.facility}" if v.facility else ""
+    console.print(Text(f"{label} {subject} — {status}{fac}", style="bold"))
+    title = pick(lang, std.header.title, std.header.title_en)
+    console.print(f"{std.id} · {title} {_cite_text(std.header.citations, lang)}")
+    from .phrases import fact_text, missing_text
+
+    for f in v.scope_facts:
+        console.print(f"  · {fact_text(f, None, lang)}")
+    for m in v.scope_missing:
+        console.print(f"  · {missing_text(m, lang)}")
+    for node in v.criteria:
+        _explain_node(console, node, lang, 1, notes)
+    refs = sorted({*v.evidence, *(r for n in v.criteria for r in _all_refs(n))})
+    by_file: dict[str, list[int]] = {}
+    for r in refs:
+        by_file.setdefault(r.file, []).append(r.line)
+    if by_file:
+        word = "baris" if lang != "en" else "lines"
+        text = "; ".join(f"{f} {word} {', '.join(map(str, ls))}" for f, ls in by_file.items())
+        console.print(f"  {t(lang, 'records')}: {text}")
+
+
+def _all_refs(node: NodeResult):
+    yield from node.evidence
+    for c in node.children:
+        yield from _all_refs(c)
+
+
+def _explain_node(console: Console, node: NodeResult, lang: str, depth: int, notes: bool) -> None:
+    pad = "  " * depth
+    sym = SYMBOL[node.status]
+    style = {Status.MET: "green", Status.NOT_MET: "red"}.get(node.status, "dim")
+    info = f" ({t(lang, 'info')})" if node.informative else ""
+    head = Text(f"{pad}{sym} {node_label(node, lang)}{info}", style=style)
+    cite = _cite_text(node.citations, lang)
+    if node.is_group:
+        console.print(head + Text(f"  {cite}", style="dim"))
+        for f in node.missing:
+            console.print(f"{pad}    {f.what}")
+        for child in node.children:
+            _explain_node(console, child, lang, depth + 1, notes)
+        return
+    reason = node_reason(node, lang)
+    if node.status == Status.NOT_APPLICABLE and not reason:
+        reason = t(lang, "not_applicable")
+    console.print(head + Text(f"  {cite}", style="dim"))
+    if reason:
+        console.print(f"{pad}    {reason}")
+    if node.evidence:
+        word = "baris" if lang != "en" else "line"
+        refs = ", ".join(f"{r.file} {word} {r.line}" for r in node.evidence[:8])
+        more = f" (+{len(node.evidence) - 8})" if len(node.evidence) > 8 else ""
+        console.print(Text(f"{pad}    ← {refs}{more}", style="dim"))
+    if notes and node.status != Status.MET:
+        for n in node.notes:
+            console.print(Text(f"{pad}    {t(lang, 'note')}: {n.text}", style="dim italic"))

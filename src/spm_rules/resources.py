@@ -1,0 +1,38 @@
+"""Where the grammar, the bundled rule library and the bundled sample registers are.
+
+An installed wheel carries them under `spm_rules/_data/`; a source checkout (editable install,
+tests run from the tree) has them at the top of the repository. The packaged copy wins.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+_PACKAGE_DATA = Path(__file__).resolve().parent / "_data"
+_SOURCE_TREE = Path(__file__).resolve().parents[2]
+
+
+def _find(relative: str) -> Path:
+    for base in (_PACKAGE_DATA, _SOURCE_TREE):
+        candidate = base / relative
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError(
+        f"{relative} is neither in the installed package nor in the source tree; "
+        "reinstall spm-rules"
+    )
+
+
+@cache
+def grammar_text() -> str:
+    return _find("grammar/spm.lark").read_text(encoding="utf-8")
+
+
+def bundled_rules() -> Path:
+    """The default rule set: the newest one bundled (today Permenkes 43/2016)."""
+    return _find("rules/permenkes-43-2016")
+
+
+def bundled_sample() -> Path:
+    return _find("reports_in/sample")
