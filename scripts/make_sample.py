@@ -32,8 +32,15 @@ screenings: list[dict] = []
 
 def person(seq: int, name: str, birth: dt.date, female: bool, wilayah: str) -> str:
     n = nik(seq, birth, female)
-    persons.append({"nik": n, "nama": name, "jenis_kelamin": "P" if female else "L",
-                    "tanggal_lahir": birth.isoformat(), "wilayah": wilayah})
+    persons.append(
+        {
+            "nik": n,
+            "nama": name,
+            "jenis_kelamin": "P" if female else "L",
+            "tanggal_lahir": birth.isoformat(),
+            "wilayah": wilayah,
+        }
+    )
     return n
 
 
@@ -92,11 +99,15 @@ def add_pregnancy(i: int, suffix: str, defect: str | None) -> None:
         delivery = D(2018, 12, 31)
         hpht = delivery - dt.timedelta(days=275)
     pid = f"KH-2018-{suffix}"
-    pregnancies.append({
-        "id_kehamilan": pid, "nik": mother, "hpht": hpht.isoformat(),
-        "tanggal_persalinan": "" if defect == "no_delivery_date" else delivery.isoformat(),
-        "fasilitas": wilayah,
-    })
+    pregnancies.append(
+        {
+            "id_kehamilan": pid,
+            "nik": mother,
+            "hpht": hpht.isoformat(),
+            "tanggal_persalinan": "" if defect == "no_delivery_date" else delivery.isoformat(),
+            "fasilitas": wilayah,
+        }
+    )
     # the schedule: weeks 8 (TM1), 20 (TM2), 30 and 36 (TM3)
     days = [56, 140, 210, 252]
     if defect == "no_tm1":
@@ -117,20 +128,29 @@ def add_pregnancy(i: int, suffix: str, defect: str | None) -> None:
         date = hpht + dt.timedelta(days=day)
         trimester3 = day >= 175
         v = {
-            "id_kehamilan": pid, "tanggal": date.isoformat(),
+            "id_kehamilan": pid,
+            "tanggal": date.isoformat(),
             "fasilitas": "BPM Bidan Sari" if defect == "mixed_facilities" and k >= 2 else wilayah,
             "penolong": "dokter" if k == 2 else "bidan",
             "str_penolong": f"STR-{3216000 + i * 10 + k}",
-            "berat_badan": f"{55 + k * 2},5", "tinggi_badan": "156" if k == 0 else "",
-            "sistolik": "110", "diastolik": "70", "lila": "25" if k == 0 else "",
+            "berat_badan": f"{55 + k * 2},5",
+            "tinggi_badan": "156" if k == 0 else "",
+            "sistolik": "110",
+            "diastolik": "70",
+            "lila": "25" if k == 0 else "",
             "tfu": "" if day <= 90 else str(int(day / 7) - 2),
             "presentasi": "kepala" if trimester3 else "",
             "djj": "140" if day > 90 else "",
             "status_tt": status_tt if k == 0 else "",
             "tablet_ttd": str(ttd[k]),
-            "konseling": ["gizi ibu hamil", "tanda bahaya kehamilan", "persiapan persalinan",
-                          "KB pascapersalinan"][k],
-            "komplikasi": "", "tatalaksana": "",
+            "konseling": [
+                "gizi ibu hamil",
+                "tanda bahaya kehamilan",
+                "persiapan persalinan",
+                "KB pascapersalinan",
+            ][k],
+            "komplikasi": "",
+            "tatalaksana": "",
         }
         if defect == "tm1_perawat" and k == 0:
             v["penolong"] = "perawat"
@@ -165,24 +185,65 @@ def add_pregnancy(i: int, suffix: str, defect: str | None) -> None:
     k1 = hpht + dt.timedelta(days=days[0])
     fac = wilayah
     if defect != "no_pregnancy_test":
-        labs.append({"nik": mother, "tanggal": k1.isoformat(), "fasilitas": fac,
-                     "pemeriksaan": "tes_kehamilan", "hasil": "positif", "nilai": ""})
+        labs.append(
+            {
+                "nik": mother,
+                "tanggal": k1.isoformat(),
+                "fasilitas": fac,
+                "pemeriksaan": "tes_kehamilan",
+                "hasil": "positif",
+                "nilai": "",
+            }
+        )
     if defect != "no_hb":
-        labs.append({"nik": mother, "tanggal": k1.isoformat(), "fasilitas": fac,
-                     "pemeriksaan": "hb", "hasil": "", "nilai": "11,8"})
+        labs.append(
+            {
+                "nik": mother,
+                "tanggal": k1.isoformat(),
+                "fasilitas": fac,
+                "pemeriksaan": "hb",
+                "hasil": "",
+                "nilai": "11,8",
+            }
+        )
     if defect == "goldar_before":
-        labs.append({"nik": mother, "tanggal": "2015-06-02", "fasilitas": fac,
-                     "pemeriksaan": "golongan_darah", "hasil": "O", "nilai": ""})
+        labs.append(
+            {
+                "nik": mother,
+                "tanggal": "2015-06-02",
+                "fasilitas": fac,
+                "pemeriksaan": "golongan_darah",
+                "hasil": "O",
+                "nilai": "",
+            }
+        )
     elif defect != "no_goldar":
-        labs.append({"nik": mother, "tanggal": k1.isoformat(), "fasilitas": fac,
-                     "pemeriksaan": "golongan_darah", "hasil": "B", "nilai": ""})
+        labs.append(
+            {
+                "nik": mother,
+                "tanggal": k1.isoformat(),
+                "fasilitas": fac,
+                "pemeriksaan": "golongan_darah",
+                "hasil": "B",
+                "nilai": "",
+            }
+        )
     if defect == "hypertension_ok":
         third = hpht + dt.timedelta(days=days[2])
-        labs.append({"nik": mother, "tanggal": third.isoformat(), "fasilitas": fac,
-                     "pemeriksaan": "protein_urin", "hasil": "negatif", "nilai": ""})
+        labs.append(
+            {
+                "nik": mother,
+                "tanggal": third.isoformat(),
+                "fasilitas": fac,
+                "pemeriksaan": "protein_urin",
+                "hasil": "negatif",
+                "nilai": "",
+            }
+        )
     if status_tt != "T5" and defect != "tt_not_given":
-        immunisations.append({"nik": mother, "tanggal": k1.isoformat(), "fasilitas": fac,
-                              "antigen": "Td", "dosis": "T3"})
+        immunisations.append(
+            {"nik": mother, "tanggal": k1.isoformat(), "fasilitas": fac, "antigen": "Td", "dosis": "T3"}
+        )
 
 
 # ---- usia produktif --------------------------------------------------------------------------
@@ -190,7 +251,9 @@ def add_pregnancy(i: int, suffix: str, defect: str | None) -> None:
 SITES = ["PKM Cibitung", "Posbindu Melati", "RSUD Kabupaten Bekasi"]
 
 PROD_CASES = [
-    ("01", None, "lengkap"), ("02", None, "lengkap"), ("03", None, "lengkap"),
+    ("01", None, "lengkap"),
+    ("02", None, "lengkap"),
+    ("03", None, "lengkap"),
     ("04", "split_visits", "komponen dipenuhi pada dua kunjungan"),
     ("05", "woman_complete", "perempuan 45 tahun, payudara klinis dan IVA"),
     ("06", "age_15_on_visit", "genap 15 tahun pada hari skrining"),
@@ -220,8 +283,13 @@ def add_screening(i: int, suffix: str, defect: str | None) -> None:
     day = D(2018, 3, 1) + dt.timedelta(days=7 * i)
     birth = D(1980 + i % 10, 1 + i % 12, 2 + i % 25)
     if female:
-        age = {"woman_complete": 45, "woman_no_sadanis": 35, "woman_no_iva": 40,
-               "woman_29": 29, "woman_turns_30": 29}[defect]
+        age = {
+            "woman_complete": 45,
+            "woman_no_sadanis": 35,
+            "woman_no_iva": 40,
+            "woman_29": 29,
+            "woman_turns_30": 29,
+        }[defect]
         birth = D(day.year - age, 1 + i % 12, 2 + i % 25)
         if defect == "woman_29":
             birth = D(day.year - 29, day.month, day.day) - dt.timedelta(days=30)
@@ -243,18 +311,32 @@ def add_screening(i: int, suffix: str, defect: str | None) -> None:
         birth = D(1957, 1, 1)
     who = person(500 + i, f"Warga Contoh {suffix}", birth, female, "PKM Cibitung")
     s = {
-        "nik": who, "tanggal": day.isoformat(), "fasilitas": site,
+        "nik": who,
+        "tanggal": day.isoformat(),
+        "fasilitas": site,
         "petugas": "kader_posbindu" if site.startswith("Posbindu") else "perawat",
-        "tinggi_badan": "165", "berat_badan": "68", "lingkar_perut": "84",
-        "sistolik": "124", "diastolik": "82", "gula_darah": "112", "skor_srq20": "3",
-        "visus": "6/6", "pendengaran": "normal",
-        "sadanis": "normal" if female else "", "iva": "negatif" if female else "",
+        "tinggi_badan": "165",
+        "berat_badan": "68",
+        "lingkar_perut": "84",
+        "sistolik": "124",
+        "diastolik": "82",
+        "gula_darah": "112",
+        "skor_srq20": "3",
+        "visus": "6/6",
+        "pendengaran": "normal",
+        "sadanis": "normal" if female else "",
+        "iva": "negatif" if female else "",
     }
     blank = {
-        "no_waist": ["lingkar_perut"], "no_bp": ["sistolik", "diastolik"],
-        "no_glucose": ["gula_darah"], "no_srq": ["skor_srq20"], "no_visus": ["visus"],
-        "no_hearing": ["pendengaran"], "woman_no_sadanis": ["sadanis"],
-        "woman_no_iva": ["iva"], "woman_turns_30": ["iva"],
+        "no_waist": ["lingkar_perut"],
+        "no_bp": ["sistolik", "diastolik"],
+        "no_glucose": ["gula_darah"],
+        "no_srq": ["skor_srq20"],
+        "no_visus": ["visus"],
+        "no_hearing": ["pendengaran"],
+        "woman_no_sadanis": ["sadanis"],
+        "woman_no_iva": ["iva"],
+        "woman_turns_30": ["iva"],
     }.get(defect or "", [])
     for col in blank:
         s[col] = ""
@@ -262,9 +344,15 @@ def add_screening(i: int, suffix: str, defect: str | None) -> None:
         s["petugas"] = "lainnya"
     if defect == "split_visits":
         first = dict(s, gula_darah="", skor_srq20="", visus="", pendengaran="")
-        second = dict(s, tanggal=(day + dt.timedelta(days=60)).isoformat(),
-                      tinggi_badan="", berat_badan="", lingkar_perut="",
-                      sistolik="", diastolik="")
+        second = dict(
+            s,
+            tanggal=(day + dt.timedelta(days=60)).isoformat(),
+            tinggi_badan="",
+            berat_badan="",
+            lingkar_perut="",
+            sistolik="",
+            diastolik="",
+        )
         screenings.extend([first, second])
         return
     screenings.append(s)
@@ -302,12 +390,21 @@ def main() -> None:
     ]
     write("sasaran", sasaran)
     cases = [("ibu_hamil", f"KH-2018-{s}", d) for s, _x, d in IBU_CASES]
-    cases += [("usia_produktif", p["nik"], d) for p, (_s, _x, d) in zip(
-        [p for p in persons if p["nama"].startswith("Warga")], PROD_CASES, strict=True)]
-    lines = ["# Kasus contoh / sample cases", "",
-             "Synthetic data written by `scripts/make_sample.py`. One row per subject:",
-             "what was changed from a complete service history.", "",
-             "| standar | subjek | keterangan |", "|---|---|---|"]
+    cases += [
+        ("usia_produktif", p["nik"], d)
+        for p, (_s, _x, d) in zip(
+            [p for p in persons if p["nama"].startswith("Warga")], PROD_CASES, strict=True
+        )
+    ]
+    lines = [
+        "# Kasus contoh / sample cases",
+        "",
+        "Synthetic data written by `scripts/make_sample.py`. One row per subject:",
+        "what was changed from a complete service history.",
+        "",
+        "| standar | subjek | keterangan |",
+        "|---|---|---|",
+    ]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in cases]
     (OUT / "KASUS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -19,8 +19,7 @@ def _find(relative: str) -> Path:
         if candidate.exists():
             return candidate
     raise FileNotFoundError(
-        f"{relative} is neither in the installed package nor in the source tree; "
-        "reinstall spm-rules"
+        f"{relative} is neither in the installed package nor in the source tree; reinstall spm-rules"
     )
 
 

@@ -48,30 +48,46 @@ def _print_rule_errors(err: RuleError, lang: str) -> None:
         con.print(format_diagnostic(d, text, lang), markup=False, highlight=False)
     n = len(err.diagnostics)
     con.print(
-        f"{n} galat pada aturan; tidak ada yang dievaluasi." if lang != "en"
+        f"{n} galat pada aturan; tidak ada yang dievaluasi."
+        if lang != "en"
         else f"{n} error(s) in the rules; nothing was evaluated.",
         markup=False,
     )
 
 
 _rules_opt = click.option(
-    "--rules", "rules", type=click.Path(path_type=Path), default=None,
+    "--rules",
+    "rules",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Folder aturan (.spm) / rule folder. Default: aturan bawaan (Permenkes 43/2016).",
 )
 _data_opt = click.option(
-    "--data", "data", type=click.Path(path_type=Path), default=None,
+    "--data",
+    "data",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Folder register CSV / register folder. Default: contoh bawaan (reports_in/sample).",
 )
 _period_opt = click.option(
-    "--period", "period", default=None,
+    "--period",
+    "period",
+    default=None,
     help="2018, 2018/2019 (tahun ajaran), 2018-Q1, 2018-03. Default: tahun data terakhir.",
 )
-_lang_opt = click.option("--lang", type=click.Choice(["id", "en"]), default="id",
-                         show_default=True, help="Bahasa keluaran / output language.")
-_format_opt = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
-                           default="text", show_default=True)
-_mask_opt = click.option("--mask-nik", is_flag=True,
-                         help="Samarkan NIK (3201********0003) untuk laporan yang dibagikan.")
+_lang_opt = click.option(
+    "--lang",
+    type=click.Choice(["id", "en"]),
+    default="id",
+    show_default=True,
+    help="Bahasa keluaran / output language.",
+)
+_format_opt = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+_mask_opt = click.option(
+    "--mask-nik", is_flag=True, help="Samarkan NIK (3201********0003) untuk laporan yang dibagikan."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -127,8 +143,9 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict) -> int:
 
 @cli.command()
 @click.option("--standard", "standard", required=True, help="Id standar, mis. ibu_hamil.")
-@click.option("--subject", "subject", required=True,
-              help="Kunci subjek: id_kehamilan, NIK, ... sesuai standar.")
+@click.option(
+    "--subject", "subject", required=True, help="Kunci subjek: id_kehamilan, NIK, ... sesuai standar."
+)
 @_rules_opt
 @_data_opt
 @_period_opt
@@ -155,13 +172,15 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
         return USAGE
     except UnknownStandard as err:
         known = ", ".join(rs.standards)
-        _say_error(f"standar tidak dikenal: {err} (ada: {known})",
-                   f"unknown standard: {err} (known: {known})", lang)
+        _say_error(
+            f"standar tidak dikenal: {err} (ada: {known})", f"unknown standard: {err} (known: {known})", lang
+        )
         return USAGE
     if verdict is None:
         _say_error(
             f"subjek '{subject}' tidak ada di register {std.subject_kind}",
-            f"no subject '{subject}' in the {std.subject_kind} register", lang,
+            f"no subject '{subject}' in the {std.subject_kind} register",
+            lang,
         )
         return USAGE
     if fmt == "json":

@@ -158,7 +158,8 @@ class SubjectEvaluator:
     def _result(self, node, status, ctx, missing=(), children=(), error=None) -> NodeResult:
         is_group = isinstance(node, A.Group)
         informative = (
-            all(c.informative for c in children) if is_group and children
+            all(c.informative for c in children)
+            if is_group and children
             else getattr(node, "informative", False)
         )
         return NodeResult(
@@ -257,8 +258,7 @@ class SubjectEvaluator:
         if link.in_period:
             date_field = self.register.contract.kinds[link.kind].date_field
             recs = [
-                r for r in recs
-                if r.get(date_field) is not None and self.period.contains(r.get(date_field))
+                r for r in recs if r.get(date_field) is not None and self.period.contains(r.get(date_field))
             ]
         if link.many:
             return list(recs)
@@ -277,7 +277,7 @@ class SubjectEvaluator:
         raise _EvalFailure(f"nama tidak dikenal: {name}")  # pragma: no cover - checked
 
     # ---- expressions ----
-    def ev(self, e: A.Expr, env: _Env, ctx: _Ctx) -> Any:  # noqa: C901 - one dispatch
+    def ev(self, e: A.Expr, env: _Env, ctx: _Ctx) -> Any:
         match e:
             case A.Literal(value=v, kind=kind):
                 return Missing("missing") if kind == "missing" else v
@@ -450,8 +450,7 @@ class SubjectEvaluator:
                 ctx.fact(Fact("all", label, None, total=0))
                 return Missing(f"tidak ada catatan: {label}")
             failing = tuple(r.ref for r, v in values if v is not True)
-            ctx.fact(Fact("all", label, len(values) - len(failing), total=len(values),
-                          failing=failing))
+            ctx.fact(Fact("all", label, len(values) - len(failing), total=len(values), failing=failing))
             if any(v is False for _r, v in values):
                 return False
             miss = next((v for _r, v in values if _is_missing(v)), None)
@@ -564,7 +563,10 @@ def subjects_of(std: A.Standard, register: Register) -> Iterator[Record]:
 
 
 def evaluate(
-    rs: RuleSet, std: A.Standard, register: Register, period: Period,
+    rs: RuleSet,
+    std: A.Standard,
+    register: Register,
+    period: Period,
     subjects: Iterable[Record] | None = None,
 ) -> list[Verdict]:
     """Verdicts for every subject of the standard's subject kind (or the ones given)."""

@@ -57,6 +57,4 @@ def parse_period(spec: str, standard_kind: str = "year") -> Period:
         if not 1 <= mo <= 12:
             raise PeriodError(f"bulan tidak ada: {spec}")
         return Period("month", dt.date(y, mo, 1), _month_end(y, mo), f"{y}-{mo:02d}")
-    raise PeriodError(
-        f"periode tidak dikenal: {spec!r}; tulis 2024, 2024/2025, 2024-Q1 atau 2024-03"
-    )
+    raise PeriodError(f"periode tidak dikenal: {spec!r}; tulis 2024, 2024/2025, 2024-Q1 atau 2024-03")

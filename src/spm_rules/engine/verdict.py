@@ -99,7 +99,4 @@ class Verdict:
     period_date: Any = None
 
     def failed_leaves(self) -> list[NodeResult]:
-        return [
-            leaf for node in self.criteria for leaf in node.leaves()
-            if leaf.status == Status.NOT_MET
-        ]
+        return [leaf for node in self.criteria for leaf in node.leaves() if leaf.status == Status.NOT_MET]

@@ -37,8 +37,15 @@ ANY, MISSING = T("any"), T("missing")
 SCALARS = {"number", "string", "date", "bool"}
 
 _TYPE_ID = {
-    "number": "angka", "string": "teks", "date": "tanggal", "bool": "ya/tidak", "any": "apa saja",
-    "missing": "missing", "record": "catatan", "collection": "kumpulan catatan", "set": "himpunan",
+    "number": "angka",
+    "string": "teks",
+    "date": "tanggal",
+    "bool": "ya/tidak",
+    "any": "apa saja",
+    "missing": "missing",
+    "record": "catatan",
+    "collection": "kumpulan catatan",
+    "set": "himpunan",
 }
 
 
@@ -147,9 +154,7 @@ class Checker:
 
     # ---- reporting ----
     def err(self, code: str, span: Span, msg: str, msg_en: str, hint: str = "", hint_en: str = ""):
-        self.diags.append(
-            Diagnostic(code, Severity.ERROR, msg, msg_en, self.file, span, hint, hint_en)
-        )
+        self.diags.append(Diagnostic(code, Severity.ERROR, msg, msg_en, self.file, span, hint, hint_en))
 
     def warn(self, code: str, span: Span, msg: str, msg_en: str):
         self.diags.append(Diagnostic(code, Severity.WARNING, msg, msg_en, self.file, span))
@@ -185,7 +190,8 @@ class Checker:
         if len(self.rulesets) > 1:
             self.file = self.rulesets[1].file
             self.err(
-                "E101", self.rulesets[1].span,
+                "E101",
+                self.rulesets[1].span,
                 "lebih dari satu deklarasi 'ruleset' dalam satu folder aturan",
                 "more than one 'ruleset' declaration in one rule folder",
             )
@@ -222,7 +228,8 @@ class Checker:
         if name in table:
             where = first_seen[(kind, name)]
             self.err(
-                "E103", item.span,
+                "E103",
+                item.span,
                 f"{kind} '{name}' sudah dideklarasikan di {where}",
                 f"{kind} '{name}' is already declared at {where}",
             )
@@ -231,7 +238,8 @@ class Checker:
             name in BUILTINS or name in BUILTIN_CONSTANTS or name in AGGREGATES
         ):
             self.err(
-                "E103", item.span,
+                "E103",
+                item.span,
                 f"nama '{name}' sudah dipakai oleh fungsi bawaan",
                 f"the name '{name}' is taken by a built-in function",
             )
@@ -239,7 +247,8 @@ class Checker:
             other = self.defines if kind == "valueset" else self.valuesets
             if name in other:
                 self.err(
-                    "E103", item.span,
+                    "E103",
+                    item.span,
                     f"nama '{name}' dipakai untuk valueset dan define sekaligus",
                     f"the name '{name}' is used for both a valueset and a define",
                 )
@@ -250,7 +259,8 @@ class Checker:
     def _check_duplicates(self, dups: tuple[tuple[str, Span], ...]) -> None:
         for key, span in dups:
             self.err(
-                "E104", span,
+                "E104",
+                span,
                 f"pernyataan '{key}' ditulis lebih dari sekali",
                 f"the '{key}' statement is written more than once",
             )
@@ -259,14 +269,17 @@ class Checker:
         if cit.source not in self.sources:
             hint, hint_en = self._suggest(cit.source, self.sources)
             self.err(
-                "E102", cit.span,
+                "E102",
+                cit.span,
                 f"sumber '{cit.source}' tidak dideklarasikan (tulis: source {cit.source} \"...\")",
                 f"source '{cit.source}' is not declared (write: source {cit.source} \"...\")",
-                hint, hint_en,
+                hint,
+                hint_en,
             )
         if cit.line_from > cit.line_to or cit.line_from < 1:
             self.err(
-                "E105", cit.span,
+                "E105",
+                cit.span,
                 f"rentang baris tidak sah: {cit.line_from}-{cit.line_to}",
                 f"invalid line range: {cit.line_from}-{cit.line_to}",
             )
@@ -282,13 +295,15 @@ class Checker:
         self._check_notes(h.notes)
         if h.effective_from and h.effective_to and h.effective_from > h.effective_to:
             self.err(
-                "E105", span,
+                "E105",
+                span,
                 f"tanggal berlaku terbalik: {h.effective_from} sampai {h.effective_to}",
                 f"effective dates are reversed: {h.effective_from} to {h.effective_to}",
             )
         if require_cite and not h.citations:
             self.err(
-                "E121", span,
+                "E121",
+                span,
                 "standar tanpa sitasi: tambahkan 'cite SUMBER \"bagian\" lines A-B'",
                 "standard without a citation: add 'cite SOURCE \"section\" lines A-B'",
             )
@@ -297,7 +312,8 @@ class Checker:
         kinds = {i.kind for i in vs.items}
         if len(kinds) > 1:
             self.err(
-                "E142", vs.span,
+                "E142",
+                vs.span,
                 f"valueset '{vs.name}' mencampur jenis nilai ({', '.join(sorted(kinds))})",
                 f"valueset '{vs.name}' mixes kinds of values ({', '.join(sorted(kinds))})",
             )
@@ -305,7 +321,8 @@ class Checker:
         for item in vs.items:
             if item.value in seen:
                 self.warn(
-                    "W106", item.span,
+                    "W106",
+                    item.span,
                     f"nilai {item.value!r} tertulis dua kali di valueset '{vs.name}'",
                     f"value {item.value!r} is listed twice in valueset '{vs.name}'",
                 )
@@ -335,7 +352,8 @@ class Checker:
         if d.name in self._define_stack:
             chain = " -> ".join([*self._define_stack, d.name])
             self.err(
-                "E147", span,
+                "E147",
+                span,
                 f"define memanggil dirinya sendiri: {chain}",
                 f"define calls itself: {chain}",
             )
@@ -368,13 +386,15 @@ class Checker:
         for key, absent in missing:
             if absent:
                 self.err(
-                    "E110", std.span,
+                    "E110",
+                    std.span,
                     f"standar '{std.id}' tidak punya pernyataan '{key}'",
                     f"standard '{std.id}' has no '{key}' statement",
                 )
         if not any(True for _ in A.iter_criteria(std.criteria)):
             self.err(
-                "E110", std.span,
+                "E110",
+                std.span,
                 f"standar '{std.id}' tidak punya kriteria",
                 f"standard '{std.id}' has no criterion",
             )
@@ -384,10 +404,12 @@ class Checker:
             span = std.spans.get("subject", std.span)
             hint, hint_en = self._suggest(std.subject_kind, self.contract.kinds)
             self.err(
-                "E130", span,
+                "E130",
+                span,
                 f"jenis catatan '{std.subject_kind}' tidak ada dalam kontrak data",
                 f"record kind '{std.subject_kind}' is not in the data contract",
-                hint, hint_en,
+                hint,
+                hint_en,
             )
         if subject is not None:
             for fname, fspec in subject.fields.items():
@@ -397,10 +419,12 @@ class Checker:
         if std.period_kind and std.period_kind not in PERIOD_KINDS:
             hint, hint_en = self._suggest(std.period_kind, PERIOD_KINDS)
             self.err(
-                "E132", std.spans.get("period", std.span),
+                "E132",
+                std.spans.get("period", std.span),
                 f"jenis periode '{std.period_kind}' tidak dikenal; pilih: {', '.join(PERIOD_KINDS)}",
                 f"unknown period kind '{std.period_kind}'; choose: {', '.join(PERIOD_KINDS)}",
-                hint, hint_en,
+                hint,
+                hint_en,
             )
         for let in std.lets:
             self._check_let(let, scope)
@@ -419,7 +443,8 @@ class Checker:
         for node in A.iter_nodes(std.criteria):
             if node.id in ids:
                 self.err(
-                    "E103", node.span,
+                    "E103",
+                    node.span,
                     f"id '{node.id}' sudah dipakai di baris {ids[node.id].line}",
                     f"id '{node.id}' is already used on line {ids[node.id].line}",
                 )
@@ -431,33 +456,39 @@ class Checker:
         if kind is None:
             hint, hint_en = self._suggest(link.kind, self.contract.kinds)
             self.err(
-                "E130", link.span,
+                "E130",
+                link.span,
                 f"jenis catatan '{link.kind}' tidak ada dalam kontrak data",
                 f"record kind '{link.kind}' is not in the data contract",
-                hint, hint_en,
+                hint,
+                hint_en,
             )
         else:
             if link.by not in kind.fields:
                 self.err(
-                    "E141", link.span,
+                    "E141",
+                    link.span,
                     f"'{link.kind}' tidak punya kolom '{link.by}' untuk menautkan",
                     f"'{link.kind}' has no field '{link.by}' to link by",
                 )
             if link.in_period and kind.date_field is None:
                 self.err(
-                    "E131", link.span,
+                    "E131",
+                    link.span,
                     f"'{link.kind}' tidak punya kolom tanggal, jadi tidak bisa 'in period'",
                     f"'{link.kind}' has no date field, so it cannot be 'in period'",
                 )
         if subject is not None and link.by not in subject.fields:
             self.err(
-                "E141", link.span,
+                "E141",
+                link.span,
                 f"subjek '{subject.name}' tidak punya kolom '{link.by}' untuk menautkan",
                 f"subject '{subject.name}' has no field '{link.by}' to link by",
             )
         if link.name in scope.names:
             self.err(
-                "E103", link.span,
+                "E103",
+                link.span,
                 f"nama '{link.name}' sudah dipakai",
                 f"the name '{link.name}' is already used",
             )
@@ -466,7 +497,8 @@ class Checker:
     def _check_let(self, let: A.Let, scope: _Scope) -> None:
         if let.name in scope.names:
             self.err(
-                "E103", let.span,
+                "E103",
+                let.span,
                 f"nama '{let.name}' sudah dipakai",
                 f"the name '{let.name}' is already used",
             )
@@ -485,11 +517,12 @@ class Checker:
                 continue
             if not node.citations:
                 self.err(
-                    "E121", node.span,
+                    "E121",
+                    node.span,
                     f"kriteria '{node.id}' tidak punya sitasi",
                     f"criterion '{node.id}' has no citation",
-                    "tambahkan: cite SUMBER \"bagian\" line N",
-                    "add: cite SOURCE \"section\" line N",
+                    'tambahkan: cite SUMBER "bagian" line N',
+                    'add: cite SOURCE "section" line N',
                 )
             inner = _Scope({}, scope)
             for let in node.lets:
@@ -498,7 +531,8 @@ class Checker:
                 self._expect(node.when, inner, BOOL, "when")
             if node.require is None:
                 self.err(
-                    "E111", node.span,
+                    "E111",
+                    node.span,
                     f"kriteria '{node.id}' tidak punya 'require'",
                     f"criterion '{node.id}' has no 'require'",
                 )
@@ -510,7 +544,8 @@ class Checker:
         got = self.expr(expr, scope)
         if not _compatible(got, want):
             self.err(
-                "E142", expr.span,
+                "E142",
+                expr.span,
                 f"'{where}' harus bernilai {_tid(want)}, tetapi ini {_tid(got)}",
                 f"'{where}' must be {want}, but this is {got}",
             )
@@ -522,10 +557,11 @@ class Checker:
             case A.SetLit(items=items):
                 kinds = {i.kind for i in items}
                 if len(kinds) > 1:
-                    self.err("E142", e.span, "himpunan mencampur jenis nilai",
-                             "the set mixes kinds of values")
+                    self.err(
+                        "E142", e.span, "himpunan mencampur jenis nilai", "the set mixes kinds of values"
+                    )
                 return T("set", kinds.pop() if len(kinds) == 1 else "any")
-            case A.Name(name=name):
+            case A.Name():
                 return self._name(e, scope)
             case A.Field(target=target, name=fname):
                 t = self.expr(target, scope)
@@ -533,7 +569,8 @@ class Checker:
                     return ANY
                 if t.name != "record":
                     self.err(
-                        "E142", e.span,
+                        "E142",
+                        e.span,
                         f"'.{fname}' hanya bisa dipakai pada catatan, bukan pada {_tid(t)}",
                         f"'.{fname}' can only be used on a record, not on {t}",
                     )
@@ -545,10 +582,12 @@ class Checker:
                 if spec is None:
                     hint, hint_en = self._suggest(fname, kind.fields)
                     self.err(
-                        "E141", e.span,
+                        "E141",
+                        e.span,
                         f"'{kind.name}' tidak punya kolom '{fname}'",
                         f"'{kind.name}' has no field '{fname}'",
-                        hint, hint_en,
+                        hint,
+                        hint_en,
                     )
                     return ANY
                 return _scalar(spec.type)
@@ -571,7 +610,8 @@ class Checker:
                 for side, t in ((left, lt), (right, rt)):
                     if not _compatible(t, NUMBER):
                         self.err(
-                            "E142", side.span,
+                            "E142",
+                            side.span,
                             f"'{op}' memerlukan angka, tetapi ini {_tid(t)}",
                             f"'{op}' needs numbers, but this is {t}",
                             "untuk tanggal pakai add_days() atau days_between()",
@@ -582,27 +622,36 @@ class Checker:
                 lt, rt = self.expr(left, scope), self.expr(right, scope)
                 if not _compatible(lt, rt) or lt.name not in SCALARS | {"any", "missing"}:
                     self.err(
-                        "E142", e.span,
+                        "E142",
+                        e.span,
                         f"tidak bisa membandingkan {_tid(lt)} dengan {_tid(rt)}",
                         f"cannot compare {lt} with {rt}",
                     )
                 elif op not in ("==", "!=") and BOOL in (lt, rt):
-                    self.err("E142", e.span, f"'{op}' tidak berlaku untuk ya/tidak",
-                             f"'{op}' does not apply to booleans")
+                    self.err(
+                        "E142",
+                        e.span,
+                        f"'{op}' tidak berlaku untuk ya/tidak",
+                        f"'{op}' does not apply to booleans",
+                    )
                 return BOOL
             case A.InSet(value=v, set=s):
                 vt, st = self.expr(v, scope), self.expr(s, scope)
                 if st.name != "set" and st != ANY:
                     self.err(
-                        "E144", s.span,
+                        "E144",
+                        s.span,
                         f"sesudah 'in' harus ada valueset atau himpunan {{...}}, bukan {_tid(st)}",
                         f"'in' needs a valueset or a set {{...}}, not {st}",
                     )
-                elif st.name == "set" and st.kind not in (None, "any") and not _compatible(
-                    vt, T(st.kind or "any")
+                elif (
+                    st.name == "set"
+                    and st.kind not in (None, "any")
+                    and not _compatible(vt, T(st.kind or "any"))
                 ):
                     self.err(
-                        "E142", e.span,
+                        "E142",
+                        e.span,
                         f"nilai {_tid(vt)} tidak mungkin ada dalam himpunan {st.kind}",
                         f"a {vt} value can never be in a set of {st.kind}",
                     )
@@ -613,7 +662,8 @@ class Checker:
                     bt = self.expr(bound, scope)
                     if not _compatible(vt, bt) or vt == BOOL:
                         self.err(
-                            "E142", bound.span,
+                            "E142",
+                            bound.span,
                             f"batas 'between' {_tid(bt)} tidak cocok dengan nilai {_tid(vt)}",
                             f"'between' bound {bt} does not match the value {vt}",
                         )
@@ -626,7 +676,8 @@ class Checker:
                 tt, ft = self.expr(t, scope), self.expr(f, scope)
                 if not _compatible(tt, ft):
                     self.err(
-                        "E142", e.span,
+                        "E142",
+                        e.span,
                         f"cabang 'then' ({_tid(tt)}) dan 'else' ({_tid(ft)}) berbeda jenis",
                         f"'then' ({tt}) and 'else' ({ft}) have different types",
                     )
@@ -637,7 +688,8 @@ class Checker:
         t = self.expr(e, scope)
         if not _compatible(t, want):
             self.err(
-                "E142", e.span,
+                "E142",
+                e.span,
                 f"'{op}' memerlukan {_tid(want)}, tetapi ini {_tid(t)}",
                 f"'{op}' needs {want}, but this is {t}",
             )
@@ -650,7 +702,8 @@ class Checker:
             d = self.defines[e.name]
             if d.params:
                 self.err(
-                    "E143", e.span,
+                    "E143",
+                    e.span,
                     f"'{e.name}' adalah fungsi dengan {len(d.params)} parameter; panggil dengan (...)",
                     f"'{e.name}' is a function of {len(d.params)} parameters; call it with (...)",
                 )
@@ -662,10 +715,12 @@ class Checker:
         options = scope.all_names() | set(self.defines)
         hint, hint_en = self._suggest(e.name, options)
         self.err(
-            "E140", e.span,
+            "E140",
+            e.span,
             f"nama '{e.name}' tidak dikenal",
             f"unknown name '{e.name}'",
-            hint, hint_en,
+            hint,
+            hint_en,
         )
         return ANY
 
@@ -676,7 +731,8 @@ class Checker:
             params = d.params or ()
             if d.params is None or len(params) != len(args):
                 self.err(
-                    "E143", e.span,
+                    "E143",
+                    e.span,
                     f"'{e.func}' memerlukan {len(params)} argumen, diberi {len(args)}",
                     f"'{e.func}' takes {len(params)} arguments, {len(args)} given",
                 )
@@ -697,42 +753,52 @@ class Checker:
                     f"aggregates are written {e.func}(v in COLLECTION where ...)",
                 )
             self.err(
-                "E143", e.span,
+                "E143",
+                e.span,
                 f"fungsi '{e.func}' tidak dikenal",
                 f"unknown function '{e.func}'",
-                hint, hint_en,
+                hint,
+                hint_en,
             )
             return ANY
         if e.func == "sasaran" and not self._in_denominator:
             self.err(
-                "E146", e.span,
+                "E146",
+                e.span,
                 "sasaran(...) hanya boleh dipakai dalam 'denominator'",
                 "sasaran(...) may only be used in 'denominator'",
             )
         if e.func != "sasaran" and self._in_denominator and e.func not in ("least", "greatest"):
             self.err(
-                "E146", e.span,
+                "E146",
+                e.span,
                 f"'denominator' hanya boleh memakai angka dan sasaran(...), bukan {e.func}()",
                 f"'denominator' may only use numbers and sasaran(...), not {e.func}()",
             )
         params, result = BUILTINS[e.func]
         if params is None:
             if not args:
-                self.err("E143", e.span, f"'{e.func}' memerlukan minimal 1 argumen",
-                         f"'{e.func}' needs at least 1 argument")
+                self.err(
+                    "E143",
+                    e.span,
+                    f"'{e.func}' memerlukan minimal 1 argumen",
+                    f"'{e.func}' needs at least 1 argument",
+                )
                 return ANY
             first = next((a for a in args if a not in (ANY, MISSING)), args[0])
             for arg_expr, t in zip(e.args, args, strict=True):
                 if not _compatible(t, first):
                     self.err(
-                        "E142", arg_expr.span,
+                        "E142",
+                        arg_expr.span,
                         f"argumen '{e.func}' harus sejenis ({_tid(first)}), ini {_tid(t)}",
                         f"arguments of '{e.func}' must have one type ({first}), this is {t}",
                     )
             return first
         if len(params) != len(args):
             self.err(
-                "E143", e.span,
+                "E143",
+                e.span,
                 f"'{e.func}' memerlukan {len(params)} argumen, diberi {len(args)}",
                 f"'{e.func}' takes {len(params)} arguments, {len(args)} given",
             )
@@ -740,13 +806,18 @@ class Checker:
         for arg_expr, want, got in zip(e.args, params, args, strict=True):
             if not _compatible(got, want):
                 self.err(
-                    "E142", arg_expr.span,
+                    "E142",
+                    arg_expr.span,
                     f"argumen '{e.func}' harus {_tid(want)}, tetapi ini {_tid(got)}",
                     f"argument of '{e.func}' must be {want}, but this is {got}",
                 )
         if e.func == "sasaran" and not isinstance(e.args[0], A.Literal):
-            self.err("E146", e.span, "sasaran(...) memerlukan kode sasaran dalam tanda kutip",
-                     "sasaran(...) needs a quoted sasaran code")
+            self.err(
+                "E146",
+                e.span,
+                "sasaran(...) memerlukan kode sasaran dalam tanda kutip",
+                "sasaran(...) needs a quoted sasaran code",
+            )
         return result or ANY
 
     def _aggregate(self, e: A.Aggregate, scope: _Scope) -> T:
@@ -756,7 +827,8 @@ class Checker:
             elem = T("record", src.kind)
         elif src != ANY:
             self.err(
-                "E145", e.source.span,
+                "E145",
+                e.source.span,
                 f"'{e.func}' memerlukan kumpulan catatan, tetapi ini {_tid(src)}",
                 f"'{e.func}' needs a collection of records, but this is {src}",
             )
@@ -768,14 +840,16 @@ class Checker:
         needs_value = f in ("sum", "min", "max", "count_distinct", "all")
         if needs_value and vt is None:
             self.err(
-                "E145", e.span,
+                "E145",
+                e.span,
                 f"'{f}' memerlukan nilai sesudah ':' (mis. {f}(v in x : v.kolom))",
                 f"'{f}' needs a value after ':' (e.g. {f}(v in x : v.field))",
             )
             vt = ANY
         if f in ("count", "any", "first", "last", "filter") and vt is not None:
             self.err(
-                "E145", e.value.span if e.value else e.span,
+                "E145",
+                e.value.span if e.value else e.span,
                 f"'{f}' tidak memakai nilai sesudah ':'; pakai 'where' untuk menyaring",
                 f"'{f}' takes no value after ':'; use 'where' to filter",
             )
@@ -783,15 +857,23 @@ class Checker:
             return NUMBER
         if f == "sum":
             if vt is not None and not _compatible(vt, NUMBER):
-                self.err("E142", e.span, f"'sum' memerlukan angka, bukan {_tid(vt)}",
-                         f"'sum' needs numbers, not {vt}")
+                self.err(
+                    "E142",
+                    e.span,
+                    f"'sum' memerlukan angka, bukan {_tid(vt)}",
+                    f"'sum' needs numbers, not {vt}",
+                )
             return NUMBER
         if f in ("min", "max"):
             return vt or ANY
         if f == "all":
             if vt is not None and not _compatible(vt, BOOL):
-                self.err("E142", e.span, f"'all' memerlukan syarat ya/tidak, bukan {_tid(vt)}",
-                         f"'all' needs a condition, not {vt}")
+                self.err(
+                    "E142",
+                    e.span,
+                    f"'all' memerlukan syarat ya/tidak, bukan {_tid(vt)}",
+                    f"'all' needs a condition, not {vt}",
+                )
             return BOOL
         if f == "any":
             return BOOL

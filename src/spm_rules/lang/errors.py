@@ -58,9 +58,7 @@ class RuleError(Exception):
         self.diagnostics = diagnostics
         first = diagnostics[0] if diagnostics else None
         super().__init__(
-            f"{first.file}:{first.span.line}:{first.span.col}: {first.message_en}"
-            if first
-            else "rule error"
+            f"{first.file}:{first.span.line}:{first.span.col}: {first.message_en}" if first else "rule error"
         )
 
 
@@ -68,9 +66,7 @@ def format_diagnostic(diag: Diagnostic, source: str | None, lang: str = "id") ->
     """`file:line:col: severity[CODE]: message`, the source line, a caret, and the hint."""
     sev = {"id": {"error": "galat", "warning": "peringatan", "info": "info"}}.get(lang, {})
     label = sev.get(diag.severity.value, diag.severity.value)
-    out = [
-        f"{diag.file}:{diag.span.line}:{diag.span.col}: {label}[{diag.code}]: {diag.text(lang)}"
-    ]
+    out = [f"{diag.file}:{diag.span.line}:{diag.span.col}: {label}[{diag.code}]: {diag.text(lang)}"]
     if source is not None:
         lines = source.splitlines()
         if 1 <= diag.span.line <= len(lines):

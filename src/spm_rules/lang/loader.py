@@ -46,8 +46,9 @@ def parse_files(paths: Iterable[Path]) -> tuple[list[A.RuleFile], list[Diagnosti
             diags.append(_io_diag(name, "file bukan teks UTF-8", "file is not UTF-8 text"))
             continue
         except OSError as exc:
-            diags.append(_io_diag(name, f"file tidak bisa dibaca: {exc.strerror}",
-                                  f"cannot read file: {exc.strerror}"))
+            diags.append(
+                _io_diag(name, f"file tidak bisa dibaca: {exc.strerror}", f"cannot read file: {exc.strerror}")
+            )
             continue
         texts[name] = text
         try:
@@ -55,10 +56,13 @@ def parse_files(paths: Iterable[Path]) -> tuple[list[A.RuleFile], list[Diagnosti
         except RuleError as err:
             diags.extend(err.diagnostics)
     if not files:
-        diags.append(_io_diag(
-            ", ".join(str(p) for p in paths) or ".",
-            "tidak ada file aturan (.spm)", "no rule files (.spm) found",
-        ))
+        diags.append(
+            _io_diag(
+                ", ".join(str(p) for p in paths) or ".",
+                "tidak ada file aturan (.spm)",
+                "no rule files (.spm) found",
+            )
+        )
     return parsed, diags, texts
 
 
@@ -75,6 +79,8 @@ def load_rules(*paths: Path) -> RuleSet:
         raise RuleError(diags + [d for d in more if d.severity == Severity.ERROR])
     rs, more = check(parsed)
     if rs is None:
-        raise RuleError([d for d in more if d.severity == Severity.ERROR] + [
-            d for d in more if d.severity != Severity.ERROR])
+        raise RuleError(
+            [d for d in more if d.severity == Severity.ERROR]
+            + [d for d in more if d.severity != Severity.ERROR]
+        )
     return rs

@@ -68,9 +68,7 @@ def _date(tok: Token) -> dt.date:
     try:
         return dt.date.fromisoformat(str(tok))
     except ValueError:
-        raise _BadLiteral(
-            f"tanggal tidak ada: {tok}", f"no such date: {tok}", _tspan(tok)
-        ) from None
+        raise _BadLiteral(f"tanggal tidak ada: {tok}", f"no such date: {tok}", _tspan(tok)) from None
 
 
 def _number(tok: Token) -> Decimal:
@@ -275,9 +273,7 @@ class _ToAst(Transformer):
     def group(self, meta, c):
         gid, label, label_en, *items = c
         one, many, dups = _collect(items, {"when"})
-        children = tuple(
-            v for (k, v, _s) in items if k in ("criterion", "group")
-        )
+        children = tuple(v for (k, v, _s) in items if k in ("criterion", "group"))
         node = A.Group(
             id=str(gid),
             label=_unquote(label),
@@ -315,8 +311,15 @@ class _ToAst(Transformer):
     def standard(self, meta, c):
         sid, *items = c
         singles = {
-            "title", "regulation", "effective", "target", "subject", "period", "population",
-            "attribute", "denominator",
+            "title",
+            "regulation",
+            "effective",
+            "target",
+            "subject",
+            "period",
+            "population",
+            "attribute",
+            "denominator",
         }
         one, many, dups = _collect(items, singles)
         spans = {k: s for (k, _v, s) in items if k in singles}
@@ -448,9 +451,7 @@ def syntax_diagnostic(err: UnexpectedInput, file: str, text: str) -> Diagnostic:
             msg = f"karakter tak terduga {ch!r}; yang diharapkan: {exp_id}"
             msg_en = f"unexpected character {ch!r}; expected: {exp_en}"
         span = Span(line, col, line, col + 1)
-    elif isinstance(err, UnexpectedEOF) or (
-        isinstance(err, UnexpectedToken) and err.token.type == "$END"
-    ):
+    elif isinstance(err, UnexpectedEOF) or (isinstance(err, UnexpectedToken) and err.token.type == "$END"):
         exp_id, exp_en = _expected_text(set(err.expected or ()))
         lines = text.splitlines() or [""]
         line = len(lines)

@@ -142,11 +142,15 @@ def _schema_message(err) -> tuple[str, str]:
         allowed = ", ".join(str(x) for x in err.validator_value if x is not None)
         return f"nilai tidak dikenal; pilih: {allowed}", f"unknown value; choose: {allowed}"
     if v == "minimum":
-        return (f"terlalu kecil (minimal {err.validator_value})",
-                f"too small (at least {err.validator_value})")
+        return (
+            f"terlalu kecil (minimal {err.validator_value})",
+            f"too small (at least {err.validator_value})",
+        )
     if v == "maximum":
-        return (f"terlalu besar (maksimal {err.validator_value})",
-                f"too large (at most {err.validator_value})")
+        return (
+            f"terlalu besar (maksimal {err.validator_value})",
+            f"too large (at most {err.validator_value})",
+        )
     if v == "pattern":
         return "bentuk tidak sesuai", f"wrong form (pattern {err.validator_value})"
     return err.message, err.message
@@ -166,14 +170,19 @@ def read_folder(folder: Path, contract: Contract | None = None) -> Register:
         st = FileStats(name, kind.name if kind else None)
         stats.append(st)
         if kind is None:
-            problems.append(RowProblem(
-                name, 1, None, None,
-                f"bukan register yang dikenal; nama file harus salah satu dari: "
-                f"{', '.join(sorted(contract.kinds))}",
-                f"not a known register; the file name must be one of: "
-                f"{', '.join(sorted(contract.kinds))}",
-                severity="warning",
-            ))
+            problems.append(
+                RowProblem(
+                    name,
+                    1,
+                    None,
+                    None,
+                    f"bukan register yang dikenal; nama file harus salah satu dari: "
+                    f"{', '.join(sorted(contract.kinds))}",
+                    f"not a known register; the file name must be one of: "
+                    f"{', '.join(sorted(contract.kinds))}",
+                    severity="warning",
+                )
+            )
             continue
         _read_csv(path, name, kind, records[kind.name], problems, st)
     for kind_name, recs in records.items():
@@ -184,7 +193,11 @@ def read_folder(folder: Path, contract: Contract | None = None) -> Register:
 
 
 def _read_csv(
-    path: Path, name: str, kind: RecordKind, out: list[Record], problems: list[RowProblem],
+    path: Path,
+    name: str,
+    kind: RecordKind,
+    out: list[Record],
+    problems: list[RowProblem],
     st: FileStats,
 ) -> None:
     text = _decode(path.read_bytes())
@@ -196,11 +209,16 @@ def _read_csv(
     header = [h.strip() for h in next(reader)]
     missing = [f for f, spec in kind.fields.items() if spec.required and f not in header]
     if missing:
-        problems.append(RowProblem(
-            name, 1, None, None,
-            f"kolom wajib tidak ada: {', '.join(missing)}",
-            f"required columns missing: {', '.join(missing)}",
-        ))
+        problems.append(
+            RowProblem(
+                name,
+                1,
+                None,
+                None,
+                f"kolom wajib tidak ada: {', '.join(missing)}",
+                f"required columns missing: {', '.join(missing)}",
+            )
+        )
         # every data row of the file is rejected, and counted as such
         for _row in reader:
             st.rows_read += 1
@@ -208,12 +226,17 @@ def _read_csv(
         return
     for col in header:
         if col not in kind.fields:
-            problems.append(RowProblem(
-                name, 1, col, None,
-                "kolom tidak dikenal dalam kontrak data; diabaikan",
-                "column not in the data contract; ignored",
-                severity="warning",
-            ))
+            problems.append(
+                RowProblem(
+                    name,
+                    1,
+                    col,
+                    None,
+                    "kolom tidak dikenal dalam kontrak data; diabaikan",
+                    "column not in the data contract; ignored",
+                    severity="warning",
+                )
+            )
     validator = Draft202012Validator(kind.schema, format_checker=FormatChecker())
     for row in reader:
         line = reader.line_num
@@ -222,11 +245,16 @@ def _read_csv(
         st.rows_read += 1
         if len(row) != len(header):
             st.rows_rejected += 1
-            problems.append(RowProblem(
-                name, line, None, None,
-                f"jumlah kolom {len(row)}, seharusnya {len(header)} (baris terpotong?)",
-                f"{len(row)} columns, expected {len(header)} (truncated row?)",
-            ))
+            problems.append(
+                RowProblem(
+                    name,
+                    line,
+                    None,
+                    None,
+                    f"jumlah kolom {len(row)}, seharusnya {len(header)} (baris terpotong?)",
+                    f"{len(row)} columns, expected {len(header)} (truncated row?)",
+                )
+            )
             continue
         values: dict[str, Any] = {}
         bad = False

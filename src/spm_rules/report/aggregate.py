@@ -114,9 +114,7 @@ def _eval_denominator(expr: A.Expr, level: str, year: int, table, refs: list) ->
         case A.Binary(op=op, left=left, right=right):
             a = _eval_denominator(left, level, year, table, refs)
             b = _eval_denominator(right, level, year, table, refs)
-            return {"+": a + b, "-": a - b, "*": a * b}.get(op) if op != "/" else (
-                a / b if b else Decimal(0)
-            )
+            return {"+": a + b, "-": a - b, "*": a * b}.get(op) if op != "/" else (a / b if b else Decimal(0))
         case A.Call(func="sasaran", args=(A.Literal(value=code),)):
             hit = table.get((str(code), year, level))
             if hit is None:
@@ -146,9 +144,7 @@ def _denominator(std: A.Standard, level: str, counted: int | None, year: int, ta
     return None, None
 
 
-def aggregate(
-    std: A.Standard, verdicts: list[Verdict], register: Register, period: Period
-) -> StandardReport:
+def aggregate(std: A.Standard, verdicts: list[Verdict], register: Register, period: Period) -> StandardReport:
     table = _sasaran_table(register)
     rows: dict[str, Row] = {}
     out_of_period = sum(1 for v in verdicts if not v.in_period)
@@ -172,13 +168,11 @@ def aggregate(
         for alt in std.denominator
         if isinstance(alt.expr, A.Call) and alt.expr.func == "sasaran"
     }
-    for (code, year, fac) in table:
+    for code, year, fac in table:
         if code in codes and year == period.year and fac != ALL:
             rows.setdefault(fac, Row(fac))
     for row in rows.values():
-        row.denominator, row.source = _denominator(
-            std, row.facility, row.subjects, period.year, table
-        )
+        row.denominator, row.source = _denominator(std, row.facility, row.subjects, period.year, table)
     ordered = sorted(rows.values(), key=lambda r: (r.facility == UNKNOWN_FACILITY, r.facility))
     total = Row("Jumlah")
     for row in ordered:

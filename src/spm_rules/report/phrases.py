@@ -6,11 +6,19 @@ from ..engine.evaluate import value_text
 from ..engine.verdict import Fact, Missing, NodeResult, Status
 from .i18n import pick, t
 
-_OPS = {">=": "at_least", "<=": "at_most", ">": "more_than", "<": "less_than",
-        "==": "equals", "!=": "not_equal"}
+_OPS = {
+    ">=": "at_least",
+    "<=": "at_most",
+    ">": "more_than",
+    "<": "less_than",
+    "==": "equals",
+    "!=": "not_equal",
+}
 
 SYMBOL = {
-    Status.MET: "✓", Status.NOT_MET: "✗", Status.NOT_APPLICABLE: "–",
+    Status.MET: "✓",
+    Status.NOT_MET: "✗",
+    Status.NOT_APPLICABLE: "–",
     Status.NOT_EVALUATED: "·",
 }
 
@@ -26,12 +34,10 @@ def _v(value, lang: str) -> str:
 
 def fact_text(fact: Fact, unit: str | None, lang: str) -> str:
     u = f" {unit}" if unit else ""
-    if fact.kind == "compare":
-        if fact.op in _OPS:
-            return f"{fact.label}: {_v(fact.value, lang)}{u}, {t(lang, _OPS[fact.op])} {_v(fact.other, lang)}"
+    if fact.kind == "compare" and fact.op in _OPS:
+        return f"{fact.label}: {_v(fact.value, lang)}{u}, {t(lang, _OPS[fact.op])} {_v(fact.other, lang)}"
     if fact.kind == "between":
-        return (f"{fact.label}: {_v(fact.value, lang)}"
-                f" ({_v(fact.other, lang)}–{_v(fact.other2, lang)})")
+        return f"{fact.label}: {_v(fact.value, lang)} ({_v(fact.other, lang)}–{_v(fact.other2, lang)})"
     if fact.kind == "in":
         return f"{fact.label}: {_v(fact.value, lang)} ({fact.op} {fact.other})"
     if fact.kind in ("present", "missing"):
@@ -41,8 +47,9 @@ def fact_text(fact: Fact, unit: str | None, lang: str) -> str:
             return f"{fact.label}: {t(lang, 'none')}"
         bad = len(fact.failing)
         if bad:
-            where = ", ".join(f"{r.file} baris {r.line}" if lang != "en" else str(r)
-                              for r in fact.failing[:5])
+            where = ", ".join(
+                f"{r.file} baris {r.line}" if lang != "en" else str(r) for r in fact.failing[:5]
+            )
             return f"{fact.label}: {bad} {t(lang, 'of')} {fact.total} {t(lang, 'lacking')} ({where})"
         return f"{fact.label}: {fact.total} {t(lang, 'of')} {fact.total}"
     if fact.kind == "any":

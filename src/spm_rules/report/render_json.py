@@ -29,7 +29,9 @@ def _row(row: Row, mask: bool) -> dict[str, Any]:
     return {
         "facility": row.facility,
         "denominator": _num(row.denominator),
-        "denominator_source": None if row.source is None else {
+        "denominator_source": None
+        if row.source is None
+        else {
             "kind": row.source.kind,
             "expression": row.source.expr,
             "records": [str(r) for r in row.source.refs],
@@ -50,7 +52,9 @@ def _criteria(nodes) -> list[dict[str, Any]]:
     out = []
     for n in nodes:
         item = {
-            "id": n.id, "label": n.label, "label_en": n.label_en,
+            "id": n.id,
+            "label": n.label,
+            "label_en": n.label_en,
             "group": isinstance(n, A.Group),
             "citations": [_cite(c) for c in n.citations],
         }
@@ -76,13 +80,19 @@ def report_json(
             "rows_read": register.rows_read,
             "rows_rejected": register.rows_rejected,
             "files": [
-                {"file": f.file, "kind": f.kind, "rows_read": f.rows_read,
-                 "rows_rejected": f.rows_rejected}
+                {"file": f.file, "kind": f.kind, "rows_read": f.rows_read, "rows_rejected": f.rows_rejected}
                 for f in register.files
             ],
             "problems": [
-                {"file": p.file, "line": p.line, "column": p.column, "value": p.value,
-                 "severity": p.severity, "message": p.message, "message_en": p.message_en}
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "column": p.column,
+                    "value": p.value,
+                    "severity": p.severity,
+                    "message": p.message,
+                    "message_en": p.message_en,
+                }
                 for p in register.problems
             ],
         },
@@ -93,10 +103,13 @@ def report_json(
                 "title_en": r.standard.header.title_en,
                 "regulation": r.standard.header.regulation,
                 "version": r.standard.header.version,
-                "period": {"kind": r.period.kind, "label": r.period.label,
-                           "start": r.period.start.isoformat(), "end": r.period.end.isoformat()},
-                "target": percent_plain(None if r.standard.target is None else
-                                        _fraction(r.standard.target)),
+                "period": {
+                    "kind": r.period.kind,
+                    "label": r.period.label,
+                    "start": r.period.start.isoformat(),
+                    "end": r.period.end.isoformat(),
+                },
+                "target": percent_plain(None if r.standard.target is None else _fraction(r.standard.target)),
                 "target_reached": r.target_reached,
                 "criteria": _criteria(r.standard.criteria),
                 "facilities": [_row(row, mask) for row in r.rows],
@@ -147,8 +160,7 @@ def _node(n: NodeResult) -> dict[str, Any]:
         "label_en": n.label_en,
         "status": n.status.value,
         "informative": n.informative,
-        "not_recorded": [{"what": m.what, "record": str(m.ref) if m.ref else None}
-                         for m in n.missing],
+        "not_recorded": [{"what": m.what, "record": str(m.ref) if m.ref else None} for m in n.missing],
         "facts": [_fact(f) for f in n.facts],
         "records": [str(r) for r in n.evidence],
         "citations": [_cite(c) for c in n.citations],

@@ -20,15 +20,18 @@ from .phrases import SYMBOL, node_label, node_reason, short_label
 def criterion_labels(std: A.Standard) -> dict[str, dict]:
     return {
         n.id: {
-            "label": n.label, "label_en": n.label_en,
-            "short": getattr(n, "short", None), "short_en": getattr(n, "short_en", None),
+            "label": n.label,
+            "label_en": n.label_en,
+            "short": getattr(n, "short", None),
+            "short_en": getattr(n, "short_en", None),
         }
         for n in A.iter_nodes(std.criteria)
     }
 
 
-def remarks(row: Row, std: A.Standard, lang: str, is_total: bool = False,
-            report: StandardReport | None = None) -> str:
+def remarks(
+    row: Row, std: A.Standard, lang: str, is_total: bool = False, report: StandardReport | None = None
+) -> str:
     labels = criterion_labels(std)
     parts = [f"{n} {short_label(cid, labels, lang)}" for cid, n in row.failing.most_common()]
     if row.without_records:
@@ -59,8 +62,12 @@ def _source_text(row: Row, lang: str) -> str:
 
 
 def render_report(
-    console: Console, report: StandardReport, register: Register, lang: str,
-    rules_label: str, in_force: bool,
+    console: Console,
+    report: StandardReport,
+    register: Register,
+    lang: str,
+    rules_label: str,
+    in_force: bool,
 ) -> None:
     std = report.standard
     h = std.header
@@ -79,14 +86,21 @@ def render_report(
     table.add_column(t(lang, "remarks"), overflow="fold")
     for row in report.rows:
         table.add_row(
-            row.facility, number(row.denominator, lang), number(row.subjects, lang),
-            number(row.numerator, lang), percent(row.capaian, lang), remarks(row, std, lang),
+            row.facility,
+            number(row.denominator, lang),
+            number(row.subjects, lang),
+            number(row.numerator, lang),
+            percent(row.capaian, lang),
+            remarks(row, std, lang),
         )
     tot = report.total
     table.add_section()
     table.add_row(
-        Text(t(lang, "total"), style="bold"), number(tot.denominator, lang),
-        number(tot.subjects, lang), number(tot.numerator, lang), percent(tot.capaian, lang),
+        Text(t(lang, "total"), style="bold"),
+        number(tot.denominator, lang),
+        number(tot.subjects, lang),
+        number(tot.numerator, lang),
+        percent(tot.capaian, lang),
         remarks(tot, std, lang, True, report),
     )
     console.print(table)
@@ -109,9 +123,7 @@ def render_report(
 
 def render_input_summary(console: Console, register: Register, lang: str) -> None:
     read, rejected = register.rows_read, register.rows_rejected
-    console.print(
-        f"{number(read, lang)} {t(lang, 'rows')}, {number(rejected, lang)} {t(lang, 'rejected')}."
-    )
+    console.print(f"{number(read, lang)} {t(lang, 'rows')}, {number(rejected, lang)} {t(lang, 'rejected')}.")
     if register.problems:
         console.print(Text(f"{t(lang, 'problems')}:", style="bold"))
         for p in register.problems[:50]:
@@ -135,7 +147,11 @@ def _cite_text(node_citations, lang: str) -> str:
 
 
 def render_explain(
-    console: Console, std: A.Standard, v: Verdict, lang: str, mask: bool = False,
+    console: Console,
+    std: A.Standard,
+    v: Verdict,
+    lang: str,
+    mask: bool = False,
     notes: bool = True,
 ) -> None:
     subject = mask_nik(v.subject) if mask else v.subject

@@ -1,0 +1,146 @@
+"""The command line end to end, in-process: output, JSON contract, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+
+from spm_rules.cli.main import main
+from spm_rules.report.i18n import mask_nik, number, percent
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_check_with_no_arguments_runs_the_bundled_sample(capsys):
+    code, out, _err = run_cli(capsys, "check")
+    assert code == 0
+    assert "Pelayanan Kesehatan Ibu Hamil" in out and "Usia Produktif" in out
+    for header in ("Fasilitas", "Sasaran", "Sesuai standar", "Capaian", "Keterangan"):
+        assert header in out
+    assert "Jumlah" in out and "22,86 %" in out  # 8 / 35, computed from the records
+
+
+def test_check_json_contract(capsys):
+    code, out, _ = run_cli(capsys, "check", "--format", "json", "--period", "2018")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["schema_version"] == 1
+    by_id = {s["id"]: s for s in doc["standards"]}
+    ibu = by_id["ibu_hamil"]
+    assert ibu["total"]["numerator"] == 8 and ibu["total"]["denominator"] == 35
+    assert ibu["total"]["capaian"] == "22.86" and ibu["total"]["capaian_exact"] == "8/35"
+    # every facility row adds up to the total, and reasons are counted per criterion
+    rows = ibu["facilities"]
+    assert sum(r["numerator"] for r in rows) == ibu["total"]["numerator"]
+    assert sum(r["subjects"] for r in rows) == ibu["total"]["subjects"]
+    assert ibu["total"]["failing"]["t7"] == 2
+    assert {r["denominator_source"]["kind"] for r in rows} == {"sasaran"}
+    prod = by_id["usia_produktif"]
+    assert prod["total"]["denominator"] == 40
+    assert prod["total"]["denominator_source"]["kind"] == "sasaran"
+    assert prod["total"]["numerator"] == 13
+    assert prod["total"]["informative_failing"] == {"iva": 2, "sadanis": 1}
+    for row in rows:
+        assert len(row["subjects_counted"]) == row["numerator"]
+
+
+def test_check_in_english(capsys):
+    code, out, _ = run_cli(capsys, "check", "--lang", "en", "--standard", "ibu_hamil")
+    assert code == 0
+    assert "Served to standard" in out and "22.86 %" in out
+    assert "Usia Produktif" not in out
+
+
+def test_explain_text_and_json(capsys):
+    code, out, _ = run_cli(capsys, "explain", "--standard", "ibu_hamil", "--subject", "KH-2018-24")
+    assert code == 0
+    assert "TIDAK sesuai standar" in out
+    assert "tablet tambah darah: 89 tablet, minimal 90" in out
+    assert "kunjungan_anc.csv" in out and "baris 250" in out
+    code, out, _ = run_cli(
+        capsys,
+        "explain",
+        "--standard",
+        "ibu_hamil",
+        "--subject",
+        "KH-2018-24",
+        "--format",
+        "json",
+        "--mask-nik",
+    )
+    doc = json.loads(out)
+    assert doc["counted"] is False
+    t7 = next(c for c in doc["criteria"][1]["children"] if c["id"] == "t7")
+    assert t7["status"] == "not_met" and t7["facts"][0]["value"] == 89
+
+
+def test_masking_nik(capsys):
+    _code, out, _ = run_cli(capsys, "check", "--format", "json", "--mask-nik", "--standard", "usia_produktif")
+    keys = json.loads(out)["standards"][0]["total"]["subjects_counted"]
+    assert keys and all("********" in k for k in keys)
+    assert mask_nik("3216015203900001") == "3216********0001"
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["check", "--data", "/nonexistent/folder"], "folder data tidak ditemukan"),
+        (["check", "--period", "2018-13"], "bulan tidak ada"),
+        (["check", "--standard", "nope"], "standar tidak dikenal"),
+        (["explain", "--standard", "ibu_hamil", "--subject", "KH-X"], "subjek 'KH-X' tidak ada"),
+        (["check", "--lang", "fr"], "Invalid value"),
+        (["explain"], "Missing option"),
+    ],
+)
+def test_usage_and_input_errors_exit_2_without_traceback(capsys, args, needle):
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2
+    assert needle in out + err
+    assert "Traceback" not in out + err
+
+
+def test_broken_rules_exit_2_with_positions(capsys, tmp_path):
+    bad = tmp_path / "bad.spm"
+    bad.write_text('standard a {\n  title "x"\n  require\n}\n', encoding="utf-8")
+    code, _out, err = run_cli(capsys, "check", "--rules", str(tmp_path))
+    assert code == 2
+    assert "bad.spm:3:3" in err and "^" in err
+    assert "Traceback" not in err
+
+
+def test_rejected_rows_are_reported_and_strict_fails(capsys, tmp_path):
+    from tests.conftest import write_register
+
+    folder = write_register(
+        tmp_path / "d",
+        {
+            "penduduk": [
+                {
+                    "nik": "3216011005800001",
+                    "nama": "A",
+                    "jenis_kelamin": "L",
+                    "tanggal_lahir": "31/02/1980",
+                    "wilayah": "PKM A",
+                }
+            ],
+        },
+    )
+    code, _out, err = run_cli(capsys, "check", "--data", str(folder), "--period", "2018")
+    assert code == 0
+    assert "penduduk.csv:2 kolom 'tanggal_lahir' = '31/02/1980': tanggal tidak ada" in err
+    code, _out, _err = run_cli(capsys, "check", "--data", str(folder), "--strict")
+    assert code == 2
+
+
+def test_display_rules():
+    assert percent(Fraction(3850, 4000)) == "96,25 %"
+    assert percent(Fraction(4850, 6000)) == "80,83 %"
+    assert percent(Fraction(1, 8), "en") == "12.50 %"
+    assert percent(Fraction(1, 200)) == "0,50 %"  # half up
+    assert number(1688228) == "1.688.228" and number(1688228, "en") == "1,688,228"
