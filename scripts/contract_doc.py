@@ -50,8 +50,11 @@ def render() -> str:
             out.append(f"Key: `{kind.key}`.")
         if kind.date_field:
             out.append(f"Date of the record: `{kind.date_field}` (used by `in period` and for ordering).")
-        out += ["", "| column | type | unit | required | values / range | meaning |",
-                "|---|---|---|---|---|---|"]
+        out += [
+            "",
+            "| column | type | unit | required | values / range | meaning |",
+            "|---|---|---|---|---|---|",
+        ]
         for f in kind.fields.values():
             spec = kind.schema["properties"][f.name]
             if f.enum:
@@ -63,7 +66,9 @@ def render() -> str:
             else:
                 values = ""
             required = "yes" if f.required else ""
-            out.append(f"| `{f.name}` | {f.type} | {f.unit or ''} | {required} | {values} | {f.description} |")
+            out.append(
+                f"| `{f.name}` | {f.type} | {f.unit or ''} | {required} | {values} | {f.description} |"
+            )
         out.append("")
     return "\n".join(out)
 
