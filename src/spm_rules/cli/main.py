@@ -24,6 +24,7 @@ from ..report.render_text import render_explain, render_input_summary, render_re
 from ..resources import bundled_rules, bundled_sample
 
 OK, FINDINGS, USAGE = 0, 1, 2
+FAILED = object()  # what a guarded step returns after it has reported an input error
 
 
 def _out() -> Console:
@@ -53,6 +54,27 @@ def _print_rule_errors(err: RuleError, lang: str) -> None:
         else f"{n} error(s) in the rules; nothing was evaluated.",
         markup=False,
     )
+
+
+def _guarded(action, lang: str, known: list[str] | None = None):
+    """Run one step; an input error is printed in plain words and FAILED returned (exit 2)."""
+    try:
+        value = action()
+    except RuleError as err:
+        _print_rule_errors(err, lang)
+        return FAILED
+    except FileNotFoundError as err:
+        _say_error(f"folder data tidak ditemukan: {err}", f"data folder not found: {err}", lang)
+        return FAILED
+    except PeriodError as err:
+        _say_error(str(err), str(err), lang)
+        return FAILED
+    except UnknownStandard as err:
+        extra_id = f" (ada: {', '.join(known)})" if known else ""
+        extra_en = f" (known: {', '.join(known)})" if known else ""
+        _say_error(f"standar tidak dikenal: {err}{extra_id}", f"unknown standard: {err}{extra_en}", lang)
+        return FAILED
+    return value
 
 
 _rules_opt = click.option(
@@ -112,19 +134,8 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict) -> int:
     """Hitung capaian SPM per fasilitas / compute SPM coverage per facility."""
     rules = rules or bundled_rules()
     data = data or bundled_sample()
-    try:
-        result = run_check(rules, data, period, list(standards) or None)
-    except RuleError as err:
-        _print_rule_errors(err, lang)
-        return USAGE
-    except FileNotFoundError as err:
-        _say_error(f"folder data tidak ditemukan: {err}", f"data folder not found: {err}", lang)
-        return USAGE
-    except PeriodError as err:
-        _say_error(str(err), str(err), lang)
-        return USAGE
-    except UnknownStandard as err:
-        _say_error(f"standar tidak dikenal: {err}", f"unknown standard: {err}", lang)
+    result = _guarded(lambda: run_check(rules, data, period, list(standards) or None), lang)
+    if result is FAILED:
         return USAGE
     label = f"{result.rules.name} ({result.rules.header.regulation or ''})"
     if fmt == "json":
@@ -156,25 +167,17 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
     """Jelaskan putusan satu subjek / explain one subject's verdict."""
     rules = rules or bundled_rules()
     data = data or bundled_sample()
-    try:
-        rs = load_rules(rules)
-        std = select_standards(rs, [standard])[0]
-        register = read_folder(data, rs.contract)
-        verdict = explain_subject(rs, register, std, subject, period)
-    except RuleError as err:
-        _print_rule_errors(err, lang)
+    rs = _guarded(lambda: load_rules(rules), lang)
+    if rs is FAILED:
         return USAGE
-    except FileNotFoundError as err:
-        _say_error(f"folder data tidak ditemukan: {err}", f"data folder not found: {err}", lang)
+    std = _guarded(lambda: select_standards(rs, [standard])[0], lang, known=list(rs.standards))
+    if std is FAILED:
         return USAGE
-    except PeriodError as err:
-        _say_error(str(err), str(err), lang)
+    register = _guarded(lambda: read_folder(data, rs.contract), lang)
+    if register is FAILED:
         return USAGE
-    except UnknownStandard as err:
-        known = ", ".join(rs.standards)
-        _say_error(
-            f"standar tidak dikenal: {err} (ada: {known})", f"unknown standard: {err} (known: {known})", lang
-        )
+    verdict = _guarded(lambda: explain_subject(rs, register, std, subject, period), lang)
+    if verdict is FAILED:
         return USAGE
     if verdict is None:
         _say_error(
