@@ -67,7 +67,7 @@ def _guarded(action, lang: str, known: list[str] | None = None):
         _say_error(f"folder data tidak ditemukan: {err}", f"data folder not found: {err}", lang)
         return FAILED
     except PeriodError as err:
-        _say_error(str(err), str(err), lang)
+        _say_error(err.message, err.message_en, lang)
         return FAILED
     except UnknownStandard as err:
         extra_id = f" (ada: {', '.join(known)})" if known else ""

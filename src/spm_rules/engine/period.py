@@ -24,7 +24,9 @@ class Period:
 
 
 class PeriodError(ValueError):
-    pass
+    def __init__(self, message: str, message_en: str):
+        super().__init__(message_en)
+        self.message, self.message_en = message, message_en
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -47,7 +49,10 @@ def parse_period(spec: str, standard_kind: str = "year") -> Period:
     if m := re.fullmatch(r"(\d{4})/(\d{4})", s):
         y, y2 = int(m[1]), int(m[2])
         if y2 != y + 1:
-            raise PeriodError(f"tahun ajaran harus dua tahun berurutan: {spec}")
+            raise PeriodError(
+                f"tahun ajaran harus dua tahun berurutan: {spec}",
+                f"a school year must be two consecutive years: {spec}",
+            )
         return Period("school_year", dt.date(y, 7, 1), dt.date(y2, 6, 30), f"{y}/{y2}")
     if m := re.fullmatch(r"(\d{4})-[Qq]([1-4])", s):
         y, q = int(m[1]), int(m[2])
@@ -55,6 +60,9 @@ def parse_period(spec: str, standard_kind: str = "year") -> Period:
     if m := re.fullmatch(r"(\d{4})-(\d{2})", s):
         y, mo = int(m[1]), int(m[2])
         if not 1 <= mo <= 12:
-            raise PeriodError(f"bulan tidak ada: {spec}")
+            raise PeriodError(f"bulan tidak ada: {spec}", f"no such month: {spec}")
         return Period("month", dt.date(y, mo, 1), _month_end(y, mo), f"{y}-{mo:02d}")
-    raise PeriodError(f"periode tidak dikenal: {spec!r}; tulis 2024, 2024/2025, 2024-Q1 atau 2024-03")
+    raise PeriodError(
+        f"periode tidak dikenal: {spec!r}; tulis 2024, 2024/2025, 2024-Q1 atau 2024-03",
+        f"unknown period: {spec!r}; write 2024, 2024/2025, 2024-Q1 or 2024-03",
+    )
