@@ -74,7 +74,7 @@ def test_estimate_denominator_prevalence_times_population(tmp_path):
     report = run_check(rules, data, "2018").reports[1]
     assert report.total.denominator == Decimal("589030")
     assert report.total.source.kind == "estimate"
-    assert report.total.source.expr == '0.2561 * sasaran("penduduk_15_plus")'
+    assert report.total.source.expr == '25.61% * sasaran("penduduk_15_plus")'
     # the facility has no estimate of its own, so it falls back to its visitors
     assert report.rows[0].denominator == 1 and report.rows[0].source.kind == "counted"
 

@@ -22,6 +22,11 @@ from ..registers.readers import read_folder
 from ..report.render_json import report_json, verdict_json
 from ..report.render_text import render_explain, render_input_summary, render_report
 from ..resources import bundled_rules, bundled_sample
+from ..tooling.config import ConfigError, load_config
+from ..tooling.fmt import fmt_paths
+from ..tooling.lint import lint_paths
+from ..tooling.output import fmt_output, lint_output, test_output
+from ..tooling.testing import discover, run_tests
 
 OK, FINDINGS, USAGE = 0, 1, 2
 FAILED = object()  # what a guarded step returns after it has reported an input error
@@ -191,6 +196,113 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
     else:
         render_explain(_out(), std, verdict, lang, mask_nik)
     return OK
+
+
+_tool_format = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit", "github"]),
+    default="text",
+    show_default=True,
+    help="Format keluaran / output format.",
+)
+_paths_arg = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+_config_opt = click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File pengaturan (default: spm-rules.yaml di folder ini bila ada).",
+)
+
+
+def _config(path: Path | None, lang: str):
+    try:
+        return load_config(path)
+    except ConfigError as err:
+        _say_error(err.message, err.message_en, lang)
+        return FAILED
+
+
+def _missing_paths(paths: tuple[Path, ...], lang: str) -> bool:
+    gone = [p for p in paths if not p.exists()]
+    for p in gone:
+        _say_error(f"path tidak ditemukan: {p}", f"path not found: {p}", lang)
+    return bool(gone)
+
+
+@cli.command()
+@_paths_arg
+@_config_opt
+@_tool_format
+@_lang_opt
+def lint(paths, config, fmt, lang) -> int:
+    """Periksa file aturan: sintaks, tipe, sitasi, syarat mustahil, ... / lint rule files."""
+    paths = paths or (Path("rules"),)
+    if _missing_paths(paths, lang):
+        return USAGE
+    cfg = _config(config, lang)
+    if cfg is FAILED:
+        return USAGE
+    result = lint_paths(list(paths), cfg)
+    click.echo(lint_output(result, cfg, fmt, lang), nl=False)
+    return FINDINGS if result.failing(cfg) else OK
+
+
+@cli.command(name="test")
+@_paths_arg
+@click.option("--coverage", is_flag=True, help="Laporkan cakupan kriteria dan syarat.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Gagal bila cakupan di bawah P persen (memerlukan --coverage).",
+)
+@click.option("-k", "select", default=None, help="Hanya case yang namanya cocok (teks atau pola).")
+@_config_opt
+@_tool_format
+@_lang_opt
+def test_cmd(paths, coverage, threshold, select, config, fmt, lang) -> int:
+    """Jalankan uji YAML di samping file aturan / run the YAML tests next to the rules."""
+    paths = paths or (Path("rules"),)
+    if _missing_paths(paths, lang):
+        return USAGE
+    cfg = _config(config, lang)
+    if cfg is FAILED:
+        return USAGE
+    if not discover(list(paths)):
+        _say_error("tidak ada file uji (*.test.yaml)", "no test files (*.test.yaml) found", lang)
+        return USAGE
+    run = run_tests(list(paths), select, lang)
+    click.echo(test_output(run, fmt, lang, coverage), nl=False)
+    if threshold is None and coverage:
+        threshold = cfg.threshold
+    failed = run.count("failed") + run.count("error") + len(run.errors)
+    under = coverage and threshold is not None and run.coverage_percent < threshold
+    if under:
+        _say_error(
+            f"cakupan {run.coverage_percent:.1f} % di bawah ambang {threshold:g} %",
+            f"coverage {run.coverage_percent:.1f} % is below the threshold {threshold:g} %",
+            lang,
+        )
+    return FINDINGS if failed or under else OK
+
+
+@cli.command(name="fmt")
+@_paths_arg
+@click.option("--check", is_flag=True, help="Jangan menulis; tampilkan beda dan keluar 1.")
+@_tool_format
+@_lang_opt
+def fmt_cmd(paths, check, fmt, lang) -> int:
+    """Rapikan file aturan ke satu tata letak baku / format rule files."""
+    paths = paths or (Path("rules"),)
+    if _missing_paths(paths, lang):
+        return USAGE
+    result = fmt_paths(list(paths), write=not check)
+    click.echo(fmt_output(result, fmt, lang, check), nl=False)
+    if result.errors:
+        return USAGE
+    return FINDINGS if check and result.changed else OK
 
 
 def main(argv: list[str] | None = None) -> int:

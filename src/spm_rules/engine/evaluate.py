@@ -155,7 +155,7 @@ class SubjectEvaluator:
             return self._group(node, parent_na)
         return self._criterion(node, parent_na)
 
-    def _result(self, node, status, ctx, missing=(), children=(), error=None) -> NodeResult:
+    def _result(self, node, status, ctx, missing=(), children=(), error=None, when=None) -> NodeResult:
         is_group = isinstance(node, A.Group)
         informative = (
             all(c.informative for c in children)
@@ -180,21 +180,24 @@ class SubjectEvaluator:
             notes=node.notes,
             children=tuple(children),
             error=error,
+            when_value=when,
         )
 
     def _group(self, node: A.Group, parent_na: bool) -> NodeResult:
         ctx = _Ctx(self._labels)
         na = parent_na
         missing: list[Missing] = []
+        when = None
         if node.when is not None and not parent_na:
             w = self.ev(node.when, self._root(), ctx)
+            when = _when_text(w)
             if _is_missing(w):
                 missing.append(w)
             elif w is False:
                 na = True
         if missing:
             children = [self._node(c, True) for c in node.children]
-            return self._result(node, Status.NOT_MET, ctx, missing, children)
+            return self._result(node, Status.NOT_MET, ctx, missing, children, when=when)
         children = [self._node(c, na) for c in node.children]
         gating = [c for c in children if c.gating] or children
         if na:
@@ -205,28 +208,30 @@ class SubjectEvaluator:
             status = Status.MET
         else:
             status = Status.NOT_APPLICABLE
-        return self._result(node, status, ctx, (), children)
+        return self._result(node, status, ctx, (), children, when=when)
 
     def _criterion(self, node: A.Criterion, parent_na: bool) -> NodeResult:
         ctx = _Ctx({**self._labels, **{x.name: x.label for x in node.lets if x.label}})
         if parent_na:
             return self._result(node, Status.NOT_APPLICABLE, ctx)
         env = _Env({}, None, True)
+        when = None
         try:
             for let in node.lets:
                 env.vars[let.name] = self.ev(let.expr, env, ctx)
             if node.when is not None:
                 w = self.ev(node.when, env, ctx)
+                when = _when_text(w)
                 if _is_missing(w):
-                    return self._result(node, Status.NOT_MET, ctx, (w,))
+                    return self._result(node, Status.NOT_MET, ctx, (w,), when=when)
                 if w is False:
-                    return self._result(node, Status.NOT_APPLICABLE, ctx)
+                    return self._result(node, Status.NOT_APPLICABLE, ctx, when=when)
             r = self.ev(node.require, env, ctx) if node.require is not None else True
         except _EvalFailure as exc:
-            return self._result(node, Status.NOT_MET, ctx, (Missing(exc.what),), error=exc.what)
+            return self._result(node, Status.NOT_MET, ctx, (Missing(exc.what),), error=exc.what, when=when)
         if _is_missing(r):
-            return self._result(node, Status.NOT_MET, ctx, (r,))
-        return self._result(node, Status.MET if r is True else Status.NOT_MET, ctx)
+            return self._result(node, Status.NOT_MET, ctx, (r,), when=when)
+        return self._result(node, Status.MET if r is True else Status.NOT_MET, ctx, when=when)
 
     # ---- names ----
     def _root(self) -> _Env:
@@ -466,6 +471,12 @@ class SubjectEvaluator:
         if not present:
             return Missing(f"tidak ada nilai: {to_source(e)}")
         return min(present) if f == "min" else max(present)
+
+
+def _when_text(value: Any) -> str:
+    if _is_missing(value):
+        return "missing"
+    return "true" if value is True else "false"
 
 
 class _EvalFailure(Exception):

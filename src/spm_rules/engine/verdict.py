@@ -70,6 +70,9 @@ class NodeResult:
     notes: tuple[A.Note, ...]
     children: tuple[NodeResult, ...] = ()
     error: str | None = None
+    # what the node's own `when` gave: "true", "false", "missing"; None if it has none or it
+    # was not evaluated (its group did not apply)
+    when_value: str | None = None
 
     @property
     def gating(self) -> bool:

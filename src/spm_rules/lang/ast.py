@@ -23,6 +23,7 @@ class Literal:
     value: Decimal | str | dt.date | bool | None
     kind: str  # "number" | "string" | "date" | "bool" | "missing"
     span: Span
+    raw: str | None = field(default=None, compare=False)  # the author's spelling: "25.61%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +228,7 @@ class Criterion:
     informative: bool
     span: Span
     duplicates: tuple[tuple[str, Span], ...] = ()
+    body: tuple[Statement, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +242,7 @@ class Group:
     children: tuple[Criterion | Group, ...]
     span: Span
     duplicates: tuple[tuple[str, Span], ...] = ()
+    body: tuple[Statement, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,6 +280,7 @@ class Standard:
     duplicates: tuple[tuple[str, Span], ...] = ()
     # spans of the singleton statements, for diagnostics that point at them
     spans: dict[str, Span] = field(default_factory=dict, compare=False, hash=False)
+    body: tuple[Statement, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,9 +290,29 @@ class RuleSetDecl:
     span: Span
     file: str = ""
     duplicates: tuple[tuple[str, Span], ...] = ()
+    body: tuple[Statement, ...] = field(default=(), compare=False)
 
 
 Item = RuleSetDecl | Source | ValueSet | Define | Standard
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A `# ...` comment: kept so that the formatter can put it back, and for lint silencing."""
+
+    line: int
+    col: int
+    text: str  # including the leading '#'
+    own_line: bool  # nothing but white space before it on its line
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement of a block in source order: (keyword, parsed value, span)."""
+
+    keyword: str
+    value: object
+    span: Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +320,8 @@ class RuleFile:
     path: str
     items: tuple[Item, ...]
     source_text: str = field(default="", compare=False, repr=False)
+    comments: tuple[Comment, ...] = field(default=(), compare=False)
+    item_spans: tuple[Span, ...] = field(default=(), compare=False)  # whole extent of each item
 
 
 def iter_criteria(nodes: tuple[Criterion | Group, ...]):
@@ -339,3 +365,20 @@ def children_of(expr: Expr) -> tuple[Expr, ...]:
         case SetLit(items=items):
             return items
     return ()
+
+
+def meaning(node: object) -> object:
+    """A node as nested tuples without positions: two files mean the same iff these are equal."""
+    if isinstance(node, tuple | list):
+        return tuple(meaning(n) for n in node)
+    if isinstance(node, dict):
+        return tuple(sorted((k, meaning(v)) for k, v in node.items()))
+    fields = getattr(node, "__dataclass_fields__", None)
+    if fields is None:
+        return node
+    parts = [
+        (name, meaning(getattr(node, name)))
+        for name, f in fields.items()
+        if f.compare and name not in ("span", "file")
+    ]
+    return (type(node).__name__, *parts)

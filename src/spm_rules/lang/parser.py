@@ -82,15 +82,19 @@ def _number(tok: Token) -> Decimal:
 class _ToAst(Transformer):
     """Parse tree -> AST. Statements inside blocks become ("keyword", value, span) tuples."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.item_spans: list[Span] = []
+
     # ---- expressions ----
     def number(self, meta, c):
-        return A.Literal(_number(c[0]), "number", _tspan(c[0]))
+        return A.Literal(_number(c[0]), "number", _tspan(c[0]), raw=str(c[0]))
 
     def neg_number(self, meta, c):
-        return A.Literal(-_number(c[0]), "number", _mspan(meta))
+        return A.Literal(-_number(c[0]), "number", _mspan(meta), raw=f"-{c[0]}")
 
     def percent(self, meta, c):
-        return A.Literal(_number(c[0]) / 100, "number", _tspan(c[0]))
+        return A.Literal(_number(c[0]) / 100, "number", _tspan(c[0]), raw=str(c[0]))
 
     def string(self, meta, c):
         return A.Literal(_unquote(c[0]), "string", _tspan(c[0]))
@@ -267,6 +271,7 @@ class _ToAst(Transformer):
             informative=bool(one.get("informative", False)),
             span=_tspan(cid),
             duplicates=tuple(dups),
+            body=_body(items),
         )
         return ("criterion", node, _mspan(meta))
 
@@ -284,20 +289,26 @@ class _ToAst(Transformer):
             children=children,
             span=_tspan(gid),
             duplicates=tuple(dups),
+            body=_body(items),
         )
         return ("group", node, _mspan(meta))
 
     # ---- top level ----
     def ruleset(self, meta, c):
+        self.item_spans.append(_mspan(meta))
         name, *items = c
         one, many, dups = _collect(items, {"title", "regulation", "effective"})
-        return A.RuleSetDecl(str(name), _header(one, many), _tspan(name), duplicates=tuple(dups))
+        return A.RuleSetDecl(
+            str(name), _header(one, many), _tspan(name), duplicates=tuple(dups), body=_body(items)
+        )
 
     def source(self, meta, c):
+        self.item_spans.append(_mspan(meta))
         name, title, file = c
         return A.Source(str(name), _unquote(title), _unquote(file) if file else None, _tspan(name))
 
     def valueset(self, meta, c):
+        self.item_spans.append(_mspan(meta))
         name, label, items = c
         return A.ValueSet(str(name), _unquote(label) if label else None, items.items, _tspan(name))
 
@@ -305,10 +316,12 @@ class _ToAst(Transformer):
         return tuple(str(x) for x in c if x is not None)
 
     def define(self, meta, c):
+        self.item_spans.append(_mspan(meta))
         name, params, body = c
         return A.Define(str(name), params, body, _tspan(name))
 
     def standard(self, meta, c):
+        self.item_spans.append(_mspan(meta))
         sid, *items = c
         singles = {
             "title",
@@ -342,10 +355,15 @@ class _ToAst(Transformer):
             span=_tspan(sid),
             duplicates=tuple(dups),
             spans=spans,
+            body=_body(items),
         )
 
     def start(self, meta, c):
         return tuple(c)
+
+
+def _body(items) -> tuple[A.Statement, ...]:
+    return tuple(A.Statement(k, v, s) for (k, v, s) in items)
 
 
 def _collect(items, singles):
@@ -480,8 +498,9 @@ def parse_text(text: str, file: str = "<teks>") -> A.RuleFile:
         tree = _lark().parse(text)
     except UnexpectedInput as err:
         raise RuleError([syntax_diagnostic(err, file, text)]) from None
+    builder = _ToAst()
     try:
-        items = _ToAst().transform(tree)
+        items = builder.transform(tree)
     except lark.exceptions.VisitError as err:
         orig = err.orig_exc
         if isinstance(orig, _BadLiteral):
@@ -489,7 +508,30 @@ def parse_text(text: str, file: str = "<teks>") -> A.RuleFile:
             raise RuleError([diag]) from None
         raise
     items = tuple(_with_file(i, file) for i in items)
-    return A.RuleFile(file, items, text)
+    return A.RuleFile(file, items, text, scan_comments(text), tuple(builder.item_spans))
+
+
+def scan_comments(text: str) -> tuple[A.Comment, ...]:
+    """Every `#` comment outside a quoted text (quoted texts never span lines)."""
+    out: list[A.Comment] = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        in_string = False
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if in_string:
+                if ch == "\\":
+                    i += 1
+                elif ch == '"':
+                    in_string = False
+            elif ch == '"':
+                in_string = True
+            elif ch == "#":
+                text_ = line[i:].rstrip()
+                out.append(A.Comment(lineno, i + 1, text_, not line[:i].strip()))
+                break
+            i += 1
+    return tuple(out)
 
 
 def _with_file(item: A.Item, file: str) -> A.Item:

@@ -52,8 +52,8 @@ def _prec(expr: A.Expr) -> int:
 def to_source(expr: A.Expr) -> str:
     """The canonical text of an expression."""
     match expr:
-        case A.Literal(value=v):
-            return literal_text(v)
+        case A.Literal(value=v, raw=raw):
+            return raw if raw is not None else literal_text(v)
         case A.SetLit(items=items):
             return "{" + ", ".join(to_source(i) for i in items) + "}"
         case A.Name(name=n):

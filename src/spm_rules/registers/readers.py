@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -185,10 +186,7 @@ def read_folder(folder: Path, contract: Contract | None = None) -> Register:
             )
             continue
         _read_csv(path, name, kind, records[kind.name], problems, st)
-    for kind_name, recs in records.items():
-        date_field = contract.kinds[kind_name].date_field
-        if date_field:
-            recs.sort(key=lambda r, f=date_field: (r.get(f) or dt.date.min, r.ref))
+    _sort(records, contract)
     return Register(dict(records), problems, stats, contract)
 
 
@@ -207,6 +205,24 @@ def _read_csv(
     first_line = text.splitlines()[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
     header = [h.strip() for h in next(reader)]
+
+    def numbered():
+        for row in reader:
+            yield reader.line_num, row
+
+    read_rows(kind, header, numbered(), name, out, problems, st)
+
+
+def read_rows(
+    kind: RecordKind,
+    header: list[str],
+    rows: Iterable[tuple[int, list[str]]],
+    name: str,
+    out: list[Record],
+    problems: list[RowProblem],
+    st: FileStats,
+) -> None:
+    """Validate rows of text cells (from CSV, or written inline in a YAML test) into records."""
     missing = [f for f, spec in kind.fields.items() if spec.required and f not in header]
     if missing:
         problems.append(
@@ -220,9 +236,10 @@ def _read_csv(
             )
         )
         # every data row of the file is rejected, and counted as such
-        for _row in reader:
-            st.rows_read += 1
-            st.rows_rejected += 1
+        for _line, row in rows:
+            if any(cell.strip() for cell in row):
+                st.rows_read += 1
+                st.rows_rejected += 1
         return
     for col in header:
         if col not in kind.fields:
@@ -238,8 +255,7 @@ def _read_csv(
                 )
             )
     validator = Draft202012Validator(kind.schema, format_checker=FormatChecker())
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         st.rows_read += 1
@@ -286,3 +302,60 @@ def _read_csv(
             st.rows_rejected += 1
             continue
         out.append(Record(kind.name, values, RecordRef(name, line)))
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def register_from_tables(
+    tables: dict[str, list[dict[str, Any]]], source: str, contract: Contract | None = None
+) -> Register:
+    """A register from rows given as dicts (YAML test cases): validated exactly like CSV rows.
+
+    Each row's place is reported as `SOURCE#kind` and its 1-based position.
+    """
+    contract = contract or load_contract()
+    records: dict[str, list[Record]] = defaultdict(list)
+    problems: list[RowProblem] = []
+    stats: list[FileStats] = []
+    for kind_name, rows in tables.items():
+        name = f"{source}#{kind_name}"
+        kind = contract.kind(kind_name)
+        st = FileStats(name, kind.name if kind else None)
+        stats.append(st)
+        if kind is None:
+            problems.append(
+                RowProblem(
+                    name,
+                    1,
+                    None,
+                    None,
+                    f"jenis catatan '{kind_name}' tidak ada dalam kontrak data",
+                    f"record kind '{kind_name}' is not in the data contract",
+                )
+            )
+            st.rows_read = st.rows_rejected = len(rows or [])
+            continue
+        if not rows:
+            continue  # an empty list: no rows of this kind
+        header: list[str] = []
+        for row in rows or []:
+            header += [c for c in row if c not in header]
+        numbered = ((i, [_cell_text(row.get(c)) for c in header]) for i, row in enumerate(rows or [], 1))
+        read_rows(kind, header, numbered, name, records[kind.name], problems, st)
+    _sort(records, contract)
+    return Register(dict(records), problems, stats, contract)
+
+
+def _sort(records: dict[str, list[Record]], contract: Contract) -> None:
+    for kind_name, recs in records.items():
+        date_field = contract.kinds[kind_name].date_field
+        if date_field:
+            recs.sort(key=lambda r, f=date_field: (r.get(f) or dt.date.min, r.ref))

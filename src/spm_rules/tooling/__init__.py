@@ -1,0 +1,1 @@
+"""Rule tooling for CI: lint, test (with coverage), fmt."""
