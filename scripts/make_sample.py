@@ -242,7 +242,7 @@ def add_pregnancy(i: int, suffix: str, defect: str | None) -> None:
         )
     if status_tt != "T5" and defect != "tt_not_given":
         immunisations.append(
-            {"nik": mother, "tanggal": k1.isoformat(), "fasilitas": fac, "antigen": "Td", "dosis": "T3"}
+            {"nik": mother, "tanggal": k1.isoformat(), "fasilitas": fac, "antigen": "Td", "dosis": 3}
         )
 
 

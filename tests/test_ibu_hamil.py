@@ -77,7 +77,7 @@ def complete(**over) -> dict:
         ],
         "kunjungan_anc": [visit(56), visit(140), visit(210), visit(252, tablet_ttd="0")],
         "pemeriksaan_lab": [lab("tes_kehamilan", 56), lab("hb", 56), lab("golongan_darah", 56)],
-        "imunisasi": [{"nik": NIK, "tanggal": day(56), "fasilitas": "PKM A", "antigen": "Td", "dosis": "T3"}],
+        "imunisasi": [{"nik": NIK, "tanggal": day(56), "fasilitas": "PKM A", "antigen": "Td", "dosis": "3"}],
     }
     tables.update(over)
     return tables

@@ -18,10 +18,22 @@ from .lang.checker import RuleSet
 from .lang.loader import load_rules
 from .registers.readers import Register, read_folder
 from .report.aggregate import StandardReport, aggregate
+from .report.ledger import Ledger, build_ledger
 
 
 class UnknownStandard(LookupError):
     pass
+
+
+class LedgerUnbalanced(RuntimeError):
+    """Rows read != used + out of scope + rejected: numbers would not be trustworthy."""
+
+    def __init__(self, ledger: Ledger):
+        bad = [f for f in ledger.files if not f.balanced]
+        super().__init__(
+            "; ".join(f"{f.file}: {f.read} dibaca != {f.used} + {f.out_of_scope} + {f.rejected}" for f in bad)
+        )
+        self.ledger = ledger
 
 
 @dataclass
@@ -30,6 +42,7 @@ class CheckResult:
     register: Register
     reports: list[StandardReport]
     in_force: bool
+    ledger: Ledger
 
 
 def default_period_spec(register: Register) -> str:
@@ -73,10 +86,17 @@ def select_standards(rs: RuleSet, ids: list[str] | None) -> list[A.Standard]:
 
 
 def run_check(
-    rules: Path, data: Path, period_spec: str | None = None, standards: list[str] | None = None
+    rules: Path,
+    data: Path,
+    period_spec: str | None = None,
+    standards: list[str] | None = None,
+    mapping: Path | None = None,
+    today: dt.date | None = None,
 ) -> CheckResult:
+    """Load, read, evaluate, aggregate; raise `LedgerUnbalanced` rather than report numbers
+    that do not account for every row read."""
     rs = load_rules(rules)
-    register = read_folder(data, rs.contract)
+    register = read_folder(data, rs.contract, mapping, today)
     spec = period_spec or default_period_spec(register)
     reports = []
     force = True
@@ -85,7 +105,10 @@ def run_check(
         force = force and in_force(rs, period)
         verdicts = evaluate(rs, std, register, period)
         reports.append(aggregate(std, verdicts, register, period))
-    return CheckResult(rs, register, reports, force)
+    ledger = build_ledger(register, reports)
+    if not ledger.balanced:
+        raise LedgerUnbalanced(ledger)
+    return CheckResult(rs, register, reports, force, ledger)
 
 
 def explain_subject(

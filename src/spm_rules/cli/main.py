@@ -14,13 +14,28 @@ import click
 from rich.console import Console
 
 from .. import __version__
-from ..api import UnknownStandard, explain_subject, run_check, select_standards
+from ..api import (
+    LedgerUnbalanced,
+    UnknownStandard,
+    explain_subject,
+    run_check,
+    select_standards,
+)
 from ..engine.period import PeriodError
 from ..lang.errors import RuleError, format_diagnostic
 from ..lang.loader import load_rules
+from ..registers.mapping import MappingError
 from ..registers.readers import read_folder
-from ..report.render_json import report_json, verdict_json
-from ..report.render_text import render_explain, render_input_summary, render_report
+from ..report.i18n import mask_nik as _mask
+from ..report.ledger import ledger_csv
+from ..report.render_json import ledger_json, report_json, verdict_json
+from ..report.render_text import (
+    render_explain,
+    render_input_summary,
+    render_ledger_summary,
+    render_report,
+    render_validation,
+)
 from ..resources import bundled_rules, bundled_sample
 from ..tooling.config import ConfigError, load_config
 from ..tooling.fmt import fmt_paths
@@ -73,6 +88,16 @@ def _guarded(action, lang: str, known: list[str] | None = None):
         return FAILED
     except PeriodError as err:
         _say_error(err.message, err.message_en, lang)
+        return FAILED
+    except MappingError as err:
+        _say_error(err.message, err.message_en, lang)
+        return FAILED
+    except LedgerUnbalanced as err:
+        _say_error(
+            f"buku catatan baris tidak seimbang, laporan tidak dibuat: {err}",
+            f"the row ledger does not balance, no report is made: {err}",
+            lang,
+        )
         return FAILED
     except UnknownStandard as err:
         extra_id = f" (ada: {', '.join(known)})" if known else ""
@@ -135,22 +160,47 @@ def cli() -> None:
 @_format_opt
 @_mask_opt
 @click.option("--strict", is_flag=True, help="Gagal (exit 2) bila ada baris data yang ditolak.")
-def check(rules, data, period, standards, lang, fmt, mask_nik, strict) -> int:
+@click.option(
+    "--mapping",
+    "mapping",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Pemetaan kolom YAML (default: mapping.yaml di folder data bila ada).",
+)
+@click.option(
+    "--ledger",
+    "ledger",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Tulis nasib setiap baris (CSV): file, baris, nasib, alasan, subjek.",
+)
+def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, ledger) -> int:
     """Hitung capaian SPM per fasilitas / compute SPM coverage per facility."""
     rules = rules or bundled_rules()
     data = data or bundled_sample()
-    result = _guarded(lambda: run_check(rules, data, period, list(standards) or None), lang)
+    result = _guarded(lambda: run_check(rules, data, period, list(standards) or None, mapping), lang)
     if result is FAILED:
         return USAGE
+    if ledger is not None:
+        mask = _mask if mask_nik else (lambda s: s)
+        try:
+            ledger.write_text(ledger_csv(result.ledger, lang, mask), encoding="utf-8")
+        except OSError as err:
+            _say_error(
+                f"tidak bisa menulis {ledger}: {err.strerror}", f"cannot write {ledger}: {err.strerror}", lang
+            )
+            return USAGE
     label = f"{result.rules.name} ({result.rules.header.regulation or ''})"
     if fmt == "json":
         doc = report_json(result.reports, result.register, label, mask_nik)
         doc["in_force"] = result.in_force
+        doc["ledger"] = ledger_json(result.ledger)
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         out = _out()
         for report in result.reports:
             render_report(out, report, result.register, lang, label, result.in_force)
+        render_ledger_summary(out, result.ledger, lang)
         render_input_summary(_err() if result.register.problems else out, result.register, lang)
     if strict and result.register.rows_rejected:
         return USAGE
@@ -196,6 +246,57 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
     else:
         render_explain(_out(), std, verdict, lang, mask_nik)
     return OK
+
+
+@cli.command()
+@click.argument("data", type=click.Path(path_type=Path), required=False)
+@click.option(
+    "--mapping",
+    "mapping",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Pemetaan kolom YAML (default: mapping.yaml di folder data bila ada).",
+)
+@_lang_opt
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate(data, mapping, lang, fmt) -> int:
+    """Periksa register terhadap kontrak data / validate registers against the data contract."""
+    data = data or bundled_sample()
+    register = _guarded(lambda: read_folder(data, None, mapping), lang)
+    if register is FAILED:
+        return USAGE
+    if fmt == "json":
+        doc = {
+            "rows_read": register.rows_read,
+            "rows_rejected": register.rows_rejected,
+            "rows_duplicate": register.rows_duplicate,
+            "files": [
+                {
+                    "file": f.file,
+                    "kind": f.kind,
+                    "rows_read": f.rows_read,
+                    "rows_rejected": f.rows_rejected,
+                    "rows_duplicate": f.rows_duplicate,
+                }
+                for f in register.files
+            ],
+            "problems": [
+                {
+                    "file": p.file,
+                    "line": p.line,
+                    "column": p.column,
+                    "value": p.value,
+                    "severity": p.severity,
+                    "message": p.message,
+                    "message_en": p.message_en,
+                }
+                for p in register.problems
+            ],
+        }
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        render_validation(_out(), register, lang)
+    return FINDINGS if register.rows_rejected else OK
 
 
 _tool_format = click.option(

@@ -95,6 +95,7 @@ class SubjectEvaluator:
     _lets: dict[str, Any] = field(default_factory=dict)
     _links: dict[str, Any] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
+    _excluded: dict[RecordRef, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._std_lets = {let.name: let for let in self.std.lets}
@@ -126,9 +127,20 @@ class SubjectEvaluator:
             in_population = p is True
         facility = None
         criteria: tuple[NodeResult, ...] = ()
+        linked: tuple[RecordRef, ...] = ()
+        if in_period or self.std.period_on is not None:
+            # every record linked to the subject, for the ledger: what belongs to a subject out
+            # of scope is out of scope with it; what no criterion needed is said so
+            refs: list[RecordRef] = []
+            for link in self.std.links:
+                value = self._subject_name(link.name, _Ctx({}, tracing=False))
+                if isinstance(value, list):
+                    refs += [r.ref for r in value]
+                elif isinstance(value, Record):
+                    refs.append(value.ref)
+            linked = tuple(refs)
         if in_population:
-            fctx = _Ctx(self._labels, tracing=False)
-            f = self.ev(self.std.attribute, self._root(), fctx) if self.std.attribute else None
+            f = self.ev(self.std.attribute, self._root(), scope_ctx) if self.std.attribute else None
             facility = None if f is None or _is_missing(f) else str(f)
             criteria = tuple(self._node(n) for n in self.std.criteria)
         counted = in_population and all(
@@ -147,6 +159,8 @@ class SubjectEvaluator:
             criteria=criteria,
             evidence=tuple(scope_ctx.refs),
             period_date=period_date,
+            excluded=tuple(self._excluded.items()),
+            linked=linked,
         )
 
     # ---- criteria and groups ----
@@ -262,9 +276,16 @@ class SubjectEvaluator:
         recs = self.register.linked(link.kind, link.by, value)
         if link.in_period:
             date_field = self.register.contract.kinds[link.kind].date_field
-            recs = [
-                r for r in recs if r.get(date_field) is not None and self.period.contains(r.get(date_field))
-            ]
+            kept = []
+            for r in recs:
+                day = r.get(date_field)
+                if day is not None and self.period.contains(day):
+                    kept.append(r)
+                else:
+                    self._excluded.setdefault(
+                        r.ref, f"{date_field} {day} di luar periode {self.period.label}"
+                    )
+            recs = kept
         if link.many:
             return list(recs)
         return recs[0] if recs else Missing(f"{link.kind} ({link.by}={value})", self.subject.ref)
@@ -418,6 +439,8 @@ class SubjectEvaluator:
                 w = self.ev(e.where, _Env({e.var: rec}, env), ctx)
                 if w is True:
                     matching.append(rec)
+                elif rec.ref not in self._excluded:
+                    self._excluded[rec.ref] = to_source(e.where)
         finally:
             ctx.tracing = saved
             ctx.depth -= 1

@@ -100,6 +100,10 @@ class Verdict:
     criteria: tuple[NodeResult, ...]
     evidence: tuple[RecordRef, ...]
     period_date: Any = None
+    # records a rule looked at and left out, with the condition they did not meet
+    excluded: tuple[tuple[RecordRef, str], ...] = ()
+    # every record linked to the subject through the standard's `record(s)` statements
+    linked: tuple[RecordRef, ...] = ()
 
     def failed_leaves(self) -> list[NodeResult]:
         return [leaf for node in self.criteria for leaf in node.leaves() if leaf.status == Status.NOT_MET]

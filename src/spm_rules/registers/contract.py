@@ -22,6 +22,7 @@ class FieldSpec:
     unit: str | None
     enum: tuple[str, ...] | None
     required: bool
+    derived: bool = False  # computed by the reader (id_orang), never read from input
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,11 @@ class RecordKind:
     date_field: str | None
     fields: dict[str, FieldSpec]
     schema: dict
+    person: bool = False  # rows name a person by NIK or by local id (-> id_orang)
+
+    @property
+    def input_fields(self) -> list[str]:
+        return [f for f, spec in self.fields.items() if not spec.derived]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,7 @@ def load_contract() -> Contract:
                 unit=spec.get("x-unit"),
                 enum=tuple(e for e in spec["enum"] if e is not None) if "enum" in spec else None,
                 required=name in required,
+                derived=bool(spec.get("x-derived", False)),
             )
             for name, spec in schema["properties"].items()
         }
@@ -78,5 +85,6 @@ def load_contract() -> Contract:
             date_field=meta.get("date"),
             fields=fields,
             schema=schema,
+            person=bool(meta.get("person", False)),
         )
     return Contract(kinds)

@@ -1,16 +1,15 @@
-"""Read a folder of CSV registers into typed, validated records.
+"""Read registers into typed, validated, linked records, accounting for every row.
 
-Each CSV file is one record kind of the data contract, named by its file name
-(`kunjungan_anc.csv`). Every row ends up as a record or as a rejection that names file, line,
-column, value and reason; every file that is not a known kind is reported, never skipped
-silently.
+Pipeline: files -> raw tables (tables.py) -> column mapping (mapping.py) -> row validation
+(cells, JSON Schema, dates not in the future) -> person linkage (NIK, else local id within its
+facility) -> cross-record checks (dates before birth, NIK against birth date and sex, exact
+duplicates). Every data row read ends as exactly one `RowEntry`: a record, a rejection (with
+every reason, naming file, line, column and value) or a duplicate of an earlier row.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,15 +20,18 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 
 from .contract import Contract, RecordKind, load_contract
+from .mapping import Mapping, TableMapping, load_mapping
 from .records import Record, RecordRef
-from .values import CellError, parse_date, parse_number
+from .tables import BROKEN, RawTable, data_files, read_tables
+from .values import CellError, nik_birth_and_sex, parse_date, parse_number
 
-csv.field_size_limit(64 * 1024 * 1024)
+MAPPING_FILE = "mapping.yaml"
+SHOWN_VALUE = 60  # characters of a cell value quoted in a message
 
 
 @dataclass(frozen=True, slots=True)
 class RowProblem:
-    """Why a row (or a whole file) was not used."""
+    """Why a row (or a whole file) was not used, or what is doubtful about it."""
 
     file: str
     line: int
@@ -41,11 +43,31 @@ class RowProblem:
 
     def text(self, lang: str = "id") -> str:
         where = f"{self.file}:{self.line}"
-        col = f" kolom '{self.column}'" if lang != "en" else f" column '{self.column}'"
-        col = col if self.column else ""
-        val = f" = {self.value!r}" if self.value is not None else ""
+        col = ""
+        if self.column:
+            col = f" column '{self.column}'" if lang == "en" else f" kolom '{self.column}'"
+        val = ""
+        if self.value is not None:
+            shown = (
+                self.value
+                if len(self.value) <= SHOWN_VALUE
+                else (self.value[:SHOWN_VALUE] + f"… ({len(self.value)} karakter)")
+            )
+            val = f" = {shown!r}"
         msg = self.message_en if lang == "en" else self.message
         return f"{where}{col}{val}: {msg}"
+
+
+@dataclass
+class RowEntry:
+    """The fate of one data row as read: 'record', 'rejected' or 'duplicate'."""
+
+    ref: RecordRef
+    kind: str | None
+    fate: str
+    reason: str = ""
+    reason_en: str = ""
+    record: Record | None = None
 
 
 @dataclass
@@ -54,16 +76,18 @@ class FileStats:
     kind: str | None
     rows_read: int = 0
     rows_rejected: int = 0
+    rows_duplicate: int = 0
 
 
 @dataclass
 class Register:
-    """All records read from one data folder, indexed for linking."""
+    """All records read from one data folder, indexed for linking, with every row's entry."""
 
     records: dict[str, list[Record]]
     problems: list[RowProblem]
     files: list[FileStats]
     contract: Contract
+    entries: list[RowEntry] = field(default_factory=list)
     _index: dict[tuple[str, str], dict[Any, list[Record]]] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> list[Record]:
@@ -90,33 +114,26 @@ class Register:
     def rows_rejected(self) -> int:
         return sum(f.rows_rejected for f in self.files)
 
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    @property
+    def rows_duplicate(self) -> int:
+        return sum(f.rows_duplicate for f in self.files)
 
 
-def _decode(raw: bytes) -> str:
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")  # pragma: no cover - cp1252 fails only on 5 bytes
+# ---- cells and rows ------------------------------------------------------------------------
 
 
-def _delimiter(header_line: str) -> str:
-    return ";" if header_line.count(";") > header_line.count(",") else ","
-
-
-def _convert(kind: RecordKind, name: str, text: str) -> Any:
+def _convert(kind: RecordKind, name: str, text: str, today: dt.date) -> Any:
     spec = kind.fields.get(name)
     if spec is None:
         return text
     if spec.type == "date":
-        return parse_date(text)
+        day = parse_date(text, today)
+        if day > today:
+            raise CellError(
+                f"tanggal di masa depan (sesudah {today.isoformat()})",
+                f"date in the future (after {today.isoformat()})",
+            )
+        return day
     if spec.type in ("number", "integer"):
         return parse_number(text, integer=spec.type == "integer")
     if spec.type == "bool":
@@ -152,65 +169,40 @@ def _schema_message(err) -> tuple[str, str]:
             f"terlalu besar (maksimal {err.validator_value})",
             f"too large (at most {err.validator_value})",
         )
+    if v == "maxLength":
+        return (
+            f"terlalu panjang (maksimal {err.validator_value} karakter)",
+            f"too long (at most {err.validator_value} characters)",
+        )
     if v == "pattern":
+        if err.path and err.path[0] == "nik":
+            return "NIK harus 16 angka", "a NIK must be 16 digits"
         return "bentuk tidak sesuai", f"wrong form (pattern {err.validator_value})"
+    if v == "anyOf":
+        return "NIK atau id_lokal wajib diisi", "a NIK or an id_lokal is required"
     return err.message, err.message
 
 
-def read_folder(folder: Path, contract: Contract | None = None) -> Register:
-    """Read every CSV file of a folder. Raises FileNotFoundError if the folder is missing."""
-    contract = contract or load_contract()
-    if not folder.is_dir():
-        raise FileNotFoundError(str(folder))
-    records: dict[str, list[Record]] = defaultdict(list)
-    problems: list[RowProblem] = []
-    stats: list[FileStats] = []
-    for path in sorted(folder.glob("*.csv")):
-        name = _display(path)
-        kind = contract.kind(path.stem)
-        st = FileStats(name, kind.name if kind else None)
-        stats.append(st)
-        if kind is None:
-            problems.append(
-                RowProblem(
-                    name,
-                    1,
-                    None,
-                    None,
-                    f"bukan register yang dikenal; nama file harus salah satu dari: "
-                    f"{', '.join(sorted(contract.kinds))}",
-                    f"not a known register; the file name must be one of: "
-                    f"{', '.join(sorted(contract.kinds))}",
-                    severity="warning",
-                )
-            )
-            continue
-        _read_csv(path, name, kind, records[kind.name], problems, st)
-    _sort(records, contract)
-    return Register(dict(records), problems, stats, contract)
+_VALIDATORS: dict[str, Draft202012Validator] = {}
 
 
-def _read_csv(
-    path: Path,
-    name: str,
-    kind: RecordKind,
-    out: list[Record],
-    problems: list[RowProblem],
-    st: FileStats,
-) -> None:
-    text = _decode(path.read_bytes())
-    if not text.strip():
-        problems.append(RowProblem(name, 1, None, None, "file kosong", "empty file"))
-        return
-    first_line = text.splitlines()[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-    header = [h.strip() for h in next(reader)]
+def _validator(kind: RecordKind) -> Draft202012Validator:
+    v = _VALIDATORS.get(kind.name)
+    if v is None:
+        v = Draft202012Validator(kind.schema, format_checker=FormatChecker())
+        _VALIDATORS[kind.name] = v
+    return v
 
-    def numbered():
-        for row in reader:
-            yield reader.line_num, row
 
-    read_rows(kind, header, numbered(), name, out, problems, st)
+def _person_id(kind: RecordKind, values: dict[str, Any]) -> str | None:
+    nik = values.get("nik")
+    if nik:
+        return str(nik)
+    local = values.get("id_lokal")
+    facility = values.get("fasilitas")
+    if local and facility:
+        return f"{facility}#{local}"
+    return None
 
 
 def read_rows(
@@ -218,90 +210,322 @@ def read_rows(
     header: list[str],
     rows: Iterable[tuple[int, list[str]]],
     name: str,
-    out: list[Record],
     problems: list[RowProblem],
     st: FileStats,
-) -> None:
-    """Validate rows of text cells (from CSV, or written inline in a YAML test) into records."""
-    missing = [f for f, spec in kind.fields.items() if spec.required and f not in header]
-    if missing:
+    today: dt.date,
+    table_map: TableMapping | None = None,
+    mapping: Mapping | None = None,
+) -> list[RowEntry]:
+    """Validate rows of text cells (CSV, XLSX, JSONL or YAML tests) into entries."""
+    out: list[RowEntry] = []
+    columns = [(table_map.columns.get(h, h) if table_map else h) for h in header]
+    constants = dict(table_map.constants) if table_map else {}
+    present = set(columns) | set(constants)
+    missing = [f for f, spec in kind.fields.items() if spec.required and f not in present]
+    unknown = [h for h, c in zip(header, columns, strict=True) if c not in kind.fields and h]
+    for h in unknown:
         problems.append(
             RowProblem(
                 name,
                 1,
+                h,
                 None,
-                None,
-                f"kolom wajib tidak ada: {', '.join(missing)}",
-                f"required columns missing: {', '.join(missing)}",
+                "kolom tidak dikenal dalam kontrak data; diabaikan",
+                "column not in the data contract; ignored",
+                "warning",
             )
         )
-        # every data row of the file is rejected, and counted as such
-        for _line, row in rows:
-            if any(cell.strip() for cell in row):
-                st.rows_read += 1
-                st.rows_rejected += 1
-        return
-    for col in header:
-        if col not in kind.fields:
-            problems.append(
-                RowProblem(
-                    name,
-                    1,
-                    col,
-                    None,
-                    "kolom tidak dikenal dalam kontrak data; diabaikan",
-                    "column not in the data contract; ignored",
-                    severity="warning",
-                )
+    derived = [c for c in columns if c in kind.fields and kind.fields[c].derived]
+    for c in derived:
+        problems.append(
+            RowProblem(
+                name,
+                1,
+                c,
+                None,
+                "kolom ini dihitung oleh program; isi dari file diabaikan",
+                "this column is computed by the program; the file's values are ignored",
+                "warning",
             )
-    validator = Draft202012Validator(kind.schema, format_checker=FormatChecker())
+        )
     for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         st.rows_read += 1
+        ref = RecordRef(name, line)
+        if missing or row == [BROKEN]:
+            reason = (
+                f"kolom wajib tidak ada di file: {', '.join(missing)}"
+                if missing
+                else "baris rusak dan tidak terbaca"
+            )
+            reason_en = (
+                f"required columns missing from the file: {', '.join(missing)}"
+                if missing
+                else "broken row that could not be read"
+            )
+            st.rows_rejected += 1
+            out.append(RowEntry(ref, kind.name, "rejected", reason, reason_en))
+            continue
         if len(row) != len(header):
             st.rows_rejected += 1
-            problems.append(
-                RowProblem(
-                    name,
-                    line,
-                    None,
-                    None,
-                    f"jumlah kolom {len(row)}, seharusnya {len(header)} (baris terpotong?)",
-                    f"{len(row)} columns, expected {len(header)} (truncated row?)",
-                )
-            )
+            msg = f"jumlah kolom {len(row)}, seharusnya {len(header)} (baris terpotong?)"
+            msg_en = f"{len(row)} columns, expected {len(header)} (truncated row?)"
+            problems.append(RowProblem(name, line, None, None, msg, msg_en))
+            out.append(RowEntry(ref, kind.name, "rejected", msg, msg_en))
             continue
         values: dict[str, Any] = {}
-        bad = False
-        for col, cell in zip(header, row, strict=True):
-            if col not in kind.fields:
+        row_problems: list[RowProblem] = []
+        cells = list(zip(columns, row, strict=True)) + list(constants.items())
+        for col, cell in cells:
+            spec = kind.fields.get(col)
+            if spec is None or spec.derived:
                 continue
-            cell = cell.strip()
-            if cell == "":
+            text = cell.strip()
+            if mapping is not None and text:
+                coded = mapping.code(table_map, col, text)
+                text = "" if coded is None else coded
+            if text == "":
                 values[col] = None
                 continue
             try:
-                values[col] = _convert(kind, col, cell)
+                values[col] = _convert(kind, col, text, today)
             except CellError as err:
-                problems.append(RowProblem(name, line, col, cell, err.message, err.message_en))
-                bad = True
-        if not bad:
+                row_problems.append(RowProblem(name, line, col, cell, err.message, err.message_en))
+        if not row_problems:
             doc = {k: _json_form(v) for k, v in values.items() if v is not None}
-            for err in sorted(validator.iter_errors(doc), key=lambda e: list(e.path)):
+            for err in sorted(_validator(kind).iter_errors(doc), key=lambda e: list(e.path)):
                 col = err.path[0] if err.path else None
                 if col is None and err.validator == "required":
                     col = err.message.split("'")[1] if "'" in err.message else None
                     msg, msg_en = "wajib diisi", "is required"
                 else:
                     msg, msg_en = _schema_message(err)
-                raw = row[header.index(col)] if col in header else None
-                problems.append(RowProblem(name, line, col, raw, msg, msg_en))
-                bad = True
-        if bad:
+                raw = dict(zip(columns, row, strict=True)).get(col) if col else None
+                row_problems.append(RowProblem(name, line, col, raw, msg, msg_en))
+        if kind.person and not row_problems:
+            values["id_orang"] = _person_id(kind, values)
+            if values["id_orang"] is None:
+                row_problems.append(
+                    RowProblem(
+                        name,
+                        line,
+                        "id_lokal",
+                        values.get("id_lokal"),
+                        "id_lokal tanpa NIK hanya berlaku bersama kolom fasilitas",
+                        "an id_lokal without a NIK needs the fasilitas column",
+                    )
+                )
+        if row_problems:
+            problems.extend(row_problems)
             st.rows_rejected += 1
+            out.append(
+                RowEntry(
+                    ref,
+                    kind.name,
+                    "rejected",
+                    "; ".join(p.text("id") for p in row_problems),
+                    "; ".join(p.text("en") for p in row_problems),
+                )
+            )
             continue
-        out.append(Record(kind.name, values, RecordRef(name, line)))
+        out.append(RowEntry(ref, kind.name, "record", record=Record(kind.name, values, ref)))
+    return out
+
+
+# ---- cross-record checks -------------------------------------------------------------------
+
+
+def _cross_checks(
+    entries: list[RowEntry],
+    problems: list[RowProblem],
+    stats: dict[str, FileStats],
+    contract: Contract,
+    today: dt.date,
+) -> None:
+    births: dict[str, dt.date] = {}
+    for e in entries:
+        if e.fate == "record" and e.kind == "penduduk" and e.record is not None:
+            rec = e.record
+            if rec.get("tanggal_lahir") is not None:
+                births.setdefault(rec.get("id_orang"), rec.get("tanggal_lahir"))
+            nik = rec.get("nik")
+            if nik:
+                born, sex = nik_birth_and_sex(nik, today)
+                doubts = []
+                if born is not None and born != rec.get("tanggal_lahir"):
+                    doubts.append(
+                        (
+                            f"tanggal lahir di NIK {born.isoformat()} berbeda dengan "
+                            f"tanggal_lahir {rec.get('tanggal_lahir')}",
+                            f"the birth date in the NIK, {born.isoformat()}, differs from "
+                            f"tanggal_lahir {rec.get('tanggal_lahir')}",
+                        )
+                    )
+                if sex != rec.get("jenis_kelamin"):
+                    doubts.append(
+                        (
+                            f"jenis kelamin di NIK {sex} berbeda dengan {rec.get('jenis_kelamin')}",
+                            f"the sex in the NIK, {sex}, differs from {rec.get('jenis_kelamin')}",
+                        )
+                    )
+                for msg, msg_en in doubts:
+                    problems.append(
+                        RowProblem(
+                            e.ref.file,
+                            e.ref.line,
+                            "nik",
+                            nik,
+                            msg + " (tidak diubah)",
+                            msg_en + " (not changed)",
+                            "warning",
+                        )
+                    )
+    seen: dict[tuple, RecordRef] = {}
+    for e in entries:
+        if e.fate != "record" or e.record is None:
+            continue
+        rec = e.record
+        kind = contract.kinds[rec.kind]
+        # a service dated before the person was born
+        if kind.person and kind.date_field and rec.kind != "penduduk":
+            day = rec.get(kind.date_field)
+            born = births.get(rec.get("id_orang"))
+            if day is not None and born is not None and day < born:
+                msg = f"tanggal {day.isoformat()} sebelum tanggal lahir {born.isoformat()}"
+                msg_en = f"date {day.isoformat()} is before the birth date {born.isoformat()}"
+                problems.append(
+                    RowProblem(e.ref.file, e.ref.line, kind.date_field, day.isoformat(), msg, msg_en)
+                )
+                e.fate, e.reason, e.reason_en, e.record = "rejected", msg, msg_en, None
+                stats[e.ref.file].rows_rejected += 1
+                continue
+        # the same row loaded twice (one export read twice, or pasted twice)
+        key = (rec.kind, *sorted((k, str(v)) for k, v in rec.values.items()))
+        if key in seen:
+            first = seen[key]
+            msg, msg_en = f"duplikat dari {first}", f"duplicate of {first}"
+            problems.append(
+                RowProblem(
+                    e.ref.file,
+                    e.ref.line,
+                    None,
+                    None,
+                    msg + "; dihitung sekali",
+                    msg_en + "; counted once",
+                    "warning",
+                )
+            )
+            e.fate, e.reason, e.reason_en, e.record = "duplicate", msg, msg_en, None
+            stats[e.ref.file].rows_duplicate += 1
+            continue
+        seen[key] = e.ref
+
+
+def _finish(
+    entries: list[RowEntry],
+    problems: list[RowProblem],
+    stats: list[FileStats],
+    contract: Contract,
+    today: dt.date,
+) -> Register:
+    by_file = {s.file: s for s in stats}
+    _cross_checks(entries, problems, by_file, contract, today)
+    records: dict[str, list[Record]] = defaultdict(list)
+    for e in entries:
+        if e.fate == "record" and e.record is not None:
+            records[e.record.kind].append(e.record)
+    for kind_name, recs in records.items():
+        date_field = contract.kinds[kind_name].date_field
+        if date_field:
+            recs.sort(key=lambda r, f=date_field: (r.get(f) or dt.date.min, r.ref))
+    return Register(dict(records), problems, stats, contract, entries)
+
+
+# ---- entry points --------------------------------------------------------------------------
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_folder(
+    folder: Path,
+    contract: Contract | None = None,
+    mapping_path: Path | None = None,
+    today: dt.date | None = None,
+) -> Register:
+    """Read every CSV, XLSX and JSONL file of a folder. FileNotFoundError if it is missing.
+
+    A `mapping.yaml` in the folder (or `mapping_path`) maps local headers and codes.
+    """
+    contract = contract or load_contract()
+    today = today or dt.date.today()
+    if not folder.is_dir():
+        raise FileNotFoundError(str(folder))
+    if mapping_path is None and (folder / MAPPING_FILE).exists():
+        mapping_path = folder / MAPPING_FILE
+    mapping = load_mapping(mapping_path, contract) if mapping_path else Mapping()
+    entries: list[RowEntry] = []
+    problems: list[RowProblem] = []
+    stats: list[FileStats] = []
+    for path in data_files(folder):
+        name = _display(path)
+        header_row = mapping.header_row(path.name)
+        for table in read_tables(path, name, header_row):
+            _read_table(table, path.name, mapping, contract, entries, problems, stats, today)
+    return _finish(entries, problems, stats, contract, today)
+
+
+def _read_table(
+    table: RawTable,
+    file_name: str,
+    mapping: Mapping,
+    contract: Contract,
+    entries: list[RowEntry],
+    problems: list[RowProblem],
+    stats: list[FileStats],
+    today: dt.date,
+) -> None:
+    table_map = mapping.for_table(file_name, table.sheet)
+    kind = contract.kind(table_map.kind if table_map else table.stem)
+    st = FileStats(table.name, kind.name if kind else None)
+    stats.append(st)
+    fatal = not table.header
+    for tp in table.problems:
+        problems.append(RowProblem(table.name, tp.line, None, None, tp.message, tp.message_en))
+        fatal = fatal or tp.fatal
+    if kind is None:
+        known = ", ".join(sorted(contract.kinds))
+        problems.append(
+            RowProblem(
+                table.name,
+                1,
+                None,
+                None,
+                f"bukan register yang dikenal; beri nama file/lembar salah satu dari: {known}, "
+                f"atau petakan di {MAPPING_FILE}",
+                f"not a known register; name the file/sheet one of: {known}, or map it in {MAPPING_FILE}",
+            )
+        )
+        fatal = True
+    if fatal:
+        # every data row of an unusable table is read and rejected, never silently dropped
+        reason = "file tidak dapat dipakai (lihat masalah file)"
+        reason_en = "the file cannot be used (see the file problems)"
+        for line, row in table.rows:
+            if any(c.strip() for c in row):
+                st.rows_read += 1
+                st.rows_rejected += 1
+                entries.append(RowEntry(RecordRef(table.name, line), st.kind, "rejected", reason, reason_en))
+        return
+    assert kind is not None
+    entries.extend(
+        read_rows(kind, table.header, table.rows, table.name, problems, st, today, table_map, mapping)
+    )
 
 
 def _cell_text(value: Any) -> str:
@@ -315,14 +539,18 @@ def _cell_text(value: Any) -> str:
 
 
 def register_from_tables(
-    tables: dict[str, list[dict[str, Any]]], source: str, contract: Contract | None = None
+    tables: dict[str, list[dict[str, Any]]],
+    source: str,
+    contract: Contract | None = None,
+    today: dt.date | None = None,
 ) -> Register:
     """A register from rows given as dicts (YAML test cases): validated exactly like CSV rows.
 
     Each row's place is reported as `SOURCE#kind` and its 1-based position.
     """
     contract = contract or load_contract()
-    records: dict[str, list[Record]] = defaultdict(list)
+    today = today or dt.date.today()
+    entries: list[RowEntry] = []
     problems: list[RowProblem] = []
     stats: list[FileStats] = []
     for kind_name, rows in tables.items():
@@ -330,6 +558,8 @@ def register_from_tables(
         kind = contract.kind(kind_name)
         st = FileStats(name, kind.name if kind else None)
         stats.append(st)
+        if not rows:
+            continue  # an empty list: no rows of this kind
         if kind is None:
             problems.append(
                 RowProblem(
@@ -341,21 +571,22 @@ def register_from_tables(
                     f"record kind '{kind_name}' is not in the data contract",
                 )
             )
-            st.rows_read = st.rows_rejected = len(rows or [])
+            for i, _row in enumerate(rows, start=1):
+                st.rows_read += 1
+                st.rows_rejected += 1
+                entries.append(
+                    RowEntry(
+                        RecordRef(name, i),
+                        None,
+                        "rejected",
+                        "jenis catatan tidak dikenal",
+                        "unknown record kind",
+                    )
+                )
             continue
-        if not rows:
-            continue  # an empty list: no rows of this kind
         header: list[str] = []
-        for row in rows or []:
+        for row in rows:
             header += [c for c in row if c not in header]
-        numbered = ((i, [_cell_text(row.get(c)) for c in header]) for i, row in enumerate(rows or [], 1))
-        read_rows(kind, header, numbered, name, records[kind.name], problems, st)
-    _sort(records, contract)
-    return Register(dict(records), problems, stats, contract)
-
-
-def _sort(records: dict[str, list[Record]], contract: Contract) -> None:
-    for kind_name, recs in records.items():
-        date_field = contract.kinds[kind_name].date_field
-        if date_field:
-            recs.sort(key=lambda r, f=date_field: (r.get(f) or dt.date.min, r.ref))
+        numbered = [(i, [_cell_text(row.get(c)) for c in header]) for i, row in enumerate(rows, 1)]
+        entries.extend(read_rows(kind, header, numbered, name, problems, st, today))
+    return _finish(entries, problems, stats, contract, today)

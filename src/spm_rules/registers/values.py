@@ -1,4 +1,13 @@
-"""Turn the text of a cell into a typed value, or say in plain words why it cannot be one."""
+"""Turn the text of a cell into a typed value, or say in plain words why it cannot be one.
+
+Dates, as Indonesian exports write them:
+- ISO `2024-03-12` (also `2024/03/12`, and with a time part `2024-03-12 00:00:00`);
+- day first: `12/03/2024`, `12-03-2024`, `12.03.2024` (Indonesia writes the day first);
+- month names, Indonesian or English, full or short: `12 Maret 2024`, `12-Mar-24`, `12 Agt 2024`;
+- Excel serial numbers: `45363` (days since 1899-12-30), from 1 (1900) to 73050 (2099).
+A two-digit year is accepted only beside a month name (`12-Mar-24`): it is the latest year
+ending in those digits that is not in the future. `03/04/05` is refused as ambiguous.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +15,58 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+_ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DMY2 = re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{2})$")
+_NAMED = re.compile(r"^(\d{1,2})[\s\-./]+([A-Za-z]+)\.?[\s\-./]+(\d{2}|\d{4})$")
+_SERIAL = re.compile(r"^\d{1,5}(?:\.0+)?$")
 _NUM = re.compile(r"^-?\d+([.,]\d+)?$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+MONTHS = {
+    "januari": 1,
+    "jan": 1,
+    "january": 1,
+    "februari": 2,
+    "feb": 2,
+    "pebruari": 2,
+    "peb": 2,
+    "february": 2,
+    "maret": 3,
+    "mar": 3,
+    "march": 3,
+    "april": 4,
+    "apr": 4,
+    "mei": 5,
+    "may": 5,
+    "juni": 6,
+    "jun": 6,
+    "june": 6,
+    "juli": 7,
+    "jul": 7,
+    "july": 7,
+    "agustus": 8,
+    "agu": 8,
+    "agt": 8,
+    "ags": 8,
+    "aug": 8,
+    "august": 8,
+    "september": 9,
+    "sep": 9,
+    "sept": 9,
+    "oktober": 10,
+    "okt": 10,
+    "oct": 10,
+    "october": 10,
+    "november": 11,
+    "nov": 11,
+    "nop": 11,
+    "nopember": 11,
+    "desember": 12,
+    "des": 12,
+    "dec": 12,
+    "december": 12,
+}
 
 
 class CellError(ValueError):
@@ -17,23 +75,44 @@ class CellError(ValueError):
         self.message, self.message_en = message, message_en
 
 
-def parse_date(text: str) -> dt.date:
-    """ISO (2024-03-12) or day-first (12/03/2024, 12-03-2024, 12.03.2024)."""
-    m = _ISO.match(text)
-    if m:
-        y, mo, d = int(m[1]), int(m[2]), int(m[3])
-    else:
-        m = _DMY.match(text)
-        if not m:
-            raise CellError(
-                "bukan tanggal; tulis YYYY-MM-DD atau DD/MM/YYYY",
-                "not a date; write YYYY-MM-DD or DD/MM/YYYY",
-            )
-        d, mo, y = int(m[1]), int(m[2]), int(m[3])
+def _make(y: int, m: int, d: int) -> dt.date:
     try:
-        return dt.date(y, mo, d)
+        return dt.date(y, m, d)
     except ValueError:
         raise CellError("tanggal tidak ada di kalender", "no such calendar date") from None
+
+
+def _century(yy: int, today: dt.date) -> int:
+    year = 2000 + yy
+    return year if year <= today.year else 1900 + yy
+
+
+def parse_date(text: str, today: dt.date | None = None) -> dt.date:
+    today = today or dt.date.today()
+    t = text.strip()
+    if m := _ISO.match(t):
+        return _make(int(m[1]), int(m[2]), int(m[3]))
+    if m := _DMY.match(t):
+        return _make(int(m[3]), int(m[2]), int(m[1]))
+    if m := _NAMED.match(t):
+        month = MONTHS.get(m[2].lower())
+        if month is None:
+            raise CellError(f"nama bulan tidak dikenal: {m[2]!r}", f"unknown month name: {m[2]!r}")
+        year = int(m[3]) if len(m[3]) == 4 else _century(int(m[3]), today)
+        return _make(year, month, int(m[1]))
+    if _DMY2.match(t):
+        raise CellError(
+            "tahun dua digit ambigu; tulis tahun empat digit (12/03/2024)",
+            "ambiguous two-digit year; write the year in four digits (12/03/2024)",
+        )
+    if _SERIAL.match(t):
+        n = int(float(t))
+        if 1 <= n <= 73050:
+            return _EXCEL_EPOCH + dt.timedelta(days=n)
+    raise CellError(
+        "bukan tanggal; tulis YYYY-MM-DD, DD/MM/YYYY atau 12 Maret 2024",
+        "not a date; write YYYY-MM-DD, DD/MM/YYYY or 12 March 2024",
+    )
 
 
 def parse_number(text: str, integer: bool = False) -> Decimal:
@@ -47,3 +126,15 @@ def parse_number(text: str, integer: bool = False) -> Decimal:
     if integer and value != value.to_integral_value():
         raise CellError("harus bilangan bulat", "must be a whole number")
     return value
+
+
+def nik_birth_and_sex(nik: str, today: dt.date | None = None) -> tuple[dt.date | None, str]:
+    """The birth date and sex encoded in a NIK (digits 7-12 are DDMMYY; women's day + 40)."""
+    dd, mm, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    sex = "P" if dd > 40 else "L"
+    if dd > 40:
+        dd -= 40
+    try:
+        return dt.date(_century(yy, today or dt.date.today()), mm, dd), sex
+    except ValueError:
+        return None, sex

@@ -183,3 +183,23 @@ def verdict_json(std: A.Standard, v: Verdict, mask: bool) -> dict[str, Any]:
         "criteria": [_node(n) for n in v.criteria],
         "records": [str(r) for r in v.evidence],
     }
+
+
+def ledger_json(ledger) -> dict[str, Any]:
+    tot = ledger.totals()
+    return {
+        "balanced": ledger.balanced,
+        "used": tot["used"],
+        "out_of_scope": tot["out_of_scope"],
+        "rejected": tot["rejected"],
+        "files": [
+            {
+                "file": f.file,
+                "read": f.read,
+                "used": f.used,
+                "out_of_scope": f.out_of_scope,
+                "rejected": f.rejected,
+            }
+            for f in ledger.files
+        ],
+    }

@@ -218,3 +218,62 @@ def _explain_node(console: Console, node: NodeResult, lang: str, depth: int, not
     if notes and node.status != Status.MET:
         for n in node.notes:
             console.print(Text(f"{pad}    {t(lang, 'note')}: {n.text}", style="dim italic"))
+
+
+# ---- ledger and validation -----------------------------------------------------------------
+
+
+def render_ledger_summary(console: Console, ledger, lang: str) -> None:
+    """`N baris dibaca: U dipakai, O di luar cakupan, R ditolak`, in total and per file."""
+    tot = ledger.totals()
+    read = sum(f.read for f in ledger.files)
+    if lang == "en":
+        head = (
+            f"{number(read, lang)} rows read: {number(tot['used'], lang)} used, "
+            f"{number(tot['out_of_scope'], lang)} out of scope, "
+            f"{number(tot['rejected'], lang)} rejected (every row's fate: --ledger FILE)"
+        )
+    else:
+        head = (
+            f"{number(read, lang)} baris dibaca: {number(tot['used'], lang)} dipakai, "
+            f"{number(tot['out_of_scope'], lang)} di luar cakupan, "
+            f"{number(tot['rejected'], lang)} ditolak (nasib setiap baris: --ledger FILE)"
+        )
+    console.print(head)
+    for f in ledger.files:
+        console.print(
+            f"  {f.file}: {number(f.read, lang)} = {number(f.used, lang)} + "
+            f"{number(f.out_of_scope, lang)} + {number(f.rejected, lang)}",
+            markup=False,
+        )
+
+
+def render_validation(console: Console, register: Register, lang: str) -> None:
+    for p in register.problems:
+        style = "red" if p.severity == "error" else "yellow"
+        console.print(Text(p.text(lang), style=style))
+    for f in register.files:
+        kind = f.kind or "?"
+        if lang == "en":
+            line = (
+                f"{f.file} ({kind}): {f.rows_read} rows, {f.rows_rejected} rejected, "
+                f"{f.rows_duplicate} duplicates"
+            )
+        else:
+            line = (
+                f"{f.file} ({kind}): {f.rows_read} baris, {f.rows_rejected} ditolak, "
+                f"{f.rows_duplicate} duplikat"
+            )
+        console.print(line, markup=False)
+    errors = sum(1 for p in register.problems if p.severity == "error")
+    warnings = len(register.problems) - errors
+    if lang == "en":
+        console.print(
+            f"{register.rows_read} rows read, {register.rows_rejected} rejected, "
+            f"{errors} error(s), {warnings} warning(s)"
+        )
+    else:
+        console.print(
+            f"{register.rows_read} baris dibaca, {register.rows_rejected} ditolak, "
+            f"{errors} galat, {warnings} peringatan"
+        )
