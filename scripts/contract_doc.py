@@ -13,32 +13,77 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "data-contract.md"
 
 INTRO = """# Data contract for registers
 
-A data folder holds one CSV file per record kind, named after the kind (`kunjungan_anc.csv`).
-The JSON Schemas in `src/spm_rules/registers/schemas/` are the contract; this page is generated
-from them (`python scripts/contract_doc.py`). The rule checker reads field names and types from
-the same schemas, so a rule can only use columns that exist here.
+A data folder holds the registers: one table per record kind. The JSON Schemas in
+`src/spm_rules/registers/schemas/` are the contract; this page is generated from them
+(`python scripts/contract_doc.py`, kept current by a test). The rule checker reads field names and
+types from the same schemas, so a rule can only use columns that exist here.
 
-Registers hold **raw observations** — dates, provider type, measured values, lab results, doses,
-tablets given — never pre-computed yes/no flags per criterion.
+Registers hold **raw observations** — dates, provider type and STR, measured values with units,
+lab results, immunisations by antigen and dose, drugs and quantities, diagnoses, screening
+scores, enrolment — never pre-computed yes/no flags per criterion.
 
-## Reading rules
+## Files
 
-- Encoding UTF-8 (with or without BOM) or Windows-1252; delimiter `,` or `;` (as Indonesian Excel
-  writes), detected from the header line.
-- The header names the columns; their order does not matter. A required column that is absent
-  rejects every row of the file, with a reason. An unknown extra column is reported and ignored.
-- An empty cell is *not recorded* (missing). Numbers may use a decimal comma (`23,5`). Dates:
-  `YYYY-MM-DD` or day first `DD/MM/YYYY`, `DD-MM-YYYY`, `DD.MM.YYYY`; an impossible date is an
-  error on that row.
-- Every row is validated against its kind's schema (types, code lists, plausible ranges). A row
-  with any error is rejected; each problem names file, line, column, value and reason, in
-  Indonesian or English. `check` goes on with the valid rows and prints the problems; `--strict`
-  makes any rejected row fatal (exit 2).
-- A CSV file whose name is not a kind is reported as not a known register.
-- Sasaran rows with `fasilitas` = `*` (or `SEMUA`) are the whole area's denominator.
+- **CSV** (UTF-8 with or without BOM, or Windows-1252; `,` or `;` as Indonesian Excel writes,
+  detected from the header line), **XLSX** (every sheet is a table; line numbers are Excel row
+  numbers; messages name `file.xlsx[Sheet]`) and **JSON Lines** (`.jsonl`, one object per line).
+- Without a mapping, a file (or sheet) is read as the kind it is named after:
+  `kunjungan_anc.csv`, a sheet called `penduduk`. A file that is not a kind is reported, and its
+  rows are counted as rejected: nothing is skipped silently.
+- **Column mapping** (`mapping.yaml` in the data folder, or `--mapping FILE`) reads a local export
+  with its own headers, title rows and codes into the contract: `columns` (local header → field),
+  `values` (local code → contract code, `~` for "not recorded"), `constants` (fields the export
+  lacks), `header_row`, and `match`/`sheet` to choose the table. A documented example for a
+  Kohort Ibu-style workbook: [`docs/examples/kohort-ibu.mapping.yaml`](examples/kohort-ibu.mapping.yaml)
+  (exercised by `tests/test_registers.py`).
 
-Richer input (XLSX, column mapping, NIK cross-checks, linkage across facilities, the row ledger)
-is issue #4.
+## Cells
+
+- An empty cell is *not recorded* (missing). Numbers may use a decimal comma (`23,5`).
+- Dates: ISO `2024-03-12` (also `2024/03/12`, or with a zero time part as Excel writes it); day
+  first `12/03/2024`, `12-03-2024`, `12.03.2024`; month names in Indonesian or English, full or
+  short (`12 Maret 2024`, `5 Agt 2018`, `12-Mar-24`); Excel serial numbers (`45363`). A two-digit
+  year is accepted only beside a month name and is the latest such year not in the future;
+  `03/04/05` is refused as ambiguous. An impossible date (`31/02/2024`) or one in the future is
+  an error on that row.
+- A CSV cell starting with `=`, `+`, `-` or `@` is data, never evaluated; whenever spm-rules
+  writes a cell back out (the ledger), such text is prefixed with `'` so that a spreadsheet shows
+  it as text.
+
+## Rows
+
+Every row is checked against its kind's schema: types, code lists, plausible ranges (a systolic
+pressure of 20 or 400 mmHg, a height of 20 m), lengths (500 characters at most). A row with any
+error is **rejected**; each problem names file, line, column, value and reason, in Indonesian or
+English (`--lang`). `spm-rules validate DATA` lists every problem with a summary and exits 1 when
+rows were rejected; `check` goes on with the valid rows and reports what it rejected; `check
+--strict` makes any rejected row fatal (exit 2).
+
+After every row is read, records are checked against each other:
+- a service dated before the person's birth date is rejected;
+- the birth date and sex encoded in a NIK (digits 7–12 are DDMMYY, women's day + 40) are compared
+  with `tanggal_lahir` and `jenis_kelamin`: a mismatch is a **warning**, and nothing is changed;
+- an exact duplicate of an earlier row (the same export loaded twice) counts once and is
+  reported with the place of the first.
+
+## Linkage
+
+One person is one subject however many facilities served them. Records name a person by **NIK**,
+or, where there is none, by **`id_lokal`** (medical-record or register number) **together with
+`fasilitas`**: a local id is only valid inside the facility that issued it. The reader derives
+`id_orang` — the NIK, or `fasilitas#id_lokal` — and rules link people by it (`record ibu =
+penduduk by id_orang`). Visits at a Puskesmas and at a private midwife under the same NIK, or
+under the same pregnancy number, combine into one subject, attributed as the standard declares.
+
+## The ledger
+
+For every run and every input file: rows read = rows used as evidence + rows out of scope +
+rows rejected. `check` prints the balance per file and refuses to report (exit 2) if it does not
+hold. `check --ledger FILE` writes each row's fate as CSV: file, line, kind, fate (`dipakai`,
+`di luar cakupan`, `ditolak`), reason, standard, subject. Reasons for "out of scope" include:
+a duplicate; a subject outside the period or the population; a record linked to such a subject;
+a record that does not meet a rule's condition (e.g. a screening dated outside the period); a
+record linked to a subject in scope but needed by no criterion; a record no standard uses.
 """
 
 

@@ -127,18 +127,16 @@ class SubjectEvaluator:
             in_population = p is True
         facility = None
         criteria: tuple[NodeResult, ...] = ()
-        linked: tuple[RecordRef, ...] = ()
-        if in_period or self.std.period_on is not None:
-            # every record linked to the subject, for the ledger: what belongs to a subject out
-            # of scope is out of scope with it; what no criterion needed is said so
-            refs: list[RecordRef] = []
-            for link in self.std.links:
-                value = self._subject_name(link.name, _Ctx({}, tracing=False))
-                if isinstance(value, list):
-                    refs += [r.ref for r in value]
-                elif isinstance(value, Record):
-                    refs.append(value.ref)
-            linked = tuple(refs)
+        # every record linked to the subject, for the ledger: what belongs to a subject out of
+        # scope is out of scope with it; what no criterion needed is said so
+        refs: list[RecordRef] = []
+        for link in self.std.links:
+            value = self._subject_name(link.name, _Ctx({}, tracing=False))
+            if isinstance(value, list):
+                refs += [r.ref for r in value]
+            elif isinstance(value, Record):
+                refs.append(value.ref)
+        linked = tuple(refs)
         if in_population:
             f = self.ev(self.std.attribute, self._root(), scope_ctx) if self.std.attribute else None
             facility = None if f is None or _is_missing(f) else str(f)
