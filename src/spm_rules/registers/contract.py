@@ -7,9 +7,15 @@ from them and the readers validate every row against them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .fastcheck import compile_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
@@ -35,6 +41,9 @@ class RecordKind:
     fields: dict[str, FieldSpec]
     schema: dict
     person: bool = False  # rows name a person by NIK or by local id (-> id_orang)
+    # jsonschema, the reference, and the compiled fast check of the same schema (or None)
+    validator: Any = field(default=None, compare=False, repr=False)
+    fast: Callable[[dict], bool] | None = field(default=None, compare=False, repr=False)
 
     @property
     def input_fields(self) -> list[str]:
@@ -86,5 +95,7 @@ def load_contract() -> Contract:
             fields=fields,
             schema=schema,
             person=bool(meta.get("person", False)),
+            validator=Draft202012Validator(schema, format_checker=FormatChecker()),
+            fast=compile_schema(schema),
         )
     return Contract(kinds)

@@ -17,8 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-
 from .contract import Contract, RecordKind, load_contract
 from .mapping import Mapping, TableMapping, load_mapping
 from .records import Record, RecordRef
@@ -183,17 +181,6 @@ def _schema_message(err) -> tuple[str, str]:
     return err.message, err.message
 
 
-_VALIDATORS: dict[str, Draft202012Validator] = {}
-
-
-def _validator(kind: RecordKind) -> Draft202012Validator:
-    v = _VALIDATORS.get(kind.name)
-    if v is None:
-        v = Draft202012Validator(kind.schema, format_checker=FormatChecker())
-        _VALIDATORS[kind.name] = v
-    return v
-
-
 def _person_id(kind: RecordKind, values: dict[str, Any]) -> str | None:
     nik = values.get("nik")
     if nik:
@@ -292,9 +279,10 @@ def read_rows(
                 values[col] = _convert(kind, col, text, today)
             except CellError as err:
                 row_problems.append(RowProblem(name, line, col, cell, err.message, err.message_en))
-        if not row_problems:
-            doc = {k: _json_form(v) for k, v in values.items() if v is not None}
-            for err in sorted(_validator(kind).iter_errors(doc), key=lambda e: list(e.path)):
+        doc = {k: _json_form(v) for k, v in values.items() if v is not None}
+        if not row_problems and (kind.fast is None or not kind.fast(doc)):
+            errors = kind.validator.iter_errors(doc)
+            for err in sorted(errors, key=lambda e: list(e.path)):
                 col = err.path[0] if err.path else None
                 if col is None and err.validator == "required":
                     col = err.message.split("'")[1] if "'" in err.message else None

@@ -1,0 +1,122 @@
+"""A compiled check for the subset of JSON Schema that the data contract uses.
+
+`jsonschema` stays the reference: a row the fast check accepts is one jsonschema accepts (a
+property test holds them to that), and any row the fast check refuses is handed to jsonschema,
+which words the errors. This makes validating a clean row about five times cheaper, which
+matters for registers of hundreds of thousands of rows. A schema that uses any keyword outside
+the subset gets no fast check at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+_TOP = {
+    "$schema",
+    "$id",
+    "title",
+    "description",
+    "type",
+    "x-spm",
+    "required",
+    "properties",
+    "additionalProperties",
+    "anyOf",
+}
+_PROP = {
+    "type",
+    "enum",
+    "minimum",
+    "maximum",
+    "pattern",
+    "maxLength",
+    "format",
+    "description",
+    "x-unit",
+    "x-derived",
+}
+
+
+def _date_ok(v: Any) -> bool:
+    if not isinstance(v, str):
+        return True
+    try:
+        dt.date.fromisoformat(v)
+    except ValueError:
+        return False
+    return len(v) == 10
+
+
+def _type_ok(types: set[str]) -> Callable[[Any], bool]:
+    def check(v: Any) -> bool:
+        if v is None:
+            return "null" in types
+        if isinstance(v, bool):
+            return "boolean" in types
+        if isinstance(v, int):
+            return bool(types & {"integer", "number"})
+        if isinstance(v, float):
+            return "number" in types or ("integer" in types and v.is_integer())
+        if isinstance(v, str):
+            return "string" in types
+        return False
+
+    return check
+
+
+def compile_schema(schema: dict) -> Callable[[dict], bool] | None:
+    """A function doc -> True when the document is valid, or None if the schema is outside
+    the subset this module knows."""
+    if set(schema) - _TOP or schema.get("type") != "object":
+        return None
+    if schema.get("additionalProperties", True) is not True:
+        return None
+    required = tuple(schema.get("required", ()))
+    any_of: list[tuple[str, ...]] = []
+    for alt in schema.get("anyOf", ()):
+        if set(alt) != {"required"}:
+            return None
+        any_of.append(tuple(alt["required"]))
+    checks: list[tuple[str, list[Callable[[Any], bool]]]] = []
+    for name, spec in schema.get("properties", {}).items():
+        if set(spec) - _PROP:
+            return None
+        if spec.get("format", "date") != "date":
+            return None
+        types = spec.get("type", [])
+        types = {types} if isinstance(types, str) else set(types)
+        tests: list[Callable[[Any], bool]] = [_type_ok(types)]
+        if "enum" in spec:
+            allowed = list(spec["enum"])
+            tests.append(lambda v, a=allowed: v in a or (v is None and None in a))
+        if "minimum" in spec:
+            tests.append(lambda v, m=spec["minimum"]: not isinstance(v, int | float) or v >= m)
+        if "maximum" in spec:
+            tests.append(lambda v, m=spec["maximum"]: not isinstance(v, int | float) or v <= m)
+        if "pattern" in spec:
+            rx = re.compile(spec["pattern"])
+            tests.append(lambda v, r=rx: not isinstance(v, str) or r.search(v) is not None)
+        if "maxLength" in spec:
+            tests.append(lambda v, n=spec["maxLength"]: not isinstance(v, str) or len(v) <= n)
+        if spec.get("format") == "date":
+            tests.append(_date_ok)
+        checks.append((name, tests))
+
+    def valid(doc: dict) -> bool:
+        for name in required:
+            if name not in doc:
+                return False
+        if any_of and not any(all(n in doc for n in alt) for alt in any_of):
+            return False
+        for name, tests in checks:
+            if name in doc:
+                v = doc[name]
+                for t in tests:
+                    if not t(v):
+                        return False
+        return True
+
+    return valid

@@ -1,0 +1,50 @@
+"""The compiled check gives the same verdict as jsonschema, the reference, on any document."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spm_rules.registers.contract import load_contract
+from spm_rules.registers.fastcheck import compile_schema
+
+CONTRACT = load_contract()
+KINDS = sorted(CONTRACT.kinds)
+
+
+def values_for(spec: dict):
+    options = [st.none(), st.integers(-1000, 100000), st.floats(-1e6, 1e6, allow_nan=False),
+               st.text(max_size=20), st.booleans(),
+               st.dates().map(lambda d: d.isoformat()),
+               st.sampled_from(["2018-02-30", "2018-1-1", "6/6", "3216015203900001", "12"])]
+    if "enum" in spec:
+        options.append(st.sampled_from([e for e in spec["enum"] if e is not None] or [""]))
+    if "maxLength" in spec:
+        options.append(st.text(min_size=spec["maxLength"] - 1, max_size=spec["maxLength"] + 1))
+    return st.one_of(options)
+
+
+@st.composite
+def documents(draw):
+    name = draw(st.sampled_from(KINDS))
+    kind = CONTRACT.kinds[name]
+    props = kind.schema["properties"]
+    doc = {}
+    for field, spec in props.items():
+        if draw(st.integers(0, 3)) > 0:
+            doc[field] = draw(values_for(spec))
+    return kind, doc
+
+
+@settings(max_examples=1500, deadline=None)
+@given(documents())
+def test_fast_check_agrees_with_jsonschema(kind_doc):
+    kind, doc = kind_doc
+    reference = not any(kind.validator.iter_errors(doc))
+    assert kind.fast is not None
+    assert kind.fast(doc) == reference
+
+
+def test_a_schema_outside_the_subset_gets_no_fast_check():
+    assert compile_schema({"type": "object", "properties": {"x": {"oneOf": []}}}) is None
+    assert compile_schema({"type": "object", "additionalProperties": False}) is None
