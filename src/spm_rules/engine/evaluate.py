@@ -29,9 +29,10 @@ from .verdict import Fact, Missing, NodeResult, Status, Verdict
 class _Ctx:
     """What one criterion (or scope statement) looked at while it was evaluated."""
 
-    __slots__ = ("depth", "facts", "labels", "refs", "tracing")
+    __slots__ = ("depth", "facts", "labels", "refs", "texts", "tracing")
 
-    def __init__(self, labels: dict[str, str], tracing: bool = True):
+    def __init__(self, labels: dict[str, str], tracing: bool = True, texts: dict[int, str] | None = None):
+        self.texts = texts if texts is not None else {}
         self.refs: dict[RecordRef, None] = {}
         self.facts: list[Fact] = []
         self.labels = labels
@@ -49,7 +50,7 @@ class _Ctx:
     def label(self, expr: A.Expr) -> str:
         if isinstance(expr, A.Name) and expr.name in self.labels:
             return self.labels[expr.name]
-        return to_source(expr)
+        return source_text(expr, self.texts)
 
 
 @dataclass
@@ -79,6 +80,16 @@ class _Env:
 _NOT_FOUND = object()
 
 
+def source_text(expr: A.Expr, texts: dict[int, str]) -> str:
+    """The text of an expression, computed once per evaluation run (AST nodes are immutable
+    and live as long as the rule set, so their identity is a stable key)."""
+    key = id(expr)
+    text = texts.get(key)
+    if text is None:
+        text = texts[key] = to_source(expr)
+    return text
+
+
 def _is_missing(v: Any) -> bool:
     return isinstance(v, Missing)
 
@@ -96,6 +107,7 @@ class SubjectEvaluator:
     _links: dict[str, Any] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
     _excluded: dict[RecordRef, str] = field(default_factory=dict)
+    texts: dict[int, str] = field(default_factory=dict)  # shared by the subjects of one run
 
     def __post_init__(self) -> None:
         self._std_lets = {let.name: let for let in self.std.lets}
@@ -107,7 +119,7 @@ class SubjectEvaluator:
         kind = self.register.contract.kinds[self.subject.kind]
         key = self.subject.get(kind.key) if kind.key else None
         key = str(key) if key is not None else str(self.subject.ref)
-        scope_ctx = _Ctx(self._labels)
+        scope_ctx = _Ctx(self._labels, texts=self.texts)
         scope_missing: list[Missing] = []
         in_period = True
         period_date = None
@@ -131,7 +143,7 @@ class SubjectEvaluator:
         # scope is out of scope with it; what no criterion needed is said so
         refs: list[RecordRef] = []
         for link in self.std.links:
-            value = self._subject_name(link.name, _Ctx({}, tracing=False))
+            value = self._subject_name(link.name, _Ctx({}, tracing=False, texts=self.texts))
             if isinstance(value, list):
                 refs += [r.ref for r in value]
             elif isinstance(value, Record):
@@ -196,7 +208,7 @@ class SubjectEvaluator:
         )
 
     def _group(self, node: A.Group, parent_na: bool) -> NodeResult:
-        ctx = _Ctx(self._labels)
+        ctx = _Ctx(self._labels, texts=self.texts)
         na = parent_na
         missing: list[Missing] = []
         when = None
@@ -223,7 +235,7 @@ class SubjectEvaluator:
         return self._result(node, status, ctx, (), children, when=when)
 
     def _criterion(self, node: A.Criterion, parent_na: bool) -> NodeResult:
-        ctx = _Ctx({**self._labels, **{x.name: x.label for x in node.lets if x.label}})
+        ctx = _Ctx({**self._labels, **{x.name: x.label for x in node.lets if x.label}}, texts=self.texts)
         if parent_na:
             return self._result(node, Status.NOT_APPLICABLE, ctx)
         env = _Env({}, None, True)
@@ -255,7 +267,7 @@ class SubjectEvaluator:
                 if name in self._evaluating:  # pragma: no cover - the checker forbids cycles
                     raise _EvalFailure(f"let '{name}' bergantung pada dirinya sendiri")
                 self._evaluating.add(name)
-                quiet = _Ctx(self._labels, tracing=False)
+                quiet = _Ctx(self._labels, tracing=False, texts=self.texts)
                 self._lets[name] = self.ev(self._std_lets[name].expr, self._root(), quiet)
                 self._evaluating.discard(name)
             return self._lets[name]
@@ -291,7 +303,7 @@ class SubjectEvaluator:
     def _global_name(self, name: str) -> Any:
         if name in self.rs.defines:
             d = self.rs.defines[name]
-            return self.ev(d.body, _Env({}, None, False), _Ctx({}, tracing=False))
+            return self.ev(d.body, _Env({}, None, False), _Ctx({}, tracing=False, texts=self.texts))
         if name in self.rs.valuesets:
             return frozenset(i.value for i in self.rs.valuesets[name].items)
         if name == "period_start":
@@ -420,9 +432,9 @@ class SubjectEvaluator:
         src = self.ev(e.source, env, ctx)
         label = ctx.label(e.source)
         if e.where is not None:
-            label = f"{label} [{to_source(e.where)}]"
+            label = f"{label} [{source_text(e.where, ctx.texts)}]"
         if e.value is not None and e.func == "all":
-            label = f"{label}: {to_source(e.value)}"
+            label = f"{label}: {source_text(e.value, ctx.texts)}"
         if _is_missing(src):
             return src
         matching: list[Record] = []
@@ -438,7 +450,7 @@ class SubjectEvaluator:
                 if w is True:
                     matching.append(rec)
                 elif rec.ref not in self._excluded:
-                    self._excluded[rec.ref] = to_source(e.where)
+                    self._excluded[rec.ref] = source_text(e.where, ctx.texts)
         finally:
             ctx.tracing = saved
             ctx.depth -= 1
@@ -603,7 +615,8 @@ def evaluate(
 ) -> list[Verdict]:
     """Verdicts for every subject of the standard's subject kind (or the ones given)."""
     recs = subjects if subjects is not None else subjects_of(std, register)
-    return [SubjectEvaluator(rs, std, register, period, rec).verdict() for rec in recs]
+    texts: dict[int, str] = {}
+    return [SubjectEvaluator(rs, std, register, period, rec, texts=texts).verdict() for rec in recs]
 
 
 def find_subject(std: A.Standard, register: Register, key: str) -> Record | None:
