@@ -1,5 +1,5 @@
 """SPM 1, ibu hamil: every criterion met / not met / not applicable / not recorded, and the
-boundaries decided in rules/permenkes-43-2016/ibu_hamil.spm."""
+boundaries decided in rules/permenkes-43-2016/01_ibu_hamil.spm."""
 
 from __future__ import annotations
 

@@ -113,16 +113,16 @@ def test_lint_syntax_error_is_a_finding(capsys, tmp_path):
 
 
 def test_lint_overlapping_rule_sets(capsys, tmp_path):
-    src = (bundled_rules() / "ruleset.spm").read_text(encoding="utf-8")
+    src = (bundled_rules() / "00_ruleset.spm").read_text(encoding="utf-8")
     for name, eff in (("a", "effective 2017-12-28 to 2018-12-31"), ("b", "effective 2018-06-01")):
         folder = tmp_path / name
         shutil.copytree(bundled_rules(), folder, ignore=shutil.ignore_patterns("tests"))
-        (folder / "ruleset.spm").write_text(
+        (folder / "00_ruleset.spm").write_text(
             src.replace("effective 2017-12-28 to 2018-12-31", eff), encoding="utf-8"
         )
     code, out, _ = cli(capsys, "lint", str(tmp_path), "--format", "github")
     assert code == 0
-    assert "title=W207::" in out and "ibu_hamil, usia_produktif" in out
+    assert "title=W207::" in out and "ibu_hamil" in out and "usia_produktif" in out
 
 
 def test_lint_junit_is_valid_xml(capsys, lint_dir):
@@ -142,7 +142,7 @@ def test_lint_missing_path_exit_2(capsys):
 def test_bundled_rule_tests_pass_with_full_coverage(capsys):
     code, out, _ = cli(capsys, "test", str(bundled_rules()), "--coverage", "--threshold", "100")
     assert code == 0
-    assert out.rstrip().endswith("30 passed, 0 failed")
+    assert out.rstrip().endswith("84 passed, 0 failed")
     assert "100.0 %" in out
 
 
@@ -232,7 +232,7 @@ def test_fmt_keeps_every_comment():
 
 def test_bundled_rules_are_formatted(capsys):
     code, out, _ = cli(capsys, "fmt", "--check", str(bundled_rules()))
-    assert code == 0 and "0 dari 3" in out
+    assert code == 0 and "0 dari 13" in out
 
 
 def test_fmt_check_reports_diff_and_writes_only_without_check(capsys, tmp_path):

@@ -1,5 +1,5 @@
 """SPM 6, usia produktif: each component, the 15-59 age limits, and the conditional cancer
-screening for women 30-59 (informative, see the note in usia_produktif.spm)."""
+screening for women 30-59 (informative, see the note in 06_usia_produktif.spm)."""
 
 from __future__ import annotations
 

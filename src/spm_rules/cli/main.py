@@ -48,11 +48,12 @@ FAILED = object()  # what a guarded step returns after it has reported an input 
 
 
 def _out() -> Console:
-    return Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+    # markup off: rule text and data contain [brackets] that are not rich markup
+    return Console(width=None if sys.stdout.isatty() else 160, highlight=False, markup=False)
 
 
 def _err() -> Console:
-    return Console(stderr=True, width=None if sys.stderr.isatty() else 160, highlight=False)
+    return Console(stderr=True, width=None if sys.stderr.isatty() else 160, highlight=False, markup=False)
 
 
 def _say_error(message: str, message_en: str, lang: str) -> None:
@@ -198,8 +199,22 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         out = _out()
+        empty = []
         for report in result.reports:
+            if not report.rows and not standards:
+                empty.append(report.standard.id)
+                continue
             render_report(out, report, result.register, lang, label, result.in_force)
+        if empty:
+            out.print(
+                (
+                    "No subject in the population in this data for: "
+                    if lang == "en"
+                    else "Tidak ada subjek dalam populasi pada data ini untuk: "
+                )
+                + ", ".join(empty),
+                markup=False,
+            )
         render_ledger_summary(out, result.ledger, lang)
         render_input_summary(_err() if result.register.problems else out, result.register, lang)
     if strict and result.register.rows_rejected:

@@ -310,6 +310,8 @@ class SubjectEvaluator:
             return self.period.start
         if name == "period_end":
             return self.period.end
+        if name == "period_label":
+            return self.period.label
         raise _EvalFailure(f"nama tidak dikenal: {name}")  # pragma: no cover - checked
 
     # ---- expressions ----

@@ -81,7 +81,7 @@ BUILTINS: dict[str, tuple[tuple[T, ...] | None, T | None]] = {
     "greatest": (None, None),
     "sasaran": ((STRING,), NUMBER),
 }
-BUILTIN_CONSTANTS = {"period_start": DATE, "period_end": DATE}
+BUILTIN_CONSTANTS = {"period_start": DATE, "period_end": DATE, "period_label": STRING}
 PERIOD_KINDS = ("year", "school_year", "quarter", "month")
 AGGREGATES = ("count", "count_distinct", "sum", "min", "max", "any", "all", "first", "last", "filter")
 

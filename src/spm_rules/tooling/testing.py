@@ -214,7 +214,9 @@ def _run_case(
     verdict = evaluate(rs, std, register, period, [rec])[0]
     res.verdict = verdict
     buf = io.StringIO()
-    render_explain(Console(file=buf, width=200, color_system=None), std, verdict, lang)
+    render_explain(
+        Console(file=buf, width=200, color_system=None, markup=False, soft_wrap=True), std, verdict, lang
+    )
     res.explanation = buf.getvalue()
     res.problems = _compare(std, verdict, _strip_lines(case.get("expect") or {}), res.explanation)
     res.status = "failed" if res.problems else "passed"
