@@ -13,3 +13,10 @@ def test_data_contract_doc_is_current():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (ROOT / "docs" / "data-contract.md").read_text(encoding="utf-8") == module.render()
+
+
+def test_rules_doc_is_current():
+    spec = importlib.util.spec_from_file_location("rules_doc", ROOT / "scripts" / "rules_doc.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (ROOT / "docs" / "rules-2016.md").read_text(encoding="utf-8") == module.render()

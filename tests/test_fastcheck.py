@@ -13,10 +13,15 @@ KINDS = sorted(CONTRACT.kinds)
 
 
 def values_for(spec: dict):
-    options = [st.none(), st.integers(-1000, 100000), st.floats(-1e6, 1e6, allow_nan=False),
-               st.text(max_size=20), st.booleans(),
-               st.dates().map(lambda d: d.isoformat()),
-               st.sampled_from(["2018-02-30", "2018-1-1", "6/6", "3216015203900001", "12"])]
+    options = [
+        st.none(),
+        st.integers(-1000, 100000),
+        st.floats(-1e6, 1e6, allow_nan=False),
+        st.text(max_size=20),
+        st.booleans(),
+        st.dates().map(lambda d: d.isoformat()),
+        st.sampled_from(["2018-02-30", "2018-1-1", "6/6", "3216015203900001", "12"]),
+    ]
     if "enum" in spec:
         options.append(st.sampled_from([e for e in spec["enum"] if e is not None] or [""]))
     if "maxLength" in spec:

@@ -13,6 +13,7 @@ from pathlib import Path
 from .engine.evaluate import evaluate, find_subject
 from .engine.period import Period, parse_period
 from .engine.verdict import Verdict
+from .examples.juknis import manifest_period, materialize
 from .lang import ast as A
 from .lang.checker import RuleSet
 from .lang.loader import load_rules
@@ -43,6 +44,13 @@ class CheckResult:
     reports: list[StandardReport]
     in_force: bool
     ledger: Ledger
+
+
+def open_register(
+    data: Path, contract=None, mapping: Path | None = None, today: dt.date | None = None
+) -> Register:
+    """Read a data folder; a worked-example folder (contoh.yaml) is generated on first use."""
+    return read_folder(materialize(data), contract, mapping, today)
 
 
 def default_period_spec(register: Register) -> str:
@@ -96,8 +104,8 @@ def run_check(
     """Load, read, evaluate, aggregate; raise `LedgerUnbalanced` rather than report numbers
     that do not account for every row read."""
     rs = load_rules(rules)
-    register = read_folder(data, rs.contract, mapping, today)
-    spec = period_spec or default_period_spec(register)
+    register = open_register(data, rs.contract, mapping, today)
+    spec = period_spec or manifest_period(data) or default_period_spec(register)
     reports = []
     force = True
     for std in select_standards(rs, standards):
@@ -112,10 +120,16 @@ def run_check(
 
 
 def explain_subject(
-    rs: RuleSet, register: Register, std: A.Standard, key: str, period_spec: str | None
+    rs: RuleSet,
+    register: Register,
+    std: A.Standard,
+    key: str,
+    period_spec: str | None,
+    data: Path | None = None,
 ) -> Verdict | None:
     rec = find_subject(std, register, key)
     if rec is None:
         return None
-    period = parse_period(period_spec or default_period_spec(register), std.period_kind or "year")
+    spec = period_spec or (manifest_period(data) if data else None) or default_period_spec(register)
+    period = parse_period(spec, std.period_kind or "year")
     return evaluate(rs, std, register, period, [rec])[0]

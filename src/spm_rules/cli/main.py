@@ -18,14 +18,15 @@ from ..api import (
     LedgerUnbalanced,
     UnknownStandard,
     explain_subject,
+    open_register,
     run_check,
     select_standards,
 )
 from ..engine.period import PeriodError
+from ..examples.juknis import ExampleError
 from ..lang.errors import RuleError, format_diagnostic
 from ..lang.loader import load_rules
 from ..registers.mapping import MappingError
-from ..registers.readers import read_folder
 from ..report.i18n import mask_nik as _mask
 from ..report.ledger import ledger_csv
 from ..report.render_json import ledger_json, report_json, verdict_json
@@ -92,6 +93,9 @@ def _guarded(action, lang: str, known: list[str] | None = None):
         return FAILED
     except MappingError as err:
         _say_error(err.message, err.message_en, lang)
+        return FAILED
+    except ExampleError as err:
+        _say_error(str(err), str(err), lang)
         return FAILED
     except LedgerUnbalanced as err:
         _say_error(
@@ -243,10 +247,10 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
     std = _guarded(lambda: select_standards(rs, [standard])[0], lang, known=list(rs.standards))
     if std is FAILED:
         return USAGE
-    register = _guarded(lambda: read_folder(data, rs.contract), lang)
+    register = _guarded(lambda: open_register(data, rs.contract), lang)
     if register is FAILED:
         return USAGE
-    verdict = _guarded(lambda: explain_subject(rs, register, std, subject, period), lang)
+    verdict = _guarded(lambda: explain_subject(rs, register, std, subject, period, data), lang)
     if verdict is FAILED:
         return USAGE
     if verdict is None:
@@ -277,7 +281,7 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
 def validate(data, mapping, lang, fmt) -> int:
     """Periksa register terhadap kontrak data / validate registers against the data contract."""
     data = data or bundled_sample()
-    register = _guarded(lambda: read_folder(data, None, mapping), lang)
+    register = _guarded(lambda: open_register(data, None, mapping), lang)
     if register is FAILED:
         return USAGE
     if fmt == "json":

@@ -1,0 +1,110 @@
+"""Write docs/rules-2016.md from the rule files: the auditors' view of the bundled rule set.
+
+The page is generated so that it always says what the engine runs; a test keeps it current.
+Run: python scripts/rules_doc.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spm_rules.lang import ast as A
+from spm_rules.lang.loader import load_rules
+from spm_rules.lang.printer import format_decimal, to_source
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "rules" / "permenkes-43-2016"
+DOC = ROOT / "docs" / "rules-2016.md"
+
+
+def _cite(c: A.Citation | None) -> str:
+    if c is None:
+        return ""
+    lines = f"{c.line_from}" if c.line_from == c.line_to else f"{c.line_from}–{c.line_to}"
+    section = f" {c.section}" if c.section else ""
+    return f"{c.source}{section}, baris {lines}"
+
+
+def _denominator(std: A.Standard) -> str:
+    parts = []
+    for alt in std.denominator:
+        parts.append("dihitung dari catatan (`counted`)" if alt.expr is None else f"`{to_source(alt.expr)}`")
+    return "; bila tidak ada: ".join(parts)
+
+
+def _criteria(nodes, depth: int = 0) -> list[str]:
+    out = []
+    for n in nodes:
+        pad = "  " * depth
+        cite = _cite(n.citations[0]) if n.citations else ""
+        if isinstance(n, A.Group):
+            when = f" — berlaku bila `{to_source(n.when)}`" if n.when is not None else ""
+            out.append(f"{pad}- **{n.label}** (`{n.id}`){when} [{cite}]")
+            out += _criteria(n.children, depth + 1)
+        else:
+            info = " *(informasi, tidak menentukan)*" if n.informative else ""
+            when = f" — berlaku bila `{to_source(n.when)}`" if n.when is not None else ""
+            out.append(f"{pad}- {n.label} (`{n.id}`){info}{when} [{cite}]")
+    return out
+
+
+def _notes(std: A.Standard) -> list[tuple[str, A.Note]]:
+    notes = [("standar", n) for n in std.header.notes]
+    for node in A.iter_nodes(std.criteria):
+        notes += [(node.id, n) for n in node.notes]
+    return notes
+
+
+def render() -> str:
+    rs = load_rules(RULES)
+    h = rs.header
+    out = [
+        "# Aturan SPM Kesehatan 2016 — untuk auditor",
+        "",
+        f"Rule set `{rs.name}`: {h.title}. Berlaku {h.effective_from} s.d. {h.effective_to}.",
+        "Halaman ini dibuat dari file aturan (`python scripts/rules_doc.py`); uji memastikan ia",
+        "selalu sama dengan yang dijalankan mesin. Sumber: `juknis` = Lampiran Perbup Bekasi",
+        "106/2017 (`shared/seeds/004_a23f4f9cba0851d9.txt`), `permenkes_4_2019` =",
+        "`shared/sources/permenkes-4-2019.txt`; nomor baris merujuk file itu.",
+        "",
+        "## Dua belas pelayanan",
+        "",
+        "| # | standar | subjek | periode | populasi (sasaran) | atribusi | penyebut | target |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for i, std in enumerate(rs.standards.values(), start=1):
+        period = std.period_kind + (f" on `{to_source(std.period_on)}`" if std.period_on else "")
+        target = f"{format_decimal(std.target * 100)} %" if std.target is not None else ""
+        out.append(
+            f"| {i} | `{std.id}` {std.header.title} | {std.subject_label} (`{std.subject_kind}`) "
+            f"| {period} | `{to_source(std.population)}` | `{to_source(std.attribute)}` "
+            f"| {_denominator(std)} | {target} |"
+        )
+    out += [
+        "",
+        "Sesuai standar = di dalam populasi, dan setiap kriteria yang tidak bertanda",
+        "*informasi* terpenuhi atau tidak berlaku.",
+        "",
+    ]
+    for i, std in enumerate(rs.standards.values(), start=1):
+        out += [
+            f"## {i}. {std.header.title} (`{std.id}`)",
+            "",
+            f"Sumber: {_cite(std.header.citations[0])}.",
+            "",
+            "Kriteria:",
+            "",
+        ]
+        out += _criteria(std.criteria)
+        notes = _notes(std)
+        if notes:
+            out += ["", "Catatan tafsiran:", ""]
+            for where, note in notes:
+                see = f" [{_cite(note.see)}]" if note.see else ""
+                out.append(f"- (`{where}`) {note.text}{see}")
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    DOC.write_text(render(), encoding="utf-8")

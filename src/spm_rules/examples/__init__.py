@@ -1,0 +1,1 @@
+"""Synthetic data: the regulation's worked examples, generated on first use."""

@@ -1,0 +1,693 @@
+"""The regulation's twelve worked examples (Contoh Penghitungan, Kabupaten "A" to "L") as
+patient-level registers.
+
+Each example folder in `reports_in/contoh-juknis/` commits a manifest (`contoh.yaml`) and the
+sasaran table; the registers are written by this deterministic generator on first use, into a
+cache folder, instead of committing megabytes (example H alone is 345.000 people). The generator
+decides who received which services, as the example describes; whether each person is "sesuai
+standar" is decided by the rules, from the records, like for any other data.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+GENERATOR_VERSION = "2"  # bump when the generated rows change
+MANIFEST = "contoh.yaml"
+D = dt.date
+
+
+class ExampleError(ValueError):
+    pass
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Streams rows to one CSV file per record kind, with a fixed header per kind."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.files: dict[str, tuple] = {}
+
+    def row(self, kind: str, values: dict) -> None:
+        if kind not in self.files:
+            fh = (self.folder / f"{kind}.csv").open("w", newline="", encoding="utf-8")
+            writer = csv.DictWriter(fh, fieldnames=list(values))
+            writer.writeheader()
+            self.files[kind] = (fh, writer)
+        self.files[kind][1].writerow({k: _text(v) for k, v in values.items()})
+
+    def close(self) -> None:
+        for fh, _w in self.files.values():
+            fh.close()
+
+
+def _text(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+class _People:
+    """Synthetic NIKs in the real layout (region 3216, birth date, women's day + 40)."""
+
+    def __init__(self, region: str):
+        self.region = region
+        self.seq: dict[tuple, int] = {}
+
+    def nik(self, birth: dt.date, female: bool) -> str:
+        key = (birth, female)
+        self.seq[key] = self.seq.get(key, 0) + 1
+        day = birth.day + (40 if female else 0)
+        return f"{self.region}{day:02d}{birth.month:02d}{birth.year % 100:02d}{self.seq[key]:04d}"
+
+
+def _spread(i: int, days: int) -> int:
+    """A deterministic day offset in [0, days) for person i."""
+    return (i * 37) % days
+
+
+# ---- one generator per service ---------------------------------------------------------------
+
+Quota = list[tuple[str, int, str]]  # (facility, count, variant)
+
+
+def _ibu_hamil(w: _Writer, p: _People, quota: Quota) -> None:
+    n = 0
+    for facility, count, _variant in quota:
+        for _ in range(count):
+            n += 1
+            birth = D(1988 + n % 10, 1 + n % 12, 1 + n % 28)
+            nik = p.nik(birth, True)
+            hpht = D(2017, 12, 1) + dt.timedelta(days=_spread(n, 60))
+            pid = f"KH-{n:06d}"
+            w.row("penduduk", {"nik": nik, "jenis_kelamin": "P", "tanggal_lahir": birth, "wilayah": facility})
+            w.row(
+                "kehamilan",
+                {
+                    "id_kehamilan": pid,
+                    "nik": nik,
+                    "hpht": hpht,
+                    "tanggal_persalinan": hpht + dt.timedelta(days=275),
+                    "fasilitas": facility,
+                },
+            )
+            for k, day in enumerate((56, 140, 210, 252)):
+                w.row(
+                    "kunjungan_anc",
+                    {
+                        "id_kehamilan": pid,
+                        "tanggal": hpht + dt.timedelta(days=day),
+                        "fasilitas": facility,
+                        "penolong": "bidan",
+                        "str_penolong": f"STR-{k}",
+                        "berat_badan": 55 + k * 2,
+                        "tinggi_badan": 156 if k == 0 else None,
+                        "sistolik": 110,
+                        "diastolik": 70,
+                        "lila": 25 if k == 0 else None,
+                        "tfu": 18 + 6 * k if day > 90 else None,
+                        "presentasi": "kepala" if day >= 175 else None,
+                        "djj": 140 if day > 90 else None,
+                        "status_tt": "T5" if k == 0 else None,
+                        "tablet_ttd": 30 if k < 3 else 0,
+                        "konseling": "gizi dan tanda bahaya",
+                    },
+                )
+            k1 = hpht + dt.timedelta(days=56)
+            for test, hasil in (("tes_kehamilan", "positif"), ("hb", "11.5"), ("golongan_darah", "O")):
+                w.row("pemeriksaan_lab", {"nik": nik, "tanggal": k1, "pemeriksaan": test, "hasil": hasil})
+
+
+def _ibu_bersalin(w: _Writer, p: _People, quota: Quota) -> None:
+    n = 0
+    for facility, count, variant in quota:
+        for _ in range(count):
+            n += 1
+            birth = D(1990 + n % 8, 1 + n % 12, 1 + n % 28)
+            nik = p.nik(birth, True)
+            home = variant == "dukun_di_rumah"
+            w.row("penduduk", {"nik": nik, "jenis_kelamin": "P", "tanggal_lahir": birth, "wilayah": facility})
+            w.row(
+                "persalinan",
+                {
+                    "nik": nik,
+                    "id_kehamilan": f"KH-{n:06d}",
+                    "tanggal": D(2018, 1, 1) + dt.timedelta(days=_spread(n, 360)),
+                    "fasilitas": None if home else facility,
+                    "jenis_fasilitas": "rumah" if home else "puskesmas",
+                    "penolong": "dukun" if home else "bidan",
+                    "str_penolong": None if home else "STR-1",
+                    "cara": "normal",
+                },
+            )
+
+
+def _bayi_baru_lahir(w: _Writer, p: _People, quota: Quota) -> None:
+    n = 0
+    for facility, count, variant in quota:
+        for _ in range(count):
+            n += 1
+            born = D(2018, 1, 1) + dt.timedelta(days=_spread(n, 330))
+            nik = p.nik(born, n % 2 == 0)
+            w.row(
+                "penduduk",
+                {
+                    "nik": nik,
+                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
+                    "tanggal_lahir": born,
+                    "wilayah": facility,
+                },
+            )
+            if variant == "tanpa_kunjungan":
+                continue  # born at home, never brought to a facility
+            w.row(
+                "kunjungan_neonatal",
+                {
+                    "nik": nik,
+                    "tanggal": born + dt.timedelta(days=1),
+                    "fasilitas": facility,
+                    "penolong": "bidan",
+                    "str_penolong": "STR-1",
+                    "pemeriksaan_mtbm": "sehat",
+                    "konseling": "ASI eksklusif",
+                },
+            )
+            for obat, satuan in (("vitamin_k1", "ampul"), ("salep_mata", "dosis")):
+                w.row(
+                    "pemberian_obat",
+                    {"nik": nik, "tanggal": born, "obat": obat, "jumlah": 1, "satuan": satuan},
+                )
+            w.row("imunisasi", {"nik": nik, "tanggal": born, "antigen": "HB0", "dosis": 0})
+
+
+_IDL = [
+    ("HB0", 0, 0),
+    ("BCG", 1, 30),
+    ("OPV", 1, 30),
+    ("OPV", 2, 60),
+    ("OPV", 3, 90),
+    ("OPV", 4, 120),
+    ("DPT-HB-Hib", 1, 60),
+    ("DPT-HB-Hib", 2, 90),
+    ("DPT-HB-Hib", 3, 120),
+    ("IPV", 1, 120),
+    ("MR", 1, 270),
+]
+
+
+def _balita(w: _Writer, p: _People, quota: Quota) -> None:
+    n = 0
+    for facility, count, variant in quota:
+        for _ in range(count):
+            n += 1
+            born = D(2015, 1, 1) + dt.timedelta(days=_spread(n, 700))
+            nik = p.nik(born, n % 2 == 0)
+            w.row(
+                "penduduk",
+                {
+                    "nik": nik,
+                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
+                    "tanggal_lahir": born,
+                    "wilayah": facility,
+                },
+            )
+            weighings = 5 if variant == "ditimbang_5_kali" else 8
+            for m in range(weighings):
+                w.row(
+                    "pengukuran_balita",
+                    {
+                        "nik": nik,
+                        "tanggal": D(2018, 1 + m, 15),
+                        "fasilitas": f"Posyandu {facility}",
+                        "berat_badan": 12,
+                        "tinggi_badan": 88 if m in (0, 6) else None,
+                    },
+                )
+            for month in (2, 8):
+                w.row(
+                    "pemberian_obat",
+                    {
+                        "nik": nik,
+                        "tanggal": D(2018, month, 15),
+                        "obat": "vitamin_a_merah",
+                        "jumlah": 1,
+                        "satuan": "kapsul",
+                    },
+                )
+            for antigen, dose, age in _IDL:
+                w.row(
+                    "imunisasi",
+                    {"nik": nik, "tanggal": born + dt.timedelta(days=age), "antigen": antigen, "dosis": dose},
+                )
+
+
+def _pendidikan_dasar(w: _Writer, p: _People, quota: Quota) -> None:
+    n = 0
+    for facility, count, variant in quota:
+        for _ in range(count):
+            n += 1
+            grade = 1 if n % 2 else 7
+            born = D(2012 if grade == 1 else 2006, 1 + n % 12, 1 + n % 28)
+            nik = p.nik(born, n % 2 == 0)
+            school = f"Sekolah {facility} {1 + n % 5}"
+            w.row(
+                "penduduk",
+                {
+                    "nik": nik,
+                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
+                    "tanggal_lahir": born,
+                    "wilayah": facility,
+                },
+            )
+            w.row(
+                "pendaftaran_sekolah",
+                {
+                    "nik": nik,
+                    "sekolah": school,
+                    "kelas": grade,
+                    "tahun_ajaran": "2018/2019",
+                    "wilayah": facility,
+                },
+            )
+            if variant == "tidak_dijaring":
+                continue
+            w.row(
+                "skrining_sekolah",
+                {
+                    "nik": nik,
+                    "tanggal": D(2018, 8, 1) + dt.timedelta(days=_spread(n, 90)),
+                    "sekolah": school,
+                    "fasilitas": facility,
+                    "petugas": "perawat",
+                    "tinggi_badan": 120 if grade == 1 else 150,
+                    "berat_badan": 22 if grade == 1 else 40,
+                    "konjungtiva": "normal",
+                    "sistolik": 100,
+                    "diastolik": 70,
+                    "nadi": 88,
+                    "napas": 20,
+                    "gigi_mulut": "baik",
+                    "visus_kanan": "6/6",
+                    "visus_kiri": "6/6",
+                    "pendengaran": "normal",
+                },
+            )
+
+
+def _usia_produktif(w: _Writer, p: _People, quota: Quota) -> None:
+    n = 0
+    for facility, count, variant in quota:
+        posbindu = facility.startswith("Posbindu")
+        for _ in range(count):
+            n += 1
+            female = n % 2 == 0
+            born = D(1960 + n % 40, 1 + n % 12, 1 + n % 28)
+            nik = p.nik(born, female)
+            w.row(
+                "penduduk",
+                {
+                    "nik": nik,
+                    "jenis_kelamin": "P" if female else "L",
+                    "tanggal_lahir": born,
+                    "wilayah": facility,
+                },
+            )
+            day = D(2018, 3, 1) + dt.timedelta(days=_spread(n, 270))
+            age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+            woman_30 = female and 30 <= age <= 59
+            w.row(
+                "skrining_ptm",
+                {
+                    "nik": nik,
+                    "tanggal": day,
+                    "fasilitas": facility,
+                    "petugas": "kader_posbindu" if posbindu else "dokter",
+                    "tinggi_badan": 162,
+                    "berat_badan": 64,
+                    "lingkar_perut": 82,
+                    "sistolik": 120,
+                    "diastolik": 80,
+                    "gula_darah": None if variant == "tanpa_gula_darah" else 110,
+                    "skor_srq20": None if variant == "tanpa_srq" else 3,
+                    "visus": "6/6",
+                    "pendengaran": "normal",
+                    # IVA and breast exams are done at the Puskesmas, not at the Posbindu
+                    "sadanis": "normal" if woman_30 and not posbindu else None,
+                    "iva": "negatif" if woman_30 and not posbindu else None,
+                },
+            )
+
+
+def _usia_lanjut(w: _Writer, p: _People, quota: Quota) -> None:
+    n = 0
+    for facility, count, variant in quota:
+        for _ in range(count):
+            n += 1
+            born = D(1930 + n % 28, 1 + n % 12, 1 + n % 28)
+            nik = p.nik(born, n % 2 == 0)
+            w.row(
+                "penduduk",
+                {
+                    "nik": nik,
+                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
+                    "tanggal_lahir": born,
+                    "wilayah": facility,
+                },
+            )
+            w.row(
+                "skrining_lansia",
+                {
+                    "nik": nik,
+                    "tanggal": D(2018, 2, 1) + dt.timedelta(days=_spread(n, 300)),
+                    "fasilitas": facility,
+                    "petugas": "kader_posbindu" if facility.startswith("Posyandu") else "perawat",
+                    "sistolik": None if variant == "tanpa_tekanan_darah" else 135,
+                    "diastolik": None if variant == "tanpa_tekanan_darah" else 85,
+                    "gula_darah": None if variant == "tanpa_gula_darah" else 120,
+                    "kolesterol": 200,
+                    "instrumen_kognitif": None if variant == "tanpa_mental" else "amt",
+                    "skor_kognitif": None if variant == "tanpa_mental" else 9,
+                    "skor_gds": None if variant == "tanpa_mental" else 2,
+                },
+            )
+
+
+def _hipertensi(w: _Writer, p: _People, quota: Quota) -> None:
+    n = 0
+    for facility, count, _variant in quota:
+        for _ in range(count):
+            n += 1
+            born = D(1945 + n % 50, 1 + n % 12, 1 + n % 28)
+            nik = p.nik(born, n % 2 == 0)
+            day = D(2018, 1, 2) + dt.timedelta(days=_spread(n, 350))
+            w.row(
+                "penduduk",
+                {
+                    "nik": nik,
+                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
+                    "tanggal_lahir": born,
+                    "wilayah": facility,
+                },
+            )
+            w.row("diagnosis", {"nik": nik, "tanggal": D(2016, 1, 4), "kode_icd10": "I10", "kasus": "baru"})
+            w.row(
+                "kunjungan_ptm",
+                {
+                    "nik": nik,
+                    "tanggal": day,
+                    "fasilitas": facility,
+                    "petugas": "dokter",
+                    "sistolik": 132,
+                    "diastolik": 84,
+                    "edukasi": "kurangi garam",
+                    "diet": "DASH",
+                    "aktivitas_fisik": "jalan 30 menit",
+                },
+            )
+            w.row(
+                "pemberian_obat",
+                {"nik": nik, "tanggal": day, "obat": "amlodipin", "jumlah": 30, "satuan": "tablet"},
+            )
+
+
+def _diabetes_melitus(w: _Writer, p: _People, quota: Quota) -> None:
+    n = 0
+    for facility, count, variant in quota:
+        for _ in range(count):
+            n += 1
+            born = D(1950 + n % 40, 1 + n % 12, 1 + n % 28)
+            nik = p.nik(born, n % 2 == 0)
+            w.row(
+                "penduduk",
+                {
+                    "nik": nik,
+                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
+                    "tanggal_lahir": born,
+                    "wilayah": facility,
+                },
+            )
+            found = (
+                D(2016, 5, 2)
+                if variant == "kasus_lama"
+                else D(2018, 3, 1) + dt.timedelta(days=_spread(n, 150))
+            )
+            w.row(
+                "diagnosis",
+                {
+                    "nik": nik,
+                    "tanggal": found,
+                    "kode_icd10": "E11.9",
+                    "kasus": "lama" if variant == "kasus_lama" else "baru",
+                },
+            )
+            if variant == "menolak":
+                continue  # refused care: in the population, with no service recorded
+            day = max(found, D(2018, 3, 1)) + dt.timedelta(days=14)
+            w.row(
+                "kunjungan_ptm",
+                {
+                    "nik": nik,
+                    "tanggal": day,
+                    "fasilitas": facility,
+                    "petugas": "dokter",
+                    "gula_darah": 190,
+                    "edukasi": "perawatan kaki",
+                    "diet": "3J",
+                    "aktivitas_fisik": "senam",
+                },
+            )
+            w.row(
+                "pemberian_obat",
+                {"nik": nik, "tanggal": day, "obat": "metformin", "jumlah": 60, "satuan": "tablet"},
+            )
+            w.row("pemeriksaan_lab", {"nik": nik, "tanggal": day, "pemeriksaan": "hba1c", "nilai": 7.8})
+
+
+def _odgj_berat(w: _Writer, p: _People, quota: Quota) -> None:
+    n = 0
+    for facility, count, variant in quota:
+        for _ in range(count):
+            n += 1
+            born = D(1965 + n % 30, 1 + n % 12, 1 + n % 28)
+            nik = p.nik(born, n % 2 == 0)
+            w.row(
+                "penduduk",
+                {
+                    "nik": nik,
+                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
+                    "tanggal_lahir": born,
+                    "wilayah": facility,
+                },
+            )
+            w.row("diagnosis", {"nik": nik, "tanggal": D(2017, 6, 1), "kode_icd10": "F20.0"})
+            if variant == "belum_dikunjungi":
+                continue
+            w.row(
+                "kunjungan_jiwa",
+                {
+                    "nik": nik,
+                    "tanggal": D(2018, 1, 8) + dt.timedelta(days=_spread(n, 300)),
+                    "fasilitas": facility,
+                    "petugas": "perawat",
+                    "tempat": "rumah",
+                    "edukasi": "kepatuhan minum obat",
+                    "kepatuhan_obat": "patuh",
+                    "pasung": "tidak",
+                },
+            )
+
+
+def _tb(w: _Writer, p: _People, quota: Quota) -> None:
+    n = 0
+    for facility, count, _variant in quota:
+        for _ in range(count):
+            n += 1
+            born = D(1960 + n % 40, 1 + n % 12, 1 + n % 28)
+            nik = p.nik(born, n % 2 == 0)
+            diagnosed = D(2018, 1, 2) + dt.timedelta(days=_spread(n, 120))
+            start = diagnosed + dt.timedelta(days=3)
+            w.row(
+                "penduduk",
+                {
+                    "nik": nik,
+                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
+                    "tanggal_lahir": born,
+                    "wilayah": facility,
+                },
+            )
+            w.row(
+                "kasus_tb",
+                {
+                    "id_kasus": f"TB-{n:05d}",
+                    "nik": nik,
+                    "tanggal_diagnosis": diagnosed,
+                    "fasilitas": facility,
+                    "dasar_diagnosis": "bakteriologis",
+                    "tipe": "baru",
+                    "tanggal_mulai_oat": start,
+                    "paduan": "kategori_1",
+                },
+            )
+            w.row(
+                "pemeriksaan_lab",
+                {"nik": nik, "tanggal": diagnosed, "pemeriksaan": "tcm", "hasil": "MTB terdeteksi"},
+            )
+            for day in (56, 150, 180):
+                w.row(
+                    "pemeriksaan_lab",
+                    {
+                        "nik": nik,
+                        "tanggal": start + dt.timedelta(days=day),
+                        "pemeriksaan": "bta",
+                        "hasil": "negatif",
+                    },
+                )
+
+
+def _hiv_risiko(w: _Writer, p: _People, quota: Quota) -> None:
+    groups = ["ibu_hamil", "pasien_tb", "pasien_ims", "waria", "pengguna_napza", "wbp"]
+    n = 0
+    for facility, count, variant in quota:
+        for _ in range(count):
+            n += 1
+            born = D(1975 + n % 25, 1 + n % 12, 1 + n % 28)
+            nik = p.nik(born, n % 2 == 0)
+            noted = D(2018, 1, 8) + dt.timedelta(days=_spread(n, 200))
+            w.row(
+                "penduduk",
+                {
+                    "nik": nik,
+                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
+                    "tanggal_lahir": born,
+                    "wilayah": facility,
+                },
+            )
+            w.row(
+                "kelompok_risiko",
+                {"nik": nik, "tanggal": noted, "fasilitas": facility, "kelompok": groups[n % len(groups)]},
+            )
+            if variant == "tidak_dites":
+                continue
+            w.row(
+                "pemeriksaan_lab",
+                {
+                    "nik": nik,
+                    "tanggal": noted + dt.timedelta(days=7),
+                    "pemeriksaan": "hiv",
+                    "hasil": "non_reaktif",
+                },
+            )
+
+
+GENERATORS: dict[str, Callable[[_Writer, _People, Quota], None]] = {
+    "ibu_hamil": _ibu_hamil,
+    "ibu_bersalin": _ibu_bersalin,
+    "bayi_baru_lahir": _bayi_baru_lahir,
+    "balita": _balita,
+    "pendidikan_dasar": _pendidikan_dasar,
+    "usia_produktif": _usia_produktif,
+    "usia_lanjut": _usia_lanjut,
+    "hipertensi": _hipertensi,
+    "diabetes_melitus": _diabetes_melitus,
+    "odgj_berat": _odgj_berat,
+    "tb": _tb,
+    "hiv_risiko": _hiv_risiko,
+}
+
+
+# ---- manifests and first use ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Manifest:
+    contoh: str
+    standard: str
+    period: str
+    quota: Quota
+    region: str = "321601"
+    extra: dict = field(default_factory=dict)
+
+
+def read_manifest(folder: Path) -> Manifest:
+    path = folder / MANIFEST
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        quota = [
+            (str(q["fasilitas"]), int(q["jumlah"]), str(q.get("jenis", "lengkap"))) for q in doc["kuota"]
+        ]
+        if doc["standar"] not in GENERATORS:
+            raise KeyError(f"standar {doc['standar']!r}")
+        return Manifest(
+            str(doc["contoh"]),
+            str(doc["standar"]),
+            str(doc.get("periode", "2018")),
+            quota,
+            str(doc.get("wilayah_nik", "321601")),
+            doc,
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as err:
+        raise ExampleError(f"{path}: manifest contoh tidak sah: {err}") from None
+
+
+def cache_root() -> Path:
+    base = os.environ.get("SPM_RULES_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    return (root / "spm-rules") if not os.environ.get("SPM_RULES_CACHE") else root
+
+
+def materialize(folder: Path) -> Path:
+    """The folder to read: itself, or for an example manifest its generated registers.
+
+    Generated registers live in the cache, keyed by the manifest's content and the generator
+    version; they are written once and reused.
+    """
+    if not (folder / MANIFEST).is_file():
+        return folder
+    manifest = read_manifest(folder)
+    text = (folder / MANIFEST).read_text(encoding="utf-8")
+    digest = hashlib.sha256((GENERATOR_VERSION + text).encode()).hexdigest()[:12]
+    target = cache_root() / "contoh-juknis" / f"{manifest.contoh}-{digest}"
+    done = target / ".selesai"
+    if done.exists():
+        return target
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    writer = _Writer(tmp)
+    try:
+        GENERATORS[manifest.standard](writer, _People(manifest.region), manifest.quota)
+    finally:
+        writer.close()
+    for extra in sorted(folder.glob("*.csv")):
+        shutil.copy(extra, tmp / extra.name)  # the committed sasaran table
+    (tmp / ".selesai").write_text(digest, encoding="utf-8")
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target
+
+
+def manifest_period(folder: Path) -> str | None:
+    """The period a worked example is stated for, or None for an ordinary data folder."""
+    if not (folder / MANIFEST).is_file():
+        return None
+    return read_manifest(folder).period
+
+
+def example_folders(root: Path) -> Iterator[Path]:
+    for p in sorted(root.iterdir()):
+        if (p / MANIFEST).is_file():
+            yield p
