@@ -44,6 +44,8 @@ class CheckResult:
     reports: list[StandardReport]
     in_force: bool
     ledger: Ledger
+    period_spec: str = ""
+    period_source: str = "option"  # "option" (--period), "manifest" (contoh.yaml) or "data"
 
 
 def open_register(
@@ -105,6 +107,7 @@ def run_check(
     that do not account for every row read."""
     rs = load_rules(rules)
     register = open_register(data, rs.contract, mapping, today)
+    source = "option" if period_spec else "manifest" if manifest_period(data) else "data"
     spec = period_spec or manifest_period(data) or default_period_spec(register)
     reports = []
     force = True
@@ -116,7 +119,7 @@ def run_check(
     ledger = build_ledger(register, reports)
     if not ledger.balanced:
         raise LedgerUnbalanced(ledger)
-    return CheckResult(rs, register, reports, force, ledger)
+    return CheckResult(rs, register, reports, force, ledger, spec, source)
 
 
 def explain_subject(

@@ -186,6 +186,14 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
     result = _guarded(lambda: run_check(rules, data, period, list(standards) or None, mapping), lang)
     if result is FAILED:
         return USAGE
+    if result.period_source != "option":
+        why_id = {"manifest": "periode contoh.yaml", "data": "tahun dengan catatan pelayanan terbanyak"}
+        why_en = {"manifest": "the contoh.yaml period", "data": "the year with most service records"}
+        _say_error(
+            f"--period tidak diberikan: dipakai {result.period_spec} ({why_id[result.period_source]})",
+            f"no --period given: using {result.period_spec} ({why_en[result.period_source]})",
+            lang,
+        )
     if ledger is not None:
         mask = _mask if mask_nik else (lambda s: s)
         try:
