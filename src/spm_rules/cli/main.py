@@ -29,7 +29,7 @@ from ..lang.loader import load_rules
 from ..registers.mapping import MappingError
 from ..report.i18n import mask_nik as _mask
 from ..report.ledger import ledger_csv
-from ..report.render_json import ledger_json, report_json, verdict_json
+from ..report.render_json import ledger_json, register_json, report_json, verdict_json
 from ..report.render_text import (
     render_explain,
     render_input_summary,
@@ -130,7 +130,8 @@ _period_opt = click.option(
     "--period",
     "period",
     default=None,
-    help="2018, 2018/2019 (tahun ajaran), 2018-Q1, 2018-03. Default: tahun data terakhir.",
+    help="2018, 2018/2019 (tahun ajaran), 2018-Q1, 2018-03. Default: periode contoh.yaml, "
+    "atau tahun dengan catatan pelayanan terbanyak.",
 )
 _lang_opt = click.option(
     "--lang",
@@ -293,33 +294,7 @@ def validate(data, mapping, lang, fmt) -> int:
     if register is FAILED:
         return USAGE
     if fmt == "json":
-        doc = {
-            "rows_read": register.rows_read,
-            "rows_rejected": register.rows_rejected,
-            "rows_duplicate": register.rows_duplicate,
-            "files": [
-                {
-                    "file": f.file,
-                    "kind": f.kind,
-                    "rows_read": f.rows_read,
-                    "rows_rejected": f.rows_rejected,
-                    "rows_duplicate": f.rows_duplicate,
-                }
-                for f in register.files
-            ],
-            "problems": [
-                {
-                    "file": p.file,
-                    "line": p.line,
-                    "column": p.column,
-                    "value": p.value,
-                    "severity": p.severity,
-                    "message": p.message,
-                    "message_en": p.message_en,
-                }
-                for p in register.problems
-            ],
-        }
+        doc = register_json(register)
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         render_validation(_out(), register, lang)

@@ -85,113 +85,122 @@ def _spread(i: int, days: int) -> int:
 Quota = list[tuple[str, int, str]]  # (facility, count, variant)
 
 
-def _ibu_hamil(w: _Writer, p: _People, quota: Quota) -> None:
+@dataclass(frozen=True)
+class _Person:
+    n: int  # 1-based position in the example
+    facility: str
+    variant: str
+    nik: str
+    born: dt.date
+
+
+def _people(
+    w: _Writer,
+    p: _People,
+    quota: Quota,
+    born: Callable[[int], dt.date],
+    female: Callable[[int], bool] = lambda n: n % 2 == 0,
+) -> Iterator[_Person]:
+    """Every person of the example's quota, in order, with their `penduduk` row written."""
     n = 0
-    for facility, count, _variant in quota:
+    for facility, count, variant in quota:
         for _ in range(count):
             n += 1
-            birth = D(1988 + n % 10, 1 + n % 12, 1 + n % 28)
-            nik = p.nik(birth, True)
-            hpht = D(2017, 12, 1) + dt.timedelta(days=_spread(n, 60))
-            pid = f"KH-{n:06d}"
-            w.row("penduduk", {"nik": nik, "jenis_kelamin": "P", "tanggal_lahir": birth, "wilayah": facility})
+            b, f = born(n), female(n)
+            nik = p.nik(b, f)
             w.row(
-                "kehamilan",
+                "penduduk",
+                {"nik": nik, "jenis_kelamin": "P" if f else "L", "tanggal_lahir": b, "wilayah": facility},
+            )
+            yield _Person(n, facility, variant, nik, b)
+
+
+def _born(first_year: int, years: int) -> Callable[[int], dt.date]:
+    return lambda n: D(first_year + n % years, 1 + n % 12, 1 + n % 28)
+
+
+def _ibu_hamil(w: _Writer, p: _People, quota: Quota) -> None:
+    for x in _people(w, p, quota, _born(1988, 10), female=lambda n: True):
+        hpht = D(2017, 12, 1) + dt.timedelta(days=_spread(x.n, 60))
+        pid = f"KH-{x.n:06d}"
+        w.row(
+            "kehamilan",
+            {
+                "id_kehamilan": pid,
+                "nik": x.nik,
+                "hpht": hpht,
+                "tanggal_persalinan": hpht + dt.timedelta(days=275),
+                "fasilitas": x.facility,
+            },
+        )
+        for k, day in enumerate((56, 140, 210, 252)):
+            w.row(
+                "kunjungan_anc",
                 {
                     "id_kehamilan": pid,
-                    "nik": nik,
-                    "hpht": hpht,
-                    "tanggal_persalinan": hpht + dt.timedelta(days=275),
-                    "fasilitas": facility,
+                    "tanggal": hpht + dt.timedelta(days=day),
+                    "fasilitas": x.facility,
+                    "penolong": "bidan",
+                    "str_penolong": f"STR-{k}",
+                    "berat_badan": 55 + k * 2,
+                    "tinggi_badan": 156 if k == 0 else None,
+                    "sistolik": 110,
+                    "diastolik": 70,
+                    "lila": 25 if k == 0 else None,
+                    "tfu": 18 + 6 * k if day > 90 else None,
+                    "presentasi": "kepala" if day >= 175 else None,
+                    "djj": 140 if day > 90 else None,
+                    "status_tt": "T5" if k == 0 else None,
+                    "tablet_ttd": 30 if k < 3 else 0,
+                    "konseling": "gizi dan tanda bahaya",
                 },
             )
-            for k, day in enumerate((56, 140, 210, 252)):
-                w.row(
-                    "kunjungan_anc",
-                    {
-                        "id_kehamilan": pid,
-                        "tanggal": hpht + dt.timedelta(days=day),
-                        "fasilitas": facility,
-                        "penolong": "bidan",
-                        "str_penolong": f"STR-{k}",
-                        "berat_badan": 55 + k * 2,
-                        "tinggi_badan": 156 if k == 0 else None,
-                        "sistolik": 110,
-                        "diastolik": 70,
-                        "lila": 25 if k == 0 else None,
-                        "tfu": 18 + 6 * k if day > 90 else None,
-                        "presentasi": "kepala" if day >= 175 else None,
-                        "djj": 140 if day > 90 else None,
-                        "status_tt": "T5" if k == 0 else None,
-                        "tablet_ttd": 30 if k < 3 else 0,
-                        "konseling": "gizi dan tanda bahaya",
-                    },
-                )
-            k1 = hpht + dt.timedelta(days=56)
-            for test, hasil in (("tes_kehamilan", "positif"), ("hb", "11.5"), ("golongan_darah", "O")):
-                w.row("pemeriksaan_lab", {"nik": nik, "tanggal": k1, "pemeriksaan": test, "hasil": hasil})
+        k1 = hpht + dt.timedelta(days=56)
+        for test, hasil in (("tes_kehamilan", "positif"), ("hb", "11.5"), ("golongan_darah", "O")):
+            w.row("pemeriksaan_lab", {"nik": x.nik, "tanggal": k1, "pemeriksaan": test, "hasil": hasil})
 
 
 def _ibu_bersalin(w: _Writer, p: _People, quota: Quota) -> None:
-    n = 0
-    for facility, count, variant in quota:
-        for _ in range(count):
-            n += 1
-            birth = D(1990 + n % 8, 1 + n % 12, 1 + n % 28)
-            nik = p.nik(birth, True)
-            home = variant == "dukun_di_rumah"
-            w.row("penduduk", {"nik": nik, "jenis_kelamin": "P", "tanggal_lahir": birth, "wilayah": facility})
-            w.row(
-                "persalinan",
-                {
-                    "nik": nik,
-                    "id_kehamilan": f"KH-{n:06d}",
-                    "tanggal": D(2018, 1, 1) + dt.timedelta(days=_spread(n, 360)),
-                    "fasilitas": None if home else facility,
-                    "jenis_fasilitas": "rumah" if home else "puskesmas",
-                    "penolong": "dukun" if home else "bidan",
-                    "str_penolong": None if home else "STR-1",
-                    "cara": "normal",
-                },
-            )
+    for x in _people(w, p, quota, _born(1990, 8), female=lambda n: True):
+        home = x.variant == "dukun_di_rumah"
+        w.row(
+            "persalinan",
+            {
+                "nik": x.nik,
+                "id_kehamilan": f"KH-{x.n:06d}",
+                "tanggal": D(2018, 1, 1) + dt.timedelta(days=_spread(x.n, 360)),
+                "fasilitas": None if home else x.facility,
+                "jenis_fasilitas": "rumah" if home else "puskesmas",
+                "penolong": "dukun" if home else "bidan",
+                "str_penolong": None if home else "STR-1",
+                "cara": "normal",
+            },
+        )
 
 
 def _bayi_baru_lahir(w: _Writer, p: _People, quota: Quota) -> None:
-    n = 0
-    for facility, count, variant in quota:
-        for _ in range(count):
-            n += 1
-            born = D(2018, 1, 1) + dt.timedelta(days=_spread(n, 330))
-            nik = p.nik(born, n % 2 == 0)
+    born = lambda n: D(2018, 1, 1) + dt.timedelta(days=_spread(n, 330))  # noqa: E731
+    for x in _people(w, p, quota, born):
+        if x.variant == "tanpa_kunjungan":
+            continue  # born at home, never brought to a facility
+        w.row(
+            "kunjungan_neonatal",
+            {
+                "nik": x.nik,
+                "tanggal": x.born + dt.timedelta(days=1),
+                "fasilitas": x.facility,
+                "penolong": "bidan",
+                "str_penolong": "STR-1",
+                "pemeriksaan_mtbm": "sehat",
+                "konseling": "ASI eksklusif",
+            },
+        )
+        for obat, satuan in (("vitamin_k1", "ampul"), ("salep_mata", "dosis")):
             w.row(
-                "penduduk",
-                {
-                    "nik": nik,
-                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
-                    "tanggal_lahir": born,
-                    "wilayah": facility,
-                },
+                "pemberian_obat",
+                {"nik": x.nik, "tanggal": x.born, "obat": obat, "jumlah": 1, "satuan": satuan},
             )
-            if variant == "tanpa_kunjungan":
-                continue  # born at home, never brought to a facility
-            w.row(
-                "kunjungan_neonatal",
-                {
-                    "nik": nik,
-                    "tanggal": born + dt.timedelta(days=1),
-                    "fasilitas": facility,
-                    "penolong": "bidan",
-                    "str_penolong": "STR-1",
-                    "pemeriksaan_mtbm": "sehat",
-                    "konseling": "ASI eksklusif",
-                },
-            )
-            for obat, satuan in (("vitamin_k1", "ampul"), ("salep_mata", "dosis")):
-                w.row(
-                    "pemberian_obat",
-                    {"nik": nik, "tanggal": born, "obat": obat, "jumlah": 1, "satuan": satuan},
-                )
-            w.row("imunisasi", {"nik": nik, "tanggal": born, "antigen": "HB0", "dosis": 0})
+        w.row("imunisasi", {"nik": x.nik, "tanggal": x.born, "antigen": "HB0", "dosis": 0})
 
 
 _IDL = [
@@ -210,387 +219,255 @@ _IDL = [
 
 
 def _balita(w: _Writer, p: _People, quota: Quota) -> None:
-    n = 0
-    for facility, count, variant in quota:
-        for _ in range(count):
-            n += 1
-            born = D(2015, 1, 1) + dt.timedelta(days=_spread(n, 700))
-            nik = p.nik(born, n % 2 == 0)
+    born = lambda n: D(2015, 1, 1) + dt.timedelta(days=_spread(n, 700))  # noqa: E731
+    for x in _people(w, p, quota, born):
+        weighings = 5 if x.variant == "ditimbang_5_kali" else 8
+        for m in range(weighings):
             w.row(
-                "penduduk",
+                "pengukuran_balita",
                 {
-                    "nik": nik,
-                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
-                    "tanggal_lahir": born,
-                    "wilayah": facility,
+                    "nik": x.nik,
+                    "tanggal": D(2018, 1 + m, 15),
+                    "fasilitas": f"Posyandu {x.facility}",
+                    "berat_badan": 12,
+                    "tinggi_badan": 88 if m in (0, 6) else None,
                 },
             )
-            weighings = 5 if variant == "ditimbang_5_kali" else 8
-            for m in range(weighings):
-                w.row(
-                    "pengukuran_balita",
-                    {
-                        "nik": nik,
-                        "tanggal": D(2018, 1 + m, 15),
-                        "fasilitas": f"Posyandu {facility}",
-                        "berat_badan": 12,
-                        "tinggi_badan": 88 if m in (0, 6) else None,
-                    },
-                )
-            for month in (2, 8):
-                w.row(
-                    "pemberian_obat",
-                    {
-                        "nik": nik,
-                        "tanggal": D(2018, month, 15),
-                        "obat": "vitamin_a_merah",
-                        "jumlah": 1,
-                        "satuan": "kapsul",
-                    },
-                )
-            for antigen, dose, age in _IDL:
-                w.row(
-                    "imunisasi",
-                    {"nik": nik, "tanggal": born + dt.timedelta(days=age), "antigen": antigen, "dosis": dose},
-                )
+        for month in (2, 8):
+            w.row(
+                "pemberian_obat",
+                {
+                    "nik": x.nik,
+                    "tanggal": D(2018, month, 15),
+                    "obat": "vitamin_a_merah",
+                    "jumlah": 1,
+                    "satuan": "kapsul",
+                },
+            )
+        for antigen, dose, age in _IDL:
+            w.row(
+                "imunisasi",
+                {"nik": x.nik, "tanggal": x.born + dt.timedelta(days=age), "antigen": antigen, "dosis": dose},
+            )
 
 
 def _pendidikan_dasar(w: _Writer, p: _People, quota: Quota) -> None:
-    n = 0
-    for facility, count, variant in quota:
-        for _ in range(count):
-            n += 1
-            grade = 1 if n % 2 else 7
-            born = D(2012 if grade == 1 else 2006, 1 + n % 12, 1 + n % 28)
-            nik = p.nik(born, n % 2 == 0)
-            school = f"Sekolah {facility} {1 + n % 5}"
-            w.row(
-                "penduduk",
-                {
-                    "nik": nik,
-                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
-                    "tanggal_lahir": born,
-                    "wilayah": facility,
-                },
-            )
-            w.row(
-                "pendaftaran_sekolah",
-                {
-                    "nik": nik,
-                    "sekolah": school,
-                    "kelas": grade,
-                    "tahun_ajaran": "2018/2019",
-                    "wilayah": facility,
-                },
-            )
-            if variant == "tidak_dijaring":
-                continue
-            w.row(
-                "skrining_sekolah",
-                {
-                    "nik": nik,
-                    "tanggal": D(2018, 8, 1) + dt.timedelta(days=_spread(n, 90)),
-                    "sekolah": school,
-                    "fasilitas": facility,
-                    "petugas": "perawat",
-                    "tinggi_badan": 120 if grade == 1 else 150,
-                    "berat_badan": 22 if grade == 1 else 40,
-                    "konjungtiva": "normal",
-                    "sistolik": 100,
-                    "diastolik": 70,
-                    "nadi": 88,
-                    "napas": 20,
-                    "gigi_mulut": "baik",
-                    "visus_kanan": "6/6",
-                    "visus_kiri": "6/6",
-                    "pendengaran": "normal",
-                },
-            )
+    born = lambda n: D(2012 if n % 2 else 2006, 1 + n % 12, 1 + n % 28)  # noqa: E731
+    for x in _people(w, p, quota, born):
+        grade = 1 if x.n % 2 else 7
+        school = f"Sekolah {x.facility} {1 + x.n % 5}"
+        w.row(
+            "pendaftaran_sekolah",
+            {
+                "nik": x.nik,
+                "sekolah": school,
+                "kelas": grade,
+                "tahun_ajaran": "2018/2019",
+                "wilayah": x.facility,
+            },
+        )
+        if x.variant == "tidak_dijaring":
+            continue
+        w.row(
+            "skrining_sekolah",
+            {
+                "nik": x.nik,
+                "tanggal": D(2018, 8, 1) + dt.timedelta(days=_spread(x.n, 90)),
+                "sekolah": school,
+                "fasilitas": x.facility,
+                "petugas": "perawat",
+                "tinggi_badan": 120 if grade == 1 else 150,
+                "berat_badan": 22 if grade == 1 else 40,
+                "konjungtiva": "normal",
+                "sistolik": 100,
+                "diastolik": 70,
+                "nadi": 88,
+                "napas": 20,
+                "gigi_mulut": "baik",
+                "visus_kanan": "6/6",
+                "visus_kiri": "6/6",
+                "pendengaran": "normal",
+            },
+        )
 
 
 def _usia_produktif(w: _Writer, p: _People, quota: Quota) -> None:
-    n = 0
-    for facility, count, variant in quota:
-        posbindu = facility.startswith("Posbindu")
-        for _ in range(count):
-            n += 1
-            female = n % 2 == 0
-            born = D(1960 + n % 40, 1 + n % 12, 1 + n % 28)
-            nik = p.nik(born, female)
-            w.row(
-                "penduduk",
-                {
-                    "nik": nik,
-                    "jenis_kelamin": "P" if female else "L",
-                    "tanggal_lahir": born,
-                    "wilayah": facility,
-                },
-            )
-            day = D(2018, 3, 1) + dt.timedelta(days=_spread(n, 270))
-            age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-            woman_30 = female and 30 <= age <= 59
-            w.row(
-                "skrining_ptm",
-                {
-                    "nik": nik,
-                    "tanggal": day,
-                    "fasilitas": facility,
-                    "petugas": "kader_posbindu" if posbindu else "dokter",
-                    "tinggi_badan": 162,
-                    "berat_badan": 64,
-                    "lingkar_perut": 82,
-                    "sistolik": 120,
-                    "diastolik": 80,
-                    "gula_darah": None if variant == "tanpa_gula_darah" else 110,
-                    "skor_srq20": None if variant == "tanpa_srq" else 3,
-                    "visus": "6/6",
-                    "pendengaran": "normal",
-                    # IVA and breast exams are done at the Puskesmas, not at the Posbindu
-                    "sadanis": "normal" if woman_30 and not posbindu else None,
-                    "iva": "negatif" if woman_30 and not posbindu else None,
-                },
-            )
+    for x in _people(w, p, quota, _born(1960, 40)):
+        posbindu = x.facility.startswith("Posbindu")
+        day = D(2018, 3, 1) + dt.timedelta(days=_spread(x.n, 270))
+        age = day.year - x.born.year - ((day.month, day.day) < (x.born.month, x.born.day))
+        woman_30 = x.n % 2 == 0 and 30 <= age <= 59
+        w.row(
+            "skrining_ptm",
+            {
+                "nik": x.nik,
+                "tanggal": day,
+                "fasilitas": x.facility,
+                "petugas": "kader_posbindu" if posbindu else "dokter",
+                "tinggi_badan": 162,
+                "berat_badan": 64,
+                "lingkar_perut": 82,
+                "sistolik": 120,
+                "diastolik": 80,
+                "gula_darah": None if x.variant == "tanpa_gula_darah" else 110,
+                "skor_srq20": None if x.variant == "tanpa_srq" else 3,
+                "visus": "6/6",
+                "pendengaran": "normal",
+                # IVA and breast exams are done at the Puskesmas, not at the Posbindu
+                "sadanis": "normal" if woman_30 and not posbindu else None,
+                "iva": "negatif" if woman_30 and not posbindu else None,
+            },
+        )
 
 
 def _usia_lanjut(w: _Writer, p: _People, quota: Quota) -> None:
-    n = 0
-    for facility, count, variant in quota:
-        for _ in range(count):
-            n += 1
-            born = D(1930 + n % 28, 1 + n % 12, 1 + n % 28)
-            nik = p.nik(born, n % 2 == 0)
-            w.row(
-                "penduduk",
-                {
-                    "nik": nik,
-                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
-                    "tanggal_lahir": born,
-                    "wilayah": facility,
-                },
-            )
-            w.row(
-                "skrining_lansia",
-                {
-                    "nik": nik,
-                    "tanggal": D(2018, 2, 1) + dt.timedelta(days=_spread(n, 300)),
-                    "fasilitas": facility,
-                    "petugas": "kader_posbindu" if facility.startswith("Posyandu") else "perawat",
-                    "sistolik": None if variant == "tanpa_tekanan_darah" else 135,
-                    "diastolik": None if variant == "tanpa_tekanan_darah" else 85,
-                    "gula_darah": None if variant == "tanpa_gula_darah" else 120,
-                    "kolesterol": 200,
-                    "instrumen_kognitif": None if variant == "tanpa_mental" else "amt",
-                    "skor_kognitif": None if variant == "tanpa_mental" else 9,
-                    "skor_gds": None if variant == "tanpa_mental" else 2,
-                },
-            )
+    for x in _people(w, p, quota, _born(1930, 28)):
+        v = x.variant
+        w.row(
+            "skrining_lansia",
+            {
+                "nik": x.nik,
+                "tanggal": D(2018, 2, 1) + dt.timedelta(days=_spread(x.n, 300)),
+                "fasilitas": x.facility,
+                "petugas": "kader_posbindu" if x.facility.startswith("Posyandu") else "perawat",
+                "sistolik": None if v == "tanpa_tekanan_darah" else 135,
+                "diastolik": None if v == "tanpa_tekanan_darah" else 85,
+                "gula_darah": None if v == "tanpa_gula_darah" else 120,
+                "kolesterol": 200,
+                "instrumen_kognitif": None if v == "tanpa_mental" else "amt",
+                "skor_kognitif": None if v == "tanpa_mental" else 9,
+                "skor_gds": None if v == "tanpa_mental" else 2,
+            },
+        )
 
 
 def _hipertensi(w: _Writer, p: _People, quota: Quota) -> None:
-    n = 0
-    for facility, count, _variant in quota:
-        for _ in range(count):
-            n += 1
-            born = D(1945 + n % 50, 1 + n % 12, 1 + n % 28)
-            nik = p.nik(born, n % 2 == 0)
-            day = D(2018, 1, 2) + dt.timedelta(days=_spread(n, 350))
-            w.row(
-                "penduduk",
-                {
-                    "nik": nik,
-                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
-                    "tanggal_lahir": born,
-                    "wilayah": facility,
-                },
-            )
-            w.row("diagnosis", {"nik": nik, "tanggal": D(2016, 1, 4), "kode_icd10": "I10", "kasus": "baru"})
-            w.row(
-                "kunjungan_ptm",
-                {
-                    "nik": nik,
-                    "tanggal": day,
-                    "fasilitas": facility,
-                    "petugas": "dokter",
-                    "sistolik": 132,
-                    "diastolik": 84,
-                    "edukasi": "kurangi garam",
-                    "diet": "DASH",
-                    "aktivitas_fisik": "jalan 30 menit",
-                },
-            )
-            w.row(
-                "pemberian_obat",
-                {"nik": nik, "tanggal": day, "obat": "amlodipin", "jumlah": 30, "satuan": "tablet"},
-            )
+    for x in _people(w, p, quota, _born(1945, 50)):
+        day = D(2018, 1, 2) + dt.timedelta(days=_spread(x.n, 350))
+        w.row("diagnosis", {"nik": x.nik, "tanggal": D(2016, 1, 4), "kode_icd10": "I10", "kasus": "baru"})
+        w.row(
+            "kunjungan_ptm",
+            {
+                "nik": x.nik,
+                "tanggal": day,
+                "fasilitas": x.facility,
+                "petugas": "dokter",
+                "sistolik": 132,
+                "diastolik": 84,
+                "edukasi": "kurangi garam",
+                "diet": "DASH",
+                "aktivitas_fisik": "jalan 30 menit",
+            },
+        )
+        w.row(
+            "pemberian_obat",
+            {"nik": x.nik, "tanggal": day, "obat": "amlodipin", "jumlah": 30, "satuan": "tablet"},
+        )
 
 
 def _diabetes_melitus(w: _Writer, p: _People, quota: Quota) -> None:
-    n = 0
-    for facility, count, variant in quota:
-        for _ in range(count):
-            n += 1
-            born = D(1950 + n % 40, 1 + n % 12, 1 + n % 28)
-            nik = p.nik(born, n % 2 == 0)
-            w.row(
-                "penduduk",
-                {
-                    "nik": nik,
-                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
-                    "tanggal_lahir": born,
-                    "wilayah": facility,
-                },
-            )
-            found = (
-                D(2016, 5, 2)
-                if variant == "kasus_lama"
-                else D(2018, 3, 1) + dt.timedelta(days=_spread(n, 150))
-            )
-            w.row(
-                "diagnosis",
-                {
-                    "nik": nik,
-                    "tanggal": found,
-                    "kode_icd10": "E11.9",
-                    "kasus": "lama" if variant == "kasus_lama" else "baru",
-                },
-            )
-            if variant == "menolak":
-                continue  # refused care: in the population, with no service recorded
-            day = max(found, D(2018, 3, 1)) + dt.timedelta(days=14)
-            w.row(
-                "kunjungan_ptm",
-                {
-                    "nik": nik,
-                    "tanggal": day,
-                    "fasilitas": facility,
-                    "petugas": "dokter",
-                    "gula_darah": 190,
-                    "edukasi": "perawatan kaki",
-                    "diet": "3J",
-                    "aktivitas_fisik": "senam",
-                },
-            )
-            w.row(
-                "pemberian_obat",
-                {"nik": nik, "tanggal": day, "obat": "metformin", "jumlah": 60, "satuan": "tablet"},
-            )
-            w.row("pemeriksaan_lab", {"nik": nik, "tanggal": day, "pemeriksaan": "hba1c", "nilai": 7.8})
+    for x in _people(w, p, quota, _born(1950, 40)):
+        old = x.variant == "kasus_lama"
+        found = D(2016, 5, 2) if old else D(2018, 3, 1) + dt.timedelta(days=_spread(x.n, 150))
+        w.row(
+            "diagnosis",
+            {"nik": x.nik, "tanggal": found, "kode_icd10": "E11.9", "kasus": "lama" if old else "baru"},
+        )
+        if x.variant == "menolak":
+            continue  # refused care: in the population, with no service recorded
+        day = max(found, D(2018, 3, 1)) + dt.timedelta(days=14)
+        w.row(
+            "kunjungan_ptm",
+            {
+                "nik": x.nik,
+                "tanggal": day,
+                "fasilitas": x.facility,
+                "petugas": "dokter",
+                "gula_darah": 190,
+                "edukasi": "perawatan kaki",
+                "diet": "3J",
+                "aktivitas_fisik": "senam",
+            },
+        )
+        w.row(
+            "pemberian_obat",
+            {"nik": x.nik, "tanggal": day, "obat": "metformin", "jumlah": 60, "satuan": "tablet"},
+        )
+        w.row("pemeriksaan_lab", {"nik": x.nik, "tanggal": day, "pemeriksaan": "hba1c", "nilai": 7.8})
 
 
 def _odgj_berat(w: _Writer, p: _People, quota: Quota) -> None:
-    n = 0
-    for facility, count, variant in quota:
-        for _ in range(count):
-            n += 1
-            born = D(1965 + n % 30, 1 + n % 12, 1 + n % 28)
-            nik = p.nik(born, n % 2 == 0)
-            w.row(
-                "penduduk",
-                {
-                    "nik": nik,
-                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
-                    "tanggal_lahir": born,
-                    "wilayah": facility,
-                },
-            )
-            w.row("diagnosis", {"nik": nik, "tanggal": D(2017, 6, 1), "kode_icd10": "F20.0"})
-            if variant == "belum_dikunjungi":
-                continue
-            w.row(
-                "kunjungan_jiwa",
-                {
-                    "nik": nik,
-                    "tanggal": D(2018, 1, 8) + dt.timedelta(days=_spread(n, 300)),
-                    "fasilitas": facility,
-                    "petugas": "perawat",
-                    "tempat": "rumah",
-                    "edukasi": "kepatuhan minum obat",
-                    "kepatuhan_obat": "patuh",
-                    "pasung": "tidak",
-                },
-            )
+    for x in _people(w, p, quota, _born(1965, 30)):
+        w.row("diagnosis", {"nik": x.nik, "tanggal": D(2017, 6, 1), "kode_icd10": "F20.0"})
+        if x.variant == "belum_dikunjungi":
+            continue
+        w.row(
+            "kunjungan_jiwa",
+            {
+                "nik": x.nik,
+                "tanggal": D(2018, 1, 8) + dt.timedelta(days=_spread(x.n, 300)),
+                "fasilitas": x.facility,
+                "petugas": "perawat",
+                "tempat": "rumah",
+                "edukasi": "kepatuhan minum obat",
+                "kepatuhan_obat": "patuh",
+                "pasung": "tidak",
+            },
+        )
 
 
 def _tb(w: _Writer, p: _People, quota: Quota) -> None:
-    n = 0
-    for facility, count, _variant in quota:
-        for _ in range(count):
-            n += 1
-            born = D(1960 + n % 40, 1 + n % 12, 1 + n % 28)
-            nik = p.nik(born, n % 2 == 0)
-            diagnosed = D(2018, 1, 2) + dt.timedelta(days=_spread(n, 120))
-            start = diagnosed + dt.timedelta(days=3)
-            w.row(
-                "penduduk",
-                {
-                    "nik": nik,
-                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
-                    "tanggal_lahir": born,
-                    "wilayah": facility,
-                },
-            )
-            w.row(
-                "kasus_tb",
-                {
-                    "id_kasus": f"TB-{n:05d}",
-                    "nik": nik,
-                    "tanggal_diagnosis": diagnosed,
-                    "fasilitas": facility,
-                    "dasar_diagnosis": "bakteriologis",
-                    "tipe": "baru",
-                    "tanggal_mulai_oat": start,
-                    "paduan": "kategori_1",
-                },
-            )
+    for x in _people(w, p, quota, _born(1960, 40)):
+        diagnosed = D(2018, 1, 2) + dt.timedelta(days=_spread(x.n, 120))
+        start = diagnosed + dt.timedelta(days=3)
+        w.row(
+            "kasus_tb",
+            {
+                "id_kasus": f"TB-{x.n:05d}",
+                "nik": x.nik,
+                "tanggal_diagnosis": diagnosed,
+                "fasilitas": x.facility,
+                "dasar_diagnosis": "bakteriologis",
+                "tipe": "baru",
+                "tanggal_mulai_oat": start,
+                "paduan": "kategori_1",
+            },
+        )
+        w.row(
+            "pemeriksaan_lab",
+            {"nik": x.nik, "tanggal": diagnosed, "pemeriksaan": "tcm", "hasil": "MTB terdeteksi"},
+        )
+        for day in (56, 150, 180):
             w.row(
                 "pemeriksaan_lab",
-                {"nik": nik, "tanggal": diagnosed, "pemeriksaan": "tcm", "hasil": "MTB terdeteksi"},
+                {
+                    "nik": x.nik,
+                    "tanggal": start + dt.timedelta(days=day),
+                    "pemeriksaan": "bta",
+                    "hasil": "negatif",
+                },
             )
-            for day in (56, 150, 180):
-                w.row(
-                    "pemeriksaan_lab",
-                    {
-                        "nik": nik,
-                        "tanggal": start + dt.timedelta(days=day),
-                        "pemeriksaan": "bta",
-                        "hasil": "negatif",
-                    },
-                )
 
 
 def _hiv_risiko(w: _Writer, p: _People, quota: Quota) -> None:
     groups = ["ibu_hamil", "pasien_tb", "pasien_ims", "waria", "pengguna_napza", "wbp"]
-    n = 0
-    for facility, count, variant in quota:
-        for _ in range(count):
-            n += 1
-            born = D(1975 + n % 25, 1 + n % 12, 1 + n % 28)
-            nik = p.nik(born, n % 2 == 0)
-            noted = D(2018, 1, 8) + dt.timedelta(days=_spread(n, 200))
-            w.row(
-                "penduduk",
-                {
-                    "nik": nik,
-                    "jenis_kelamin": "P" if n % 2 == 0 else "L",
-                    "tanggal_lahir": born,
-                    "wilayah": facility,
-                },
-            )
-            w.row(
-                "kelompok_risiko",
-                {"nik": nik, "tanggal": noted, "fasilitas": facility, "kelompok": groups[n % len(groups)]},
-            )
-            if variant == "tidak_dites":
-                continue
-            w.row(
-                "pemeriksaan_lab",
-                {
-                    "nik": nik,
-                    "tanggal": noted + dt.timedelta(days=7),
-                    "pemeriksaan": "hiv",
-                    "hasil": "non_reaktif",
-                },
-            )
+    for x in _people(w, p, quota, _born(1975, 25)):
+        noted = D(2018, 1, 8) + dt.timedelta(days=_spread(x.n, 200))
+        w.row(
+            "kelompok_risiko",
+            {"nik": x.nik, "tanggal": noted, "fasilitas": x.facility, "kelompok": groups[x.n % len(groups)]},
+        )
+        if x.variant == "tidak_dites":
+            continue
+        w.row(
+            "pemeriksaan_lab",
+            {
+                "nik": x.nik,
+                "tanggal": noted + dt.timedelta(days=7),
+                "pemeriksaan": "hiv",
+                "hasil": "non_reaktif",
+            },
+        )
 
 
 GENERATORS: dict[str, Callable[[_Writer, _People, Quota], None]] = {

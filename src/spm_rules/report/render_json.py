@@ -48,6 +48,37 @@ def _row(row: Row, mask: bool) -> dict[str, Any]:
     }
 
 
+def register_json(register: Register) -> dict[str, Any]:
+    """What was read: rows per file, and every problem (for check and validate alike)."""
+    return {
+        "rows_read": register.rows_read,
+        "rows_rejected": register.rows_rejected,
+        "rows_duplicate": register.rows_duplicate,
+        "files": [
+            {
+                "file": f.file,
+                "kind": f.kind,
+                "rows_read": f.rows_read,
+                "rows_rejected": f.rows_rejected,
+                "rows_duplicate": f.rows_duplicate,
+            }
+            for f in register.files
+        ],
+        "problems": [
+            {
+                "file": p.file,
+                "line": p.line,
+                "column": p.column,
+                "value": p.value,
+                "severity": p.severity,
+                "message": p.message,
+                "message_en": p.message_en,
+            }
+            for p in register.problems
+        ],
+    }
+
+
 def _criteria(nodes) -> list[dict[str, Any]]:
     out = []
     for n in nodes:
@@ -76,26 +107,7 @@ def report_json(
     return {
         "schema_version": SCHEMA_VERSION,
         "rules": rules_label,
-        "input": {
-            "rows_read": register.rows_read,
-            "rows_rejected": register.rows_rejected,
-            "files": [
-                {"file": f.file, "kind": f.kind, "rows_read": f.rows_read, "rows_rejected": f.rows_rejected}
-                for f in register.files
-            ],
-            "problems": [
-                {
-                    "file": p.file,
-                    "line": p.line,
-                    "column": p.column,
-                    "value": p.value,
-                    "severity": p.severity,
-                    "message": p.message,
-                    "message_en": p.message_en,
-                }
-                for p in register.problems
-            ],
-        },
+        "input": register_json(register),
         "standards": [
             {
                 "id": r.standard.id,
