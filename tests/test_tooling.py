@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from spm_rules.cli.main import main
 from spm_rules.lang import ast as A
+from spm_rules.lang.errors import RuleError
 from spm_rules.lang.parser import parse_text
 from spm_rules.resources import bundled_rules
 from spm_rules.tooling.fmt import format_text
@@ -281,7 +282,7 @@ def test_fmt_is_idempotent_and_keeps_meaning_under_layout_changes(which, edits):
         text = text[:at] + piece + text[at:]
     try:
         mutated = parse_text(text, "x.spm")
-    except Exception:  # a comment inserted before a token on the same line may hide code
+    except RuleError:  # a comment inserted before a token on the same line may hide code
         return
     if A.meaning(mutated.items) != A.meaning(original.items):
         return

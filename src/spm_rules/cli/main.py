@@ -217,7 +217,7 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
             if not report.rows and not standards:
                 empty.append(report.standard.id)
                 continue
-            render_report(out, report, result.register, lang, label, result.in_force)
+            render_report(out, report, lang, label, result.in_force)
         if empty:
             out.print(
                 (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
@@ -536,7 +537,5 @@ def scan_comments(text: str) -> tuple[A.Comment, ...]:
 
 def _with_file(item: A.Item, file: str) -> A.Item:
     if isinstance(item, A.Standard | A.RuleSetDecl):
-        from dataclasses import replace
-
         return replace(item, file=file)
     return item

@@ -181,7 +181,7 @@ def _schema_message(err) -> tuple[str, str]:
     return err.message, err.message
 
 
-def _person_id(kind: RecordKind, values: dict[str, Any]) -> str | None:
+def _person_id(values: dict[str, Any]) -> str | None:
     nik = values.get("nik")
     if nik:
         return str(nik)
@@ -292,7 +292,7 @@ def read_rows(
                 raw = dict(zip(columns, row, strict=True)).get(col) if col else None
                 row_problems.append(RowProblem(name, line, col, raw, msg, msg_en))
         if kind.person and not row_problems:
-            values["id_orang"] = _person_id(kind, values)
+            values["id_orang"] = _person_id(values)
             if values["id_orang"] is None:
                 row_problems.append(
                     RowProblem(

@@ -64,7 +64,6 @@ def _source_text(row: Row, lang: str) -> str:
 def render_report(
     console: Console,
     report: StandardReport,
-    register: Register,
     lang: str,
     rules_label: str,
     in_force: bool,
