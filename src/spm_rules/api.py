@@ -52,7 +52,9 @@ def open_register(
     data: Path, contract=None, mapping: Path | None = None, today: dt.date | None = None
 ) -> Register:
     """Read a data folder; a worked-example folder (contoh.yaml) is generated on first use."""
-    return read_folder(materialize(data), contract, mapping, today)
+    source = materialize(data)
+    also = (data,) if source != data else ()
+    return read_folder(source, contract, mapping, today, also)
 
 
 def default_period_spec(register: Register) -> str:

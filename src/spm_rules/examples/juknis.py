@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-GENERATOR_VERSION = "2"  # bump when the generated rows change
+GENERATOR_VERSION = "3"  # bump when the generated rows change
 MANIFEST = "contoh.yaml"
 D = dt.date
 
@@ -527,10 +527,11 @@ def cache_root() -> Path:
 
 
 def materialize(folder: Path) -> Path:
-    """The folder to read: itself, or for an example manifest its generated registers.
+    """The folder of generated registers for an example manifest, or the folder itself.
 
     Generated registers live in the cache, keyed by the manifest's content and the generator
-    version; they are written once and reused.
+    version; they are written once and reused. The example's committed tables (sasaran.csv)
+    stay where they are and are read from there.
     """
     if not (folder / MANIFEST).is_file():
         return folder
@@ -549,8 +550,6 @@ def materialize(folder: Path) -> Path:
         GENERATORS[manifest.standard](writer, _People(manifest.region), manifest.quota)
     finally:
         writer.close()
-    for extra in sorted(folder.glob("*.csv")):
-        shutil.copy(extra, tmp / extra.name)  # the committed sasaran table
     (tmp / ".selesai").write_text(digest, encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)

@@ -445,10 +445,12 @@ def read_folder(
     contract: Contract | None = None,
     mapping_path: Path | None = None,
     today: dt.date | None = None,
+    also: tuple[Path, ...] = (),
 ) -> Register:
     """Read every CSV, XLSX and JSONL file of a folder. FileNotFoundError if it is missing.
 
-    A `mapping.yaml` in the folder (or `mapping_path`) maps local headers and codes.
+    A `mapping.yaml` in the folder (or `mapping_path`) maps local headers and codes. Files of
+    the `also` folders are read with them (a worked example's committed sasaran table).
     """
     contract = contract or load_contract()
     today = today or dt.date.today()
@@ -460,7 +462,7 @@ def read_folder(
     entries: list[RowEntry] = []
     problems: list[RowProblem] = []
     stats: list[FileStats] = []
-    for path in data_files(folder):
+    for path in [p for f in (folder, *also) for p in data_files(f)]:
         name = _display(path)
         header_row = mapping.header_row(path.name)
         for table in read_tables(path, name, header_row):
