@@ -144,3 +144,35 @@ def test_display_rules():
     assert percent(Fraction(1, 8), "en") == "12.50 %"
     assert percent(Fraction(1, 200)) == "0,50 %"  # half up
     assert number(1688228) == "1.688.228" and number(1688228, "en") == "1,688,228"
+
+
+def test_explain_picks_the_pupils_enrolment_of_the_requested_school_year(capsys, tmp_path):
+    from tests.conftest import write_register
+
+    nik = "3216011005120001"
+    folder = write_register(
+        tmp_path / "d",
+        {
+            "penduduk": [{"nik": nik, "jenis_kelamin": "L", "tanggal_lahir": "2012-05-10"}],
+            "pendaftaran_sekolah": [
+                {"nik": nik, "sekolah": "SD 1", "kelas": 1, "tahun_ajaran": "2018/2019", "wilayah": "A"},
+                {"nik": nik, "sekolah": "SD 1", "kelas": 2, "tahun_ajaran": "2019/2020", "wilayah": "A"},
+            ],
+        },
+    )
+    for period, inside in (("2018", True), ("2019", False)):
+        code, out, _ = run_cli(
+            capsys,
+            "explain",
+            "--standard",
+            "pendidikan_dasar",
+            "--subject",
+            nik,
+            "--data",
+            str(folder),
+            "--period",
+            period,
+            "--format",
+            "json",
+        )
+        assert code == 0 and json.loads(out)["in_population"] is inside

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine.evaluate import evaluate, find_subject
+from .engine.evaluate import evaluate, find_subjects
 from .engine.period import Period, parse_period
 from .engine.verdict import Verdict
 from .examples.juknis import manifest_period, materialize
@@ -132,9 +132,11 @@ def explain_subject(
     period_spec: str | None,
     data: Path | None = None,
 ) -> Verdict | None:
-    rec = find_subject(std, register, key)
-    if rec is None:
+    recs = find_subjects(std, register, key)
+    if not recs:
         return None
     spec = period_spec or (manifest_period(data) if data else None) or default_period_spec(register)
     period = parse_period(spec, std.period_kind or "year")
-    return evaluate(rs, std, register, period, [rec])[0]
+    verdicts = evaluate(rs, std, register, period, recs)
+    # the subject's record that is in scope for this period, if any (e.g. this school year)
+    return next((v for v in verdicts if v.in_population), verdicts[0])

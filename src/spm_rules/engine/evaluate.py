@@ -621,14 +621,17 @@ def evaluate(
     return [SubjectEvaluator(rs, std, register, period, rec, texts=texts).verdict() for rec in recs]
 
 
-def find_subject(std: A.Standard, register: Register, key: str) -> Record | None:
+def find_subjects(std: A.Standard, register: Register, key: str) -> list[Record]:
+    """Every subject record with this key (a pupil has one enrolment row per school year)."""
     kind = register.contract.kinds.get(std.subject_kind or "")
     if kind is None or kind.key is None:
-        return None
-    for rec in register.of_kind(kind.name):
-        if str(rec.get(kind.key)) == key:
-            return rec
-    return None
+        return []
+    return [rec for rec in register.of_kind(kind.name) if str(rec.get(kind.key)) == key]
+
+
+def find_subject(std: A.Standard, register: Register, key: str) -> Record | None:
+    found = find_subjects(std, register, key)
+    return found[0] if found else None
 
 
 def value_text(value: Any) -> str:
