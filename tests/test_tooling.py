@@ -143,7 +143,7 @@ def test_lint_missing_path_exit_2(capsys):
 def test_bundled_rule_tests_pass_with_full_coverage(capsys):
     code, out, _ = cli(capsys, "test", str(bundled_rules()), "--coverage", "--threshold", "100")
     assert code == 0
-    assert out.rstrip().endswith("84 passed, 0 failed")
+    assert out.rstrip().endswith("95 passed, 0 failed")
     assert "100.0 %" in out
 
 
