@@ -241,8 +241,14 @@ class SubjectEvaluator:
         env = _Env({}, None, True)
         when = None
         try:
-            for let in node.lets:
-                env.vars[let.name] = self.ev(let.expr, env, ctx)
+            # a let's inner comparisons are not what the criterion compared: its records count
+            # as evidence, its value shows where `when` / `require` use it
+            ctx.depth += 1
+            try:
+                for let in node.lets:
+                    env.vars[let.name] = self.ev(let.expr, env, ctx)
+            finally:
+                ctx.depth -= 1
             if node.when is not None:
                 w = self.ev(node.when, env, ctx)
                 when = _when_text(w)

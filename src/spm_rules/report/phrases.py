@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ..engine.evaluate import value_text
 from ..engine.verdict import Fact, Missing, NodeResult, Status
 from .i18n import pick, t
@@ -33,7 +35,9 @@ def _v(value, lang: str) -> str:
 
 
 def fact_text(fact: Fact, unit: str | None, lang: str) -> str:
-    u = f" {unit}" if unit else ""
+    # the unit belongs to counted numbers, never to dates or codes
+    numeric = isinstance(fact.value, Decimal | int) and not isinstance(fact.value, bool)
+    u = f" {unit}" if unit and numeric else ""
     if fact.kind == "compare" and fact.op in _OPS:
         return f"{fact.label}: {_v(fact.value, lang)}{u}, {t(lang, _OPS[fact.op])} {_v(fact.other, lang)}"
     if fact.kind == "between":

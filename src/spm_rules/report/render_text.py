@@ -174,13 +174,22 @@ def render_explain(
     for node in v.criteria:
         _explain_node(console, node, lang, 1, notes)
     refs = sorted({*v.evidence, *(r for n in v.criteria for r in _all_refs(n))})
+    if refs:
+        console.print(f"  {t(lang, 'records')}: {_refs_text(refs, lang, limit=None)}")
+
+
+def _refs_text(refs, lang: str, limit: int | None = 12) -> str:
+    """`file baris 3, 4, 9; other.csv baris 2` — each file named once."""
     by_file: dict[str, list[int]] = {}
     for r in refs:
         by_file.setdefault(r.file, []).append(r.line)
-    if by_file:
-        word = "baris" if lang != "en" else "lines"
-        text = "; ".join(f"{f} {word} {', '.join(map(str, ls))}" for f, ls in by_file.items())
-        console.print(f"  {t(lang, 'records')}: {text}")
+    word = "baris" if lang != "en" else "lines"
+    parts = []
+    for file, lines in by_file.items():
+        shown = lines if limit is None else lines[:limit]
+        more = f" (+{len(lines) - len(shown)})" if len(shown) < len(lines) else ""
+        parts.append(f"{file} {word} {', '.join(map(str, shown))}{more}")
+    return "; ".join(parts)
 
 
 def _all_refs(node: NodeResult):
@@ -210,10 +219,7 @@ def _explain_node(console: Console, node: NodeResult, lang: str, depth: int, not
     if reason:
         console.print(f"{pad}    {reason}")
     if node.evidence:
-        word = "baris" if lang != "en" else "line"
-        refs = ", ".join(f"{r.file} {word} {r.line}" for r in node.evidence[:8])
-        more = f" (+{len(node.evidence) - 8})" if len(node.evidence) > 8 else ""
-        console.print(Text(f"{pad}    ← {refs}{more}", style="dim"))
+        console.print(Text(f"{pad}    ← {_refs_text(node.evidence, lang)}", style="dim"))
     if notes and node.status != Status.MET:
         for n in node.notes:
             console.print(Text(f"{pad}    {t(lang, 'note')}: {n.text}", style="dim italic"))
