@@ -176,3 +176,77 @@ def test_explain_picks_the_pupils_enrolment_of_the_requested_school_year(capsys,
             "json",
         )
         assert code == 0 and json.loads(out)["in_population"] is inside
+
+
+def test_check_to_excel(capsys, tmp_path):
+    from openpyxl import load_workbook
+
+    out_file = tmp_path / "spm.xlsx"
+    code, _out, _err = run_cli(capsys, "check", "--format", "xlsx", "--output", str(out_file), "--mask-nik")
+    assert code == 0
+    wb = load_workbook(out_file)
+    summary = wb["Ringkasan"]
+    rows = list(summary.iter_rows(min_row=2, values_only=True))
+    total = next(r for r in rows if r[0] == "ibu_hamil" and r[2] == "Jumlah")
+    assert total[3:6] == (35, 32, 8) and abs(total[6] - 8 / 35) < 1e-12
+    assert {r[0] for r in rows if r[0]} == {"ibu_hamil", "usia_produktif"}  # empty ones skipped
+    assert summary["G2"].number_format == "0.00%"
+    subjects = list(wb["Subjek"].iter_rows(min_row=2, values_only=True))
+    assert len(subjects) == 32 + 20
+    people = [r for r in subjects if r[0] == "usia_produktif"]
+    assert all("********" in r[2] for r in people)  # NIK masked
+    assert any(r[3] == "tidak" and r[4] for r in subjects)
+
+
+def test_excel_writes_formula_like_text_as_text(capsys, tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.conftest import write_register
+
+    folder = write_register(
+        tmp_path / "d",
+        {
+            "penduduk": [
+                {
+                    "nik": "3216015203900001",
+                    "jenis_kelamin": "P",
+                    "tanggal_lahir": "1990-03-12",
+                    "wilayah": "=1+1",
+                }
+            ],
+            "kehamilan": [
+                {
+                    "id_kehamilan": '=HYPERLINK("http://x")',
+                    "nik": "3216015203900001",
+                    "hpht": "2018-01-01",
+                    "tanggal_persalinan": "2018-10-03",
+                }
+            ],
+        },
+    )
+    out_file = tmp_path / "x.xlsx"
+    assert (
+        main(
+            [
+                "check",
+                "--data",
+                str(folder),
+                "--period",
+                "2018",
+                "--format",
+                "xlsx",
+                "--output",
+                str(out_file),
+            ]
+        )
+        == 0
+    )
+    ws = load_workbook(out_file)["Subjek"]
+    cell = ws["C2"]
+    assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
+    assert ws["B2"].value == "=1+1" and ws["B2"].data_type == "s"
+
+
+def test_excel_needs_an_output_file(capsys):
+    code, _out, err = run_cli(capsys, "check", "--format", "xlsx")
+    assert code == 2 and "--output" in err

@@ -37,6 +37,7 @@ from ..report.render_text import (
     render_report,
     render_validation,
 )
+from ..report.render_xlsx import write_xlsx
 from ..resources import bundled_rules, bundled_sample
 from ..tooling.config import ConfigError, load_config
 from ..tooling.fmt import fmt_paths
@@ -143,6 +144,14 @@ _lang_opt = click.option(
 _format_opt = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+_check_format_opt = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "xlsx"]),
+    default="text",
+    show_default=True,
+    help="xlsx memerlukan --output FILE.xlsx",
+)
 _mask_opt = click.option(
     "--mask-nik", is_flag=True, help="Samarkan NIK (3201********0003) untuk laporan yang dibagikan."
 )
@@ -163,7 +172,7 @@ def cli() -> None:
 @_period_opt
 @click.option("--standard", "standards", multiple=True, help="Hanya standar ini (boleh berulang).")
 @_lang_opt
-@_format_opt
+@_check_format_opt
 @_mask_opt
 @click.option("--strict", is_flag=True, help="Gagal (exit 2) bila ada baris data yang ditolak.")
 @click.option(
@@ -180,10 +189,22 @@ def cli() -> None:
     default=None,
     help="Tulis nasib setiap baris (CSV): file, baris, nasib, alasan, subjek.",
 )
-def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, ledger) -> int:
+@click.option(
+    "--output",
+    "output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File keluaran (wajib untuk --format xlsx).",
+)
+def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, ledger, output) -> int:
     """Hitung capaian SPM per fasilitas / compute SPM coverage per facility."""
     rules = rules or bundled_rules()
     data = data or bundled_sample()
+    if fmt == "xlsx" and output is None:
+        _say_error(
+            "--format xlsx memerlukan --output FILE.xlsx", "--format xlsx needs --output FILE.xlsx", lang
+        )
+        return USAGE
     result = _guarded(lambda: run_check(rules, data, period, list(standards) or None, mapping), lang)
     if result is FAILED:
         return USAGE
@@ -205,7 +226,19 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
             )
             return USAGE
     label = f"{result.rules.name} ({result.rules.header.regulation or ''})"
-    if fmt == "json":
+    if fmt == "xlsx":
+        try:
+            shown = [r for r in result.reports if r.rows or standards]
+            write_xlsx(output, shown, lang, mask_nik)
+        except OSError as err:
+            _say_error(
+                f"tidak bisa menulis {output}: {err.strerror}",
+                f"cannot write {output}: {err.strerror}",
+                lang,
+            )
+            return USAGE
+        render_ledger_summary(_err(), result.ledger, lang)
+    elif fmt == "json":
         doc = report_json(result.reports, result.register, label, mask_nik)
         doc["in_force"] = result.in_force
         doc["ledger"] = ledger_json(result.ledger)

@@ -1,0 +1,132 @@
+"""Excel output: the SPM tables and the subjects behind every count, for people who work in Excel.
+
+Sheets: "Ringkasan" (one row per standard and facility, with the total), "Subjek" (every subject
+in the population: counted or not, and the criteria it failed). Numbers are numbers, capaian is a
+percentage cell computed from the exact fraction; text that a spreadsheet would read as a formula
+is written as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from .aggregate import Row, StandardReport, failed_ids
+from .i18n import mask_nik, pick, t
+from .phrases import short_label
+from .render_text import _source_text, criterion_labels, remarks
+
+_BOLD = Font(bold=True)
+
+
+def _text_cell(ws, row: int, col: int, value: str) -> None:
+    """A cell that holds the text as typed, even when it starts with '='."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    cell.data_type = TYPE_STRING
+
+
+def _header(ws, names: list[str]) -> None:
+    for col, name in enumerate(names, start=1):
+        ws.cell(row=1, column=col, value=name).font = _BOLD
+    ws.freeze_panes = "A2"
+
+
+def _widths(ws, widths: list[int]) -> None:
+    for col, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+
+
+def _summary_row(ws, r: int, std_id: str, title: str, row: Row, text: str, source: str, total: bool) -> None:
+    _text_cell(ws, r, 1, std_id)
+    _text_cell(ws, r, 2, title)
+    _text_cell(ws, r, 3, row.facility)
+    ws.cell(row=r, column=4, value=float(row.denominator) if row.denominator is not None else None)
+    ws.cell(row=r, column=5, value=row.subjects)
+    ws.cell(row=r, column=6, value=row.numerator)
+    cap = row.capaian
+    cell = ws.cell(row=r, column=7, value=float(cap) if cap is not None else None)
+    cell.number_format = "0.00%"
+    _text_cell(ws, r, 8, text)
+    _text_cell(ws, r, 9, source)
+    if total:
+        for col in range(1, 10):
+            ws.cell(row=r, column=col).font = _BOLD
+
+
+def write_xlsx(path: Path, reports: list[StandardReport], lang: str, mask: bool) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Ringkasan" if lang != "en" else "Summary"
+    _header(
+        ws,
+        [
+            "Standar" if lang != "en" else "Standard",
+            "Judul" if lang != "en" else "Title",
+            t(lang, "facility"),
+            t(lang, "sasaran"),
+            t(lang, "recorded"),
+            t(lang, "served"),
+            t(lang, "capaian"),
+            t(lang, "remarks"),
+            t(lang, "source"),
+        ],
+    )
+    r = 2
+    for report in reports:
+        std = report.standard
+        title = pick(lang, std.header.title, std.header.title_en)
+        for row in report.rows:
+            _summary_row(ws, r, std.id, title, row, remarks(row, std, lang), _source_text(row, lang), False)
+            r += 1
+        _summary_row(
+            ws,
+            r,
+            std.id,
+            title,
+            report.total,
+            remarks(report.total, std, lang, True, report),
+            _source_text(report.total, lang),
+            True,
+        )
+        r += 2
+    _widths(ws, [18, 40, 30, 12, 12, 15, 10, 80, 50])
+
+    subjects = wb.create_sheet("Subjek" if lang != "en" else "Subjects")
+    _header(
+        subjects,
+        [
+            "Standar" if lang != "en" else "Standard",
+            t(lang, "facility"),
+            "Subjek" if lang != "en" else "Subject",
+            t(lang, "served"),
+            t(lang, "remarks"),
+            t(lang, "info"),
+        ],
+    )
+    r = 2
+    for report in reports:
+        labels = criterion_labels(report.standard)
+        for v in report.verdicts:
+            if not v.in_population:
+                continue
+            reasons = ", ".join(short_label(c, labels, lang) for c in failed_ids(v.criteria))
+            info = ", ".join(short_label(c, labels, lang) for c in failed_ids(v.criteria, informative=True))
+            _text_cell(subjects, r, 1, report.standard.id)
+            _text_cell(subjects, r, 2, v.facility or "")
+            _text_cell(subjects, r, 3, mask_nik(v.subject) if mask else v.subject)
+            _text_cell(
+                subjects,
+                r,
+                4,
+                ("yes" if lang == "en" else "ya") if v.counted else ("no" if lang == "en" else "tidak"),
+            )
+            _text_cell(subjects, r, 5, reasons)
+            _text_cell(subjects, r, 6, info)
+            r += 1
+    _widths(subjects, [18, 30, 24, 14, 80, 40])
+    wb.save(path)
