@@ -152,6 +152,13 @@ _check_format_opt = click.option(
     show_default=True,
     help="xlsx memerlukan --output FILE.xlsx",
 )
+_mapping_opt = click.option(
+    "--mapping",
+    "mapping",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Pemetaan kolom YAML (default: mapping.yaml di folder data bila ada).",
+)
 _mask_opt = click.option(
     "--mask-nik", is_flag=True, help="Samarkan NIK (3201********0003) untuk laporan yang dibagikan."
 )
@@ -175,13 +182,7 @@ def cli() -> None:
 @_check_format_opt
 @_mask_opt
 @click.option("--strict", is_flag=True, help="Gagal (exit 2) bila ada baris data yang ditolak.")
-@click.option(
-    "--mapping",
-    "mapping",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Pemetaan kolom YAML (default: mapping.yaml di folder data bila ada).",
-)
+@_mapping_opt
 @click.option(
     "--ledger",
     "ledger",
@@ -311,13 +312,7 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
 
 @cli.command()
 @click.argument("data", type=click.Path(path_type=Path), required=False)
-@click.option(
-    "--mapping",
-    "mapping",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Pemetaan kolom YAML (default: mapping.yaml di folder data bila ada).",
-)
+@_mapping_opt
 @_lang_opt
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def validate(data, mapping, lang, fmt) -> int:

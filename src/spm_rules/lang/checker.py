@@ -449,7 +449,7 @@ class Checker:
                     f"id '{node.id}' is already used on line {ids[node.id].line}",
                 )
             ids[node.id] = node.span
-        self._check_nodes(std.criteria, scope, inherited_cite=False)
+        self._check_nodes(std.criteria, scope)
 
     def _check_link(self, link: A.Link, subject, scope: _Scope) -> None:
         kind = self.contract.kind(link.kind)
@@ -504,7 +504,7 @@ class Checker:
             )
         scope.names[let.name] = self.expr(let.expr, scope)
 
-    def _check_nodes(self, nodes, scope: _Scope, inherited_cite: bool) -> None:
+    def _check_nodes(self, nodes, scope: _Scope) -> None:
         for node in nodes:
             for cit in node.citations:
                 self._check_citation(cit)
@@ -513,7 +513,7 @@ class Checker:
             if isinstance(node, A.Group):
                 if node.when is not None:
                     self._expect(node.when, scope, BOOL, "when")
-                self._check_nodes(node.children, scope, inherited_cite or bool(node.citations))
+                self._check_nodes(node.children, scope)
                 continue
             if not node.citations:
                 self.err(

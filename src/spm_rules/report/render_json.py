@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from ..engine.evaluate import value_text
@@ -121,7 +122,7 @@ def report_json(
                     "start": r.period.start.isoformat(),
                     "end": r.period.end.isoformat(),
                 },
-                "target": percent_plain(None if r.standard.target is None else _fraction(r.standard.target)),
+                "target": percent_plain(None if r.standard.target is None else Fraction(r.standard.target)),
                 "target_reached": r.target_reached,
                 "criteria": _criteria(r.standard.criteria),
                 "facilities": [_row(row, mask) for row in r.rows],
@@ -132,12 +133,6 @@ def report_json(
             for r in reports
         ],
     }
-
-
-def _fraction(d: Decimal):
-    from fractions import Fraction
-
-    return Fraction(d)
 
 
 def _value(v: Any) -> Any:

@@ -48,7 +48,7 @@ def remarks(
     return " · ".join(parts)
 
 
-def _source_text(row: Row, lang: str) -> str:
+def denominator_source_text(row: Row, lang: str) -> str:
     if row.source is None:
         return "—"
     kind = row.source.kind
@@ -105,7 +105,7 @@ def render_report(
     console.print(table)
     sources = {}
     for row in [*report.rows, tot]:
-        sources.setdefault(_source_text(row, lang), []).append(row.facility)
+        sources.setdefault(denominator_source_text(row, lang), []).append(row.facility)
     for text, facs in sources.items():
         who = ", ".join(facs) if len(facs) <= 4 else f"{len(facs)} baris"
         console.print(f"{t(lang, 'source')} ({who}): {text}")

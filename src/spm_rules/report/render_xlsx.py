@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from .aggregate import Row, StandardReport, failed_ids
 from .i18n import mask_nik, pick, t
 from .phrases import short_label
-from .render_text import _source_text, criterion_labels, remarks
+from .render_text import criterion_labels, denominator_source_text, remarks
 
 _BOLD = Font(bold=True)
 
@@ -81,7 +81,9 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, mask: bool)
         std = report.standard
         title = pick(lang, std.header.title, std.header.title_en)
         for row in report.rows:
-            _summary_row(ws, r, std.id, title, row, remarks(row, std, lang), _source_text(row, lang), False)
+            _summary_row(
+                ws, r, std.id, title, row, remarks(row, std, lang), denominator_source_text(row, lang), False
+            )
             r += 1
         _summary_row(
             ws,
@@ -90,7 +92,7 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, mask: bool)
             title,
             report.total,
             remarks(report.total, std, lang, True, report),
-            _source_text(report.total, lang),
+            denominator_source_text(report.total, lang),
             True,
         )
         r += 2

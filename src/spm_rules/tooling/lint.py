@@ -54,12 +54,10 @@ def lint_paths(paths: list[Path], config: LintConfig) -> LintResult:
         _rs, checked = check(parsed)
         found = diags + checked + _maintenance(parsed)
         result.diagnostics.extend(found)
-        for rf in parsed:
-            ids = {i.id for i in rf.items if isinstance(i, A.Standard)}
-            for item in rf.items:
-                if isinstance(item, A.RuleSetDecl):
-                    all_ids = {s.id for f in parsed for s in f.items if isinstance(s, A.Standard)}
-                    decls.append((folder, item, all_ids or ids))
+        ids = {i.id for rf in parsed for i in rf.items if isinstance(i, A.Standard)}
+        decls += [
+            (folder, item, ids) for rf in parsed for item in rf.items if isinstance(item, A.RuleSetDecl)
+        ]
     result.diagnostics.extend(_overlaps(decls))
     if not rule_files(paths):
         for p in paths:
