@@ -22,11 +22,10 @@ from ..api import (
     run_check,
     select_standards,
 )
-from ..engine.period import PeriodError
 from ..examples.juknis import ExampleError
 from ..lang.errors import RuleError, format_diagnostic
 from ..lang.loader import load_rules
-from ..registers.mapping import MappingError
+from ..messages import BilingualError
 from ..report.i18n import mask_nik as _mask
 from ..report.ledger import ledger_csv
 from ..report.render_json import ledger_json, register_json, report_json, verdict_json
@@ -39,7 +38,7 @@ from ..report.render_text import (
 )
 from ..report.render_xlsx import write_xlsx
 from ..resources import bundled_rules, bundled_sample
-from ..tooling.config import ConfigError, load_config
+from ..tooling.config import load_config
 from ..tooling.fmt import fmt_paths
 from ..tooling.lint import lint_paths
 from ..tooling.output import fmt_output, lint_output, test_output
@@ -89,10 +88,7 @@ def _guarded(action, lang: str, known: list[str] | None = None):
     except FileNotFoundError as err:
         _say_error(f"folder data tidak ditemukan: {err}", f"data folder not found: {err}", lang)
         return FAILED
-    except PeriodError as err:
-        _say_error(err.message, err.message_en, lang)
-        return FAILED
-    except MappingError as err:
+    except BilingualError as err:  # a bad period, mapping, config or cell
         _say_error(err.message, err.message_en, lang)
         return FAILED
     except ExampleError as err:
@@ -350,7 +346,7 @@ _config_opt = click.option(
 def _config(path: Path | None, lang: str):
     try:
         return load_config(path)
-    except ConfigError as err:
+    except BilingualError as err:
         _say_error(err.message, err.message_en, lang)
         return FAILED
 

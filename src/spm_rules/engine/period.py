@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from ..messages import BilingualError
+
 
 @dataclass(frozen=True, slots=True)
 class Period:
@@ -23,10 +25,8 @@ class Period:
         return self.start.year
 
 
-class PeriodError(ValueError):
-    def __init__(self, message: str, message_en: str):
-        super().__init__(message_en)
-        self.message, self.message_en = message, message_en
+class PeriodError(BilingualError):
+    """Period problems, in both languages."""
 
 
 def _month_end(year: int, month: int) -> dt.date:

@@ -32,13 +32,12 @@ from pathlib import Path
 
 import yaml
 
+from ..messages import BilingualError
 from .contract import Contract
 
 
-class MappingError(ValueError):
-    def __init__(self, message: str, message_en: str):
-        super().__init__(message_en)
-        self.message, self.message_en = message, message_en
+class MappingError(BilingualError):
+    """Mapping problems, in both languages."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from ..messages import BilingualError
+
 _ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})$")
 _DMY2 = re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{2})$")
@@ -69,10 +71,8 @@ MONTHS = {
 }
 
 
-class CellError(ValueError):
-    def __init__(self, message: str, message_en: str):
-        super().__init__(message_en)
-        self.message, self.message_en = message, message_en
+class CellError(BilingualError):
+    """Cell problems, in both languages."""
 
 
 def _make(y: int, m: int, d: int) -> dt.date:

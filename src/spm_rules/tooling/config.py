@@ -18,15 +18,14 @@ from pathlib import Path
 import yaml
 
 from ..lang.errors import Severity
+from ..messages import BilingualError
 
 CONFIG_NAME = "spm-rules.yaml"
 _RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 
 
-class ConfigError(ValueError):
-    def __init__(self, message: str, message_en: str):
-        super().__init__(message_en)
-        self.message, self.message_en = message, message_en
+class ConfigError(BilingualError):
+    """Config problems, in both languages."""
 
 
 @dataclass(frozen=True)
