@@ -19,6 +19,7 @@ from spm_rules.api import run_check
 from spm_rules.cli.main import main
 from spm_rules.registers.readers import read_folder
 from spm_rules.registers.values import CellError, nik_birth_and_sex, parse_date
+from spm_rules.report.catalogue import problem_text, say
 from spm_rules.report.ledger import safe_cell
 from spm_rules.resources import bundled_rules, bundled_sample
 
@@ -79,7 +80,7 @@ def test_dates_as_indonesian_exports_write_them(text, expected):
 def test_bad_dates_are_refused_in_plain_words(text, words):
     with pytest.raises(CellError) as err:
         parse_date(text, TODAY)
-    assert words in err.value.message
+    assert words in say(err.value.reason)
 
 
 def test_mixed_date_formats_in_one_column(tmp_path):
@@ -105,7 +106,7 @@ def test_mixed_date_formats_in_one_column(tmp_path):
 def test_empty_file_and_header_only(tmp_path):
     d = folder_with(tmp_path, {"penduduk.csv": "", "kehamilan.csv": "id_kehamilan,nik,hpht\n"})
     reg = read_folder(d, today=TODAY)
-    assert any("file kosong" in p.message for p in reg.problems)
+    assert any("file kosong" in say(p.reason) for p in reg.problems)
     assert reg.rows_read == 0
 
 
@@ -114,7 +115,7 @@ def test_truncated_last_line(tmp_path):
     reg = read_folder(d, today=TODAY)
     assert reg.rows_read == 2 and reg.rows_rejected == 1
     p = problems(reg)[0]
-    assert (p.line, "terpotong" in p.message) == (3, True)
+    assert (p.line, "terpotong" in say(p.reason)) == (3, True)
 
 
 def test_unterminated_quote_at_end_of_file(tmp_path):
@@ -136,7 +137,7 @@ def test_windows_1252_and_bom_and_semicolons(tmp_path):
 def test_wrong_encoding_utf16_is_refused_but_counted(tmp_path):
     d = folder_with(tmp_path, {"penduduk.csv": PERSON.encode("utf-16")})
     reg = read_folder(d, today=TODAY)
-    assert any("UTF-16" in p.message for p in reg.problems)
+    assert any("UTF-16" in say(p.reason) for p in reg.problems)
     assert reg.of_kind("penduduk") == []
 
 
@@ -144,7 +145,7 @@ def test_missing_required_column_rejects_every_row(tmp_path):
     d = folder_with(tmp_path, {"penduduk.csv": "nik,nama\n3216015203900001,A\n3216015203900002,B\n"})
     reg = read_folder(d, today=TODAY)
     assert (reg.rows_read, reg.rows_rejected) == (2, 2)
-    assert "kolom wajib tidak ada di file: jenis_kelamin, tanggal_lahir" in reg.entries[0].reason
+    assert "kolom wajib tidak ada di file: jenis_kelamin, tanggal_lahir" in say(reg.entries[0].reason)
 
 
 def test_unknown_extra_column_is_kept_out_and_reported(tmp_path):
@@ -162,7 +163,7 @@ def test_duplicated_header_refuses_the_file(tmp_path):
         tmp_path, {"penduduk.csv": "nik,jenis_kelamin,tanggal_lahir,nik\n3216011203900001,L,1990-03-12,x\n"}
     )
     reg = read_folder(d, today=TODAY)
-    assert any("kolom ganda" in p.message for p in reg.problems)
+    assert any("kolom ganda" in say(p.reason) for p in reg.problems)
     assert (reg.rows_read, reg.rows_rejected) == (1, 1)
 
 
@@ -174,7 +175,7 @@ def test_a_10_mb_field_is_rejected_without_printing_it(tmp_path):
     )
     reg = read_folder(d, today=TODAY)
     assert reg.rows_rejected == 1
-    text = problems(reg)[0].text()
+    text = problem_text(problems(reg)[0])
     assert "terlalu panjang" in text and len(text) < 300
 
 
@@ -206,8 +207,10 @@ def test_rejections_name_file_line_column_value_reason_in_both_languages(tmp_pat
     d = folder_with(tmp_path, {"penduduk.csv": PERSON + "321601520390,Ibu,P,1990-03-12,PKM A\n"})
     reg = read_folder(d, today=TODAY)
     p = problems(reg)[0]
-    assert p.text("id").endswith("penduduk.csv:3 kolom 'nik' = '321601520390': NIK harus 16 angka")
-    assert p.text("en").endswith("penduduk.csv:3 column 'nik' = '321601520390': a NIK must be 16 digits")
+    assert problem_text(p, "id").endswith("penduduk.csv:3 kolom 'nik' = '321601520390': NIK harus 16 angka")
+    assert problem_text(p, "en").endswith(
+        "penduduk.csv:3 column 'nik' = '321601520390': a NIK must be 16 digits"
+    )
 
 
 @pytest.mark.parametrize(
@@ -232,7 +235,7 @@ def test_implausible_values_are_rejected(tmp_path, column, value, words):
     row[column] = value
     d = folder_with(tmp_path, {"kunjungan_anc.csv": ",".join(row) + "\n" + ",".join(row.values()) + "\n"})
     reg = read_folder(d, today=TODAY)
-    assert reg.rows_rejected == 1 and words in problems(reg)[0].message
+    assert reg.rows_rejected == 1 and words in say(problems(reg)[0].reason)
 
 
 def test_service_before_birth_is_rejected(tmp_path):
@@ -245,7 +248,7 @@ def test_service_before_birth_is_rejected(tmp_path):
     )
     reg = read_folder(d, today=TODAY)
     assert reg.rows_rejected == 1
-    assert "sebelum tanggal lahir 1990-03-12" in problems(reg)[0].message
+    assert "sebelum tanggal lahir 1990-03-12" in say(problems(reg)[0].reason)
 
 
 def test_nik_birth_date_and_sex_are_cross_checked_as_warnings():
@@ -259,7 +262,7 @@ def test_nik_mismatch_is_a_warning_not_a_silent_fix(tmp_path):
     )
     reg = read_folder(d, today=TODAY)
     assert reg.rows_rejected == 0
-    warnings = [p.message for p in problems(reg, "warning")]
+    warnings = [say(p.reason) for p in problems(reg, "warning")]
     assert any("tanggal lahir di NIK 1990-03-12" in w for w in warnings)
     assert any("jenis kelamin di NIK P" in w for w in warnings)
     rec = reg.of_kind("penduduk")[0]
@@ -273,7 +276,7 @@ def test_exact_duplicate_rows_count_once_and_are_reported(tmp_path):
     d = folder_with(tmp_path, {"penduduk.csv": PERSON + PERSON.splitlines()[1] + "\n"})
     reg = read_folder(d, today=TODAY)
     assert len(reg.of_kind("penduduk")) == 1 and reg.rows_duplicate == 1
-    assert any("duplikat dari" in p.message for p in problems(reg, "warning"))
+    assert any("duplikat dari" in say(p.reason) for p in problems(reg, "warning"))
 
 
 def test_same_export_loaded_twice_counts_once(tmp_path):
@@ -318,7 +321,7 @@ def test_local_ids_link_within_their_facility_only(tmp_path):
 def test_id_lokal_without_facility_is_rejected(tmp_path):
     d = folder_with(tmp_path, {"penduduk.csv": "id_lokal,jenis_kelamin,tanggal_lahir\nRM-1,L,1980-01-01\n"})
     reg = read_folder(d, today=TODAY)
-    assert reg.rows_rejected == 1 and "fasilitas" in problems(reg)[0].message
+    assert reg.rows_rejected == 1 and "fasilitas" in say(problems(reg)[0].reason)
 
 
 def test_one_pregnancy_served_by_two_facilities_counts_once(tmp_path):
@@ -422,7 +425,7 @@ def test_kohort_ibu_xlsx_with_the_documented_mapping(tmp_path):
     assert second.get("fasilitas") == "PKM Cibitung"
     bad = problems(reg)
     assert len(bad) == 1 and bad[0].file.endswith("[Kunjungan]") and bad[0].line == 6
-    assert bad[0].column == "sistolik" and "terlalu besar" in bad[0].message
+    assert bad[0].column == "sistolik" and "terlalu besar" in say(bad[0].reason)
 
 
 def test_jsonl_register(tmp_path):
@@ -434,14 +437,14 @@ def test_jsonl_register(tmp_path):
     d = folder_with(tmp_path, {"penduduk.jsonl": text})
     reg = read_folder(d, today=TODAY)
     assert (reg.rows_read, reg.rows_rejected, len(reg.of_kind("penduduk"))) == (3, 2, 1)
-    assert any("bukan objek JSON" in p.message and p.line == 3 for p in reg.problems)
+    assert any("bukan objek JSON" in say(p.reason) and p.line == 3 for p in reg.problems)
 
 
 def test_unknown_file_name_is_reported_not_skipped(tmp_path):
     d = folder_with(tmp_path, {"kunjungan.csv": "a,b\n1,2\n"})
     reg = read_folder(d, today=TODAY)
     assert (reg.rows_read, reg.rows_rejected) == (1, 1)
-    assert any("bukan register yang dikenal" in p.message for p in reg.problems)
+    assert any("bukan register yang dikenal" in say(p.reason) for p in reg.problems)
 
 
 def test_bad_mapping_is_a_usage_error(tmp_path, capsys):
@@ -474,7 +477,7 @@ def test_ledger_accounts_for_every_row_of_the_sample(tmp_path):
     result = run_check(bundled_rules(), bundled_sample(), "2018")
     assert result.ledger.balanced
     assert len(result.ledger.rows) == result.register.rows_read
-    reasons = {r.reason for r in result.ledger.rows if r.fate == "out_of_scope"}
+    reasons = {say(r.reason) for r in result.ledger.rows if r.fate == "out_of_scope"}
     assert any(r.startswith("terkait subjek di luar periode") for r in reasons)
     assert any("di luar periode 2018" in r for r in reasons)  # a screening dated 2017
 

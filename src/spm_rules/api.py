@@ -10,14 +10,16 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from .engine.denominators import denominators
 from .engine.evaluate import evaluate, find_subjects
 from .engine.period import Period, parse_period
 from .engine.verdict import Verdict
-from .examples.juknis import manifest_period, materialize
+from .examples.juknis import prepare_example
 from .lang import ast as A
 from .lang.checker import RuleSet
 from .lang.loader import load_rules
-from .registers.readers import Register, read_folder
+from .model import Register
+from .registers.readers import read_folder
 from .report.aggregate import StandardReport, aggregate
 from .report.ledger import Ledger, build_ledger
 
@@ -48,13 +50,32 @@ class CheckResult:
     period_source: str = "option"  # "option" (--period), "manifest" (contoh.yaml) or "data"
 
 
+@dataclass(frozen=True)
+class DataSource:
+    """A data folder made ready before the pipeline runs: a worked example's registers are
+    generated (once, into the cache) and its manifest read once, here."""
+
+    folder: Path  # what the readers read
+    also: tuple[Path, ...] = ()  # read with it (a worked example's committed sasaran table)
+    period: str | None = None  # the period a worked example is stated for
+
+
+def prepare_data(data: Path | DataSource) -> DataSource:
+    if isinstance(data, DataSource):
+        return data
+    example = prepare_example(data)
+    if example is None:
+        return DataSource(data)
+    folder, period = example
+    return DataSource(folder, (data,), period)
+
+
 def open_register(
-    data: Path, contract=None, mapping: Path | None = None, today: dt.date | None = None
+    data: Path | DataSource, contract=None, mapping: Path | None = None, today: dt.date | None = None
 ) -> Register:
-    """Read a data folder; a worked-example folder (contoh.yaml) is generated on first use."""
-    source = materialize(data)
-    also = (data,) if source != data else ()
-    return read_folder(source, contract, mapping, today, also)
+    """Read a data folder (a worked example's registers are generated on first use)."""
+    source = prepare_data(data)
+    return read_folder(source.folder, contract, mapping, today, source.also)
 
 
 def default_period_spec(register: Register) -> str:
@@ -99,7 +120,7 @@ def select_standards(rs: RuleSet, ids: list[str] | None) -> list[A.Standard]:
 
 def run_check(
     rules: Path,
-    data: Path,
+    data: Path | DataSource,
     period_spec: str | None = None,
     standards: list[str] | None = None,
     mapping: Path | None = None,
@@ -108,20 +129,21 @@ def run_check(
     """Load, read, evaluate, aggregate; raise `LedgerUnbalanced` rather than report numbers
     that do not account for every row read."""
     rs = load_rules(rules)
-    register = open_register(data, rs.contract, mapping, today)
-    source = "option" if period_spec else "manifest" if manifest_period(data) else "data"
-    spec = period_spec or manifest_period(data) or default_period_spec(register)
+    source = prepare_data(data)
+    register = open_register(source, rs.contract, mapping, today)
+    origin = "option" if period_spec else "manifest" if source.period else "data"
+    spec = period_spec or source.period or default_period_spec(register)
     reports = []
     force = True
     for std in select_standards(rs, standards):
         period = parse_period(spec, std.period_kind or "year")
         force = force and in_force(rs, period)
         verdicts = evaluate(rs, std, register, period)
-        reports.append(aggregate(std, verdicts, register, period))
+        reports.append(aggregate(std, verdicts, denominators(rs, std, register, period, verdicts), period))
     ledger = build_ledger(register, reports)
     if not ledger.balanced:
         raise LedgerUnbalanced(ledger)
-    return CheckResult(rs, register, reports, force, ledger, spec, source)
+    return CheckResult(rs, register, reports, force, ledger, spec, origin)
 
 
 def explain_subject(
@@ -130,12 +152,13 @@ def explain_subject(
     std: A.Standard,
     key: str,
     period_spec: str | None,
-    data: Path | None = None,
+    data: Path | DataSource | None = None,
 ) -> Verdict | None:
     recs = find_subjects(std, register, key)
     if not recs:
         return None
-    spec = period_spec or (manifest_period(data) if data else None) or default_period_spec(register)
+    stated = prepare_data(data).period if data is not None else None
+    spec = period_spec or stated or default_period_spec(register)
     period = parse_period(spec, std.period_kind or "year")
     verdicts = evaluate(rs, std, register, period, recs)
     # the subject's record that is in scope for this period, if any (e.g. this school year)

@@ -26,7 +26,6 @@ from ..examples.juknis import ExampleError
 from ..lang.errors import RuleError, format_diagnostic
 from ..lang.loader import load_rules
 from ..messages import BilingualError
-from ..report.i18n import mask_nik as _mask
 from ..report.ledger import ledger_csv
 from ..report.render_json import ledger_json, register_json, report_json, verdict_json
 from ..report.render_text import (
@@ -214,9 +213,8 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
             lang,
         )
     if ledger is not None:
-        mask = _mask if mask_nik else (lambda s: s)
         try:
-            ledger.write_text(ledger_csv(result.ledger, lang, mask), encoding="utf-8")
+            ledger.write_text(ledger_csv(result.ledger, lang), encoding="utf-8")
         except OSError as err:
             _say_error(
                 f"tidak bisa menulis {ledger}: {err.strerror}", f"cannot write {ledger}: {err.strerror}", lang
@@ -318,7 +316,7 @@ def validate(data, mapping, lang, fmt) -> int:
     if register is FAILED:
         return USAGE
     if fmt == "json":
-        doc = register_json(register)
+        doc = register_json(register, lang)
         click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
     else:
         render_validation(_out(), register, lang)

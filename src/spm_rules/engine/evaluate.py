@@ -11,17 +11,17 @@ Semantics (see docs/language.md):
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
 from ..lang import ast as A
+from ..lang.builtins import BUILTINS, OnMissing
 from ..lang.checker import RuleSet
-from ..lang.printer import format_decimal, to_source
-from ..registers.readers import Register
-from ..registers.records import Record, RecordRef
+from ..lang.printer import to_source
+from ..model import Reason, Record, RecordRef, Register
+from .functions import IMPLEMENTATIONS, CallContext
 from .period import Period
 from .verdict import Fact, Missing, NodeResult, Status, Verdict
 
@@ -106,10 +106,13 @@ class SubjectEvaluator:
     _lets: dict[str, Any] = field(default_factory=dict)
     _links: dict[str, Any] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
-    _excluded: dict[RecordRef, str] = field(default_factory=dict)
+    _excluded: dict[RecordRef, Reason] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)  # shared by the subjects of one run
+    calls: CallContext | None = None
 
     def __post_init__(self) -> None:
+        if self.calls is None:
+            self.calls = CallContext(self.period)
         self._std_lets = {let.name: let for let in self.std.lets}
         self._link_decls = {link.name: link for link in self.std.links}
         self._labels = {let.name: let.label for let in self.std.lets if let.label}
@@ -179,7 +182,7 @@ class SubjectEvaluator:
             return self._group(node, parent_na)
         return self._criterion(node, parent_na)
 
-    def _result(self, node, status, ctx, missing=(), children=(), error=None, when=None) -> NodeResult:
+    def _result(self, node, status, ctx, missing=(), children=(), when=None) -> NodeResult:
         is_group = isinstance(node, A.Group)
         informative = (
             all(c.informative for c in children)
@@ -203,7 +206,6 @@ class SubjectEvaluator:
             citations=node.citations,
             notes=node.notes,
             children=tuple(children),
-            error=error,
             when_value=when,
         )
 
@@ -258,7 +260,8 @@ class SubjectEvaluator:
                     return self._result(node, Status.NOT_APPLICABLE, ctx, when=when)
             r = self.ev(node.require, env, ctx) if node.require is not None else True
         except _EvalFailure as exc:
-            return self._result(node, Status.NOT_MET, ctx, (Missing(exc.what),), error=exc.what, when=when)
+            failure = Missing(exc.what, code="missing.failure")
+            return self._result(node, Status.NOT_MET, ctx, (failure,), when=when)
         if _is_missing(r):
             return self._result(node, Status.NOT_MET, ctx, (r,), when=when)
         return self._result(node, Status.MET if r is True else Status.NOT_MET, ctx, when=when)
@@ -271,7 +274,7 @@ class SubjectEvaluator:
         if name in self._std_lets:
             if name not in self._lets:
                 if name in self._evaluating:  # pragma: no cover - the checker forbids cycles
-                    raise _EvalFailure(f"let '{name}' bergantung pada dirinya sendiri")
+                    raise _EvalFailure(f"let {name}")
                 self._evaluating.add(name)
                 quiet = _Ctx(self._labels, tracing=False, texts=self.texts)
                 self._lets[name] = self.ev(self._std_lets[name].expr, self._root(), quiet)
@@ -299,12 +302,17 @@ class SubjectEvaluator:
                     kept.append(r)
                 else:
                     self._excluded.setdefault(
-                        r.ref, f"{date_field} {day} di luar periode {self.period.label}"
+                        r.ref,
+                        Reason.of(
+                            "engine.out_of_period", field=date_field, date=day, period=self.period.label
+                        ),
                     )
             recs = kept
         if link.many:
             return list(recs)
-        return recs[0] if recs else Missing(f"{link.kind} ({link.by}={value})", self.subject.ref)
+        if recs:
+            return recs[0]
+        return Missing(link.kind, self.subject.ref, "missing.no_link", (("kind", link.kind),))
 
     def _global_name(self, name: str) -> Any:
         if name in self.rs.defines:
@@ -318,13 +326,13 @@ class SubjectEvaluator:
             return self.period.end
         if name == "period_label":
             return self.period.label
-        raise _EvalFailure(f"nama tidak dikenal: {name}")  # pragma: no cover - checked
+        raise _EvalFailure(name)  # pragma: no cover - checked
 
     # ---- expressions ----
     def ev(self, e: A.Expr, env: _Env, ctx: _Ctx) -> Any:
         match e:
             case A.Literal(value=v, kind=kind):
-                return Missing("missing") if kind == "missing" else v
+                return Missing("missing", code="missing.literal") if kind == "missing" else v
             case A.SetLit(items=items):
                 return frozenset(i.value for i in items)
             case A.Name(name=name):
@@ -341,7 +349,7 @@ class SubjectEvaluator:
                 if _is_missing(target):
                     return target
                 if not isinstance(target, Record):  # pragma: no cover - checked
-                    raise _EvalFailure(f"'.{fname}' pada nilai yang bukan catatan")
+                    raise _EvalFailure(f".{fname}")
                 ctx.ref(target.ref)
                 value = target.get(fname)
                 return Missing(fname, target.ref) if value is None else value
@@ -413,7 +421,7 @@ class SubjectEvaluator:
                 if _is_missing(cv):
                     return cv
                 return self.ev(t if cv is True else f, env, ctx)
-        raise _EvalFailure(f"ungkapan tidak dikenal: {e!r}")  # pragma: no cover
+        raise _EvalFailure(type(e).__name__)  # pragma: no cover
 
     def _call(self, e: A.Call, env: _Env, ctx: _Ctx) -> Any:
         if e.func in self.rs.defines:
@@ -426,15 +434,7 @@ class SubjectEvaluator:
             finally:
                 ctx.depth -= 1
         args = [self.ev(a, env, ctx) for a in e.args]
-        f = e.func
-        if f == "present":
-            return not _is_missing(args[0])
-        if f == "coalesce":
-            return next((a for a in args if not _is_missing(a)), args[-1])
-        for a in args:
-            if _is_missing(a):
-                return a
-        return _builtin(f, args, self.period)
+        return call_builtin(e.func, args, self.calls)
 
     def _aggregate(self, e: A.Aggregate, env: _Env, ctx: _Ctx) -> Any:
         src = self.ev(e.source, env, ctx)
@@ -458,7 +458,9 @@ class SubjectEvaluator:
                 if w is True:
                     matching.append(rec)
                 elif rec.ref not in self._excluded:
-                    self._excluded[rec.ref] = source_text(e.where, ctx.texts)
+                    self._excluded[rec.ref] = Reason.of(
+                        "engine.filter", condition=source_text(e.where, ctx.texts)
+                    )
         finally:
             ctx.tracing = saved
             ctx.depth -= 1
@@ -481,7 +483,7 @@ class SubjectEvaluator:
             if f == "filter":
                 return matching
             if not matching:
-                return Missing(f"tidak ada catatan: {to_source(e)}")
+                return Missing(source_text(e, ctx.texts), code="missing.no_record")
             return matching[0] if f == "first" else matching[-1]
         values: list[tuple[Record, Any]] = []
         ctx.depth += 1
@@ -494,7 +496,7 @@ class SubjectEvaluator:
         if f == "all":
             if not matching:
                 ctx.fact(Fact("all", label, None, total=0))
-                return Missing(f"tidak ada catatan: {label}")
+                return Missing(label, code="missing.no_record")
             failing = tuple(r.ref for r, v in values if v is not True)
             ctx.fact(Fact("all", label, len(values) - len(failing), total=len(values), failing=failing))
             if any(v is False for _r, v in values):
@@ -510,7 +512,7 @@ class SubjectEvaluator:
                 return first_missing
             return sum(present, Decimal(0))
         if not present:
-            return Missing(f"tidak ada nilai: {to_source(e)}")
+            return Missing(source_text(e, ctx.texts), code="missing.no_value")
         return min(present) if f == "min" else max(present)
 
 
@@ -535,10 +537,10 @@ def _arith(op: str, a: Any, b: Any) -> Any:
         if op == "*":
             return a * b
         if b == 0:
-            return Missing("pembagian dengan nol")
+            return Missing(f"{a} / 0", code="missing.division_by_zero")
         return a / b
     except (TypeError, InvalidOperation, DivisionByZero):
-        return Missing(f"tidak dapat dihitung: {a!r} {op} {b!r}")
+        return Missing(f"{a} {op} {b}", code="missing.not_computable")
 
 
 def _compare(op: str, a: Any, b: Any) -> Any:
@@ -557,54 +559,17 @@ def _compare(op: str, a: Any, b: Any) -> Any:
             case "<":
                 return a < b
     except TypeError:
-        return Missing(f"tidak dapat dibandingkan: {a!r} {op} {b!r}")
-    raise _EvalFailure(f"pembanding tidak dikenal: {op}")  # pragma: no cover
+        return Missing(f"{a} {op} {b}", code="missing.not_comparable")
+    raise _EvalFailure(op)  # pragma: no cover
 
 
-def age_years(birth: dt.date, on: dt.date) -> int:
-    """Completed years on a date (a 29 February birthday is reached on 1 March)."""
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def age_months(birth: dt.date, on: dt.date) -> int:
-    return (on.year - birth.year) * 12 + on.month - birth.month - (on.day < birth.day)
-
-
-def add_months(day: dt.date, n: int) -> dt.date:
-    total = day.year * 12 + day.month - 1 + n
-    y, m = divmod(total, 12)
-    m += 1
-    last = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return dt.date(y, m, min(day.day, last))
-
-
-def _builtin(f: str, args: list[Any], period: Period) -> Any:
-    match f:
-        case "age_years":
-            return Decimal(age_years(args[0], args[1]))
-        case "age_months":
-            return Decimal(age_months(args[0], args[1]))
-        case "age_days" | "days_between":
-            return Decimal((args[1] - args[0]).days)
-        case "weeks_between":
-            return Decimal((args[1] - args[0]).days // 7)
-        case "add_days":
-            return args[0] + dt.timedelta(days=int(args[1]))
-        case "add_months":
-            return add_months(args[0], int(args[1]))
-        case "year":
-            return Decimal(args[0].year)
-        case "month":
-            return Decimal(args[0].month)
-        case "abs":
-            return abs(args[0])
-        case "in_period":
-            return period.contains(args[0])
-        case "least":
-            return min(args)
-        case "greatest":
-            return max(args)
-    raise _EvalFailure(f"fungsi tidak dikenal: {f}")  # pragma: no cover - checked
+def call_builtin(name: str, args: list[Any], calls: CallContext) -> Any:
+    """A built-in function of the catalogue applied to evaluated arguments."""
+    if BUILTINS[name].on_missing == OnMissing.PROPAGATE:
+        for a in args:
+            if _is_missing(a):
+                return a
+    return IMPLEMENTATIONS[name](args, calls)
 
 
 # ---- whole standards -----------------------------------------------------------------------
@@ -640,18 +605,9 @@ def find_subject(std: A.Standard, register: Register, key: str) -> Record | None
     return found[0] if found else None
 
 
-def value_text(value: Any) -> str:
-    """A short, language-neutral rendering of a runtime value."""
-    if isinstance(value, Missing):
-        return "—"
-    if isinstance(value, bool):
-        return "ya" if value else "tidak"
-    if isinstance(value, Decimal):
-        return format_decimal(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Record):
-        return str(value.ref)
-    if isinstance(value, list):
-        return f"{len(value)} catatan"
-    return str(value)
+def evaluate_expression(
+    rs: RuleSet, std: A.Standard, register: Register, period: Period, expr: A.Expr, calls: CallContext
+) -> Any:
+    """An expression that sees no subject (a denominator), with the same meaning as in a rule."""
+    evaluator = SubjectEvaluator(rs, std, register, period, None, calls=calls)  # type: ignore[arg-type]
+    return evaluator.ev(expr, _Env({}, None, False), _Ctx({}, tracing=False))

@@ -1,7 +1,7 @@
 """Verdict trees: what the engine concluded about one subject, and why.
 
-A verdict holds structured facts (values, operators, records), never sentences: renderers turn
-them into Indonesian or English text.
+A verdict holds structured facts (values, operators, records) and reasons as codes, never
+sentences: the report layer's phrase catalogue turns them into Indonesian or English text.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from enum import StrEnum
 from typing import Any
 
 from ..lang import ast as A
-from ..registers.records import RecordRef
+from ..model import Reason, RecordRef
 
 
 class Status(StrEnum):
     MET = "met"
     NOT_MET = "not_met"
     NOT_APPLICABLE = "not_applicable"
-    NOT_EVALUATED = "not_evaluated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +39,21 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class Missing:
-    """A value that is not recorded. Carries what was missing and where it was looked for."""
+    """A value that is not recorded. Carries what was missing and where it was looked for.
+
+    `what` is language-neutral (a field name or the rule text of an expression); `code` says
+    why there is no value (`missing.field`, `missing.no_record`, `missing.division_by_zero`…),
+    with `args` for the catalogue's phrase.
+    """
 
     what: str
     ref: RecordRef | None = None
+    code: str = "missing.field"
+    args: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def reason(self) -> Reason:
+        return Reason(self.code, tuple(sorted((("what", self.what), *self.args))))
 
     def __bool__(self) -> bool:  # pragma: no cover - guard against truthiness bugs
         raise TypeError("Missing has no truth value; use three-valued logic")
@@ -69,7 +79,6 @@ class NodeResult:
     citations: tuple[A.Citation, ...]
     notes: tuple[A.Note, ...]
     children: tuple[NodeResult, ...] = ()
-    error: str | None = None
     # what the node's own `when` gave: "true", "false", "missing"; None if it has none or it
     # was not evaluated (its group did not apply)
     when_value: str | None = None
@@ -77,13 +86,6 @@ class NodeResult:
     @property
     def gating(self) -> bool:
         return not self.informative
-
-    def leaves(self):
-        if self.is_group:
-            for c in self.children:
-                yield from c.leaves()
-        else:
-            yield self
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +102,7 @@ class Verdict:
     criteria: tuple[NodeResult, ...]
     evidence: tuple[RecordRef, ...]
     period_date: Any = None
-    # records a rule looked at and left out, with the condition they did not meet
-    excluded: tuple[tuple[RecordRef, str], ...] = ()
+    # records a rule looked at and left out, with why (a filter they failed, outside the period)
+    excluded: tuple[tuple[RecordRef, Reason], ...] = ()
     # every record linked to the subject through the standard's `record(s)` statements
     linked: tuple[RecordRef, ...] = ()
-
-    def failed_leaves(self) -> list[NodeResult]:
-        return [leaf for node in self.criteria for leaf in node.leaves() if leaf.status == Status.NOT_MET]

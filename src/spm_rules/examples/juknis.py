@@ -526,7 +526,7 @@ def cache_root() -> Path:
     return (root / "spm-rules") if not os.environ.get("SPM_RULES_CACHE") else root
 
 
-def materialize(folder: Path) -> Path:
+def materialize(folder: Path, manifest: Manifest | None = None) -> Path:
     """The folder of generated registers for an example manifest, or the folder itself.
 
     Generated registers live in the cache, keyed by the manifest's content and the generator
@@ -535,7 +535,7 @@ def materialize(folder: Path) -> Path:
     """
     if not (folder / MANIFEST).is_file():
         return folder
-    manifest = read_manifest(folder)
+    manifest = manifest or read_manifest(folder)
     text = (folder / MANIFEST).read_text(encoding="utf-8")
     digest = hashlib.sha256((GENERATOR_VERSION + text).encode()).hexdigest()[:12]
     target = cache_root() / "contoh-juknis" / f"{manifest.contoh}-{digest}"
@@ -556,11 +556,13 @@ def materialize(folder: Path) -> Path:
     return target
 
 
-def manifest_period(folder: Path) -> str | None:
-    """The period a worked example is stated for, or None for an ordinary data folder."""
+def prepare_example(folder: Path) -> tuple[Path, str] | None:
+    """For a worked-example folder: its generated registers and its stated period (the
+    manifest read once); None for an ordinary data folder."""
     if not (folder / MANIFEST).is_file():
         return None
-    return read_manifest(folder).period
+    manifest = read_manifest(folder)
+    return materialize(folder, manifest), manifest.period
 
 
 def example_folders(root: Path) -> Iterator[Path]:

@@ -12,75 +12,12 @@ from dataclasses import dataclass, field
 
 from ..registers.contract import Contract, load_contract
 from . import ast as A
+from .builtins import BUILTINS, Where
 from .errors import Diagnostic, Severity, Span
+from .types import ANY, BOOL, DATE, MISSING, NUMBER, SCALARS, STRING, T
+from .types import compatible as _compatible
+from .types import type_id as _tid
 
-# ---- types ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class T:
-    """A static type: scalar name, or record / collection of a record kind, or set of a scalar."""
-
-    name: str  # number, string, date, bool, any, missing, record, collection, set
-    kind: str | None = None  # record kind for record / collection; element type for set
-
-    def __str__(self) -> str:
-        if self.name in ("record", "collection"):
-            return f"{self.name}<{self.kind}>"
-        if self.name == "set":
-            return f"set<{self.kind}>"
-        return self.name
-
-
-NUMBER, STRING, DATE, BOOL = T("number"), T("string"), T("date"), T("bool")
-ANY, MISSING = T("any"), T("missing")
-SCALARS = {"number", "string", "date", "bool"}
-
-_TYPE_ID = {
-    "number": "angka",
-    "string": "teks",
-    "date": "tanggal",
-    "bool": "ya/tidak",
-    "any": "apa saja",
-    "missing": "missing",
-    "record": "catatan",
-    "collection": "kumpulan catatan",
-    "set": "himpunan",
-}
-
-
-def _tid(t: T) -> str:
-    base = _TYPE_ID.get(t.name, t.name)
-    return f"{base}<{t.kind}>" if t.kind else base
-
-
-def _compatible(a: T, b: T) -> bool:
-    if ANY in (a, b) or MISSING in (a, b):
-        return True
-    return a == b
-
-
-# ---- built-in functions --------------------------------------------------------------------
-
-# name -> (parameter types, or None for variadic same-type; result type)
-BUILTINS: dict[str, tuple[tuple[T, ...] | None, T | None]] = {
-    "age_years": ((DATE, DATE), NUMBER),
-    "age_months": ((DATE, DATE), NUMBER),
-    "age_days": ((DATE, DATE), NUMBER),
-    "days_between": ((DATE, DATE), NUMBER),
-    "weeks_between": ((DATE, DATE), NUMBER),
-    "add_days": ((DATE, NUMBER), DATE),
-    "add_months": ((DATE, NUMBER), DATE),
-    "year": ((DATE,), NUMBER),
-    "month": ((DATE,), NUMBER),
-    "abs": ((NUMBER,), NUMBER),
-    "in_period": ((DATE,), BOOL),
-    "present": ((ANY,), BOOL),
-    "coalesce": (None, None),
-    "least": (None, None),
-    "greatest": (None, None),
-    "sasaran": ((STRING,), NUMBER),
-}
 BUILTIN_CONSTANTS = {"period_start": DATE, "period_end": DATE, "period_label": STRING}
 PERIOD_KINDS = ("year", "school_year", "quarter", "month")
 AGGREGATES = ("count", "count_distinct", "sum", "min", "max", "any", "all", "first", "last", "filter")
@@ -761,21 +698,22 @@ class Checker:
                 hint_en,
             )
             return ANY
-        if e.func == "sasaran" and not self._in_denominator:
+        builtin = BUILTINS[e.func]
+        if builtin.where == Where.DENOMINATOR and not self._in_denominator:
             self.err(
                 "E146",
                 e.span,
-                "sasaran(...) hanya boleh dipakai dalam 'denominator'",
-                "sasaran(...) may only be used in 'denominator'",
+                f"{e.func}(...) hanya boleh dipakai dalam 'denominator'",
+                f"{e.func}(...) may only be used in 'denominator'",
             )
-        if e.func != "sasaran" and self._in_denominator and e.func not in ("least", "greatest"):
+        if builtin.where == Where.RULES and self._in_denominator:
             self.err(
                 "E146",
                 e.span,
                 f"'denominator' hanya boleh memakai angka dan sasaran(...), bukan {e.func}()",
                 f"'denominator' may only use numbers and sasaran(...), not {e.func}()",
             )
-        params, result = BUILTINS[e.func]
+        params, result = builtin.params, builtin.result
         if params is None:
             if not args:
                 self.err(

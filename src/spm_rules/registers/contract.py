@@ -32,6 +32,35 @@ class FieldSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Identity:
+    """How a record names its person, declared in the schema (`x-spm.identity`).
+
+    The derived `field` is the first alternative whose fields are all recorded, joined by
+    `join`: the NIK, else `fasilitas#id_lokal` (a local id is valid only where it was issued).
+    """
+
+    field: str
+    alternatives: tuple[tuple[str, ...], ...]
+    join: str = "#"
+
+    def derive(self, values: dict[str, Any]) -> str | None:
+        for names in self.alternatives:
+            parts = [values.get(n) for n in names]
+            if all(p not in (None, "") for p in parts):
+                return self.join.join(str(p) for p in parts)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRegister:
+    """The kind that holds each person's birth date and sex (`x-spm.person_register`)."""
+
+    birth: str
+    sex: str
+    nik: str
+
+
+@dataclass(frozen=True, slots=True)
 class RecordKind:
     name: str
     title: str
@@ -40,14 +69,15 @@ class RecordKind:
     date_field: str | None
     fields: dict[str, FieldSpec]
     schema: dict
-    person: bool = False  # rows name a person by NIK or by local id (-> id_orang)
+    identity: Identity | None = None  # rows name a person (NIK, or local id within a facility)
+    person_register: PersonRegister | None = None
     # jsonschema, the reference, and the compiled fast check of the same schema (or None)
     validator: Any = field(default=None, compare=False, repr=False)
     fast: Callable[[dict], bool] | None = field(default=None, compare=False, repr=False)
 
     @property
-    def input_fields(self) -> list[str]:
-        return [f for f, spec in self.fields.items() if not spec.derived]
+    def person(self) -> bool:
+        return self.identity is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +87,11 @@ class Contract:
     def kind(self, name: str) -> RecordKind | None:
         return self.kinds.get(name)
 
+    @property
+    def person_kind(self) -> RecordKind | None:
+        """The register of persons (birth date, sex), if the contract declares one."""
+        return next((k for k in self.kinds.values() if k.person_register), None)
+
 
 def _field_type(spec: dict) -> str:
     types = spec.get("type", "string")
@@ -65,6 +100,12 @@ def _field_type(spec: dict) -> str:
     if base == "string" and spec.get("format") == "date":
         return "date"
     return {"boolean": "bool"}.get(base, base)
+
+
+def _identity(meta: dict | None) -> Identity | None:
+    if not meta:
+        return None
+    return Identity(meta["field"], tuple(tuple(alt) for alt in meta["from"]), meta.get("join", "#"))
 
 
 @cache
@@ -94,7 +135,8 @@ def load_contract() -> Contract:
             date_field=meta.get("date"),
             fields=fields,
             schema=schema,
-            person=bool(meta.get("person", False)),
+            identity=_identity(meta.get("identity")),
+            person_register=PersonRegister(**meta["person_register"]) if "person_register" in meta else None,
             validator=Draft202012Validator(schema, format_checker=FormatChecker()),
             fast=compile_schema(schema),
         )

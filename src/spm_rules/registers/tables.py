@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..model import Reason, bilingual
+
 csv.field_size_limit(64 * 1024 * 1024)
 
 SUFFIXES = (".csv", ".xlsx", ".jsonl")
@@ -27,6 +29,10 @@ class TableProblem:
     message: str
     message_en: str
     fatal: bool = True  # the table cannot be used at all
+
+    @property
+    def reason(self) -> Reason:
+        return bilingual(self.message, self.message_en)
 
 
 @dataclass

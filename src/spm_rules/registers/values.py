@@ -15,7 +15,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-from ..messages import BilingualError
+from ..model import Reason
 
 _ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/\-.](\d{1,2})[/\-.](\d{4})$")
@@ -71,15 +71,19 @@ MONTHS = {
 }
 
 
-class CellError(BilingualError):
-    """Cell problems, in both languages."""
+class CellError(ValueError):
+    """Why the text of a cell is not a value of its type (a reason code, worded by the report)."""
+
+    def __init__(self, code: str, **args: object):
+        super().__init__(code)
+        self.reason = Reason.of(code, **args)
 
 
 def _make(y: int, m: int, d: int) -> dt.date:
     try:
         return dt.date(y, m, d)
     except ValueError:
-        raise CellError("tanggal tidak ada di kalender", "no such calendar date") from None
+        raise CellError("cell.no_such_date") from None
 
 
 def _century(yy: int, today: dt.date) -> int:
@@ -97,34 +101,28 @@ def parse_date(text: str, today: dt.date | None = None) -> dt.date:
     if m := _NAMED.match(t):
         month = MONTHS.get(m[2].lower())
         if month is None:
-            raise CellError(f"nama bulan tidak dikenal: {m[2]!r}", f"unknown month name: {m[2]!r}")
+            raise CellError("cell.unknown_month", name=m[2])
         year = int(m[3]) if len(m[3]) == 4 else _century(int(m[3]), today)
         return _make(year, month, int(m[1]))
     if _DMY2.match(t):
-        raise CellError(
-            "tahun dua digit ambigu; tulis tahun empat digit (12/03/2024)",
-            "ambiguous two-digit year; write the year in four digits (12/03/2024)",
-        )
+        raise CellError("cell.two_digit_year")
     if _SERIAL.match(t):
         n = int(float(t))
         if 1 <= n <= 73050:
             return _EXCEL_EPOCH + dt.timedelta(days=n)
-    raise CellError(
-        "bukan tanggal; tulis YYYY-MM-DD, DD/MM/YYYY atau 12 Maret 2024",
-        "not a date; write YYYY-MM-DD, DD/MM/YYYY or 12 March 2024",
-    )
+    raise CellError("cell.not_a_date")
 
 
 def parse_number(text: str, integer: bool = False) -> Decimal:
     """Digits with at most one decimal separator, point or comma (Indonesian Excel)."""
     if not _NUM.match(text):
-        raise CellError("bukan angka", "not a number")
+        raise CellError("cell.not_a_number")
     try:
         value = Decimal(text.replace(",", "."))
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
-        raise CellError("bukan angka", "not a number") from None
+        raise CellError("cell.not_a_number") from None
     if integer and value != value.to_integral_value():
-        raise CellError("harus bilangan bulat", "must be a whole number")
+        raise CellError("cell.not_whole")
     return value
 
 

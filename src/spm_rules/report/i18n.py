@@ -1,112 +1,16 @@
-"""Labels and number formats in Bahasa Indonesia (default) and English."""
+"""Number formats and the choice of language; the words themselves live in `catalogue.py`."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-LABELS = {
-    "id": {
-        "facility": "Fasilitas",
-        "sasaran": "Sasaran",
-        "served": "Sesuai standar",
-        "capaian": "Capaian",
-        "remarks": "Keterangan",
-        "recorded": "Tercatat",
-        "total": "Jumlah",
-        "target": "target",
-        "reached": "tercapai",
-        "not_reached": "belum tercapai",
-        "no_records": "sasaran tanpa catatan pelayanan",
-        "info": "informasi",
-        "source": "Sumber penyebut",
-        "counted": "dihitung dari catatan",
-        "sum": "jumlah baris fasilitas",
-        "estimate": "estimasi",
-        "sasaran_src": "tabel sasaran",
-        "rows": "baris dibaca",
-        "rejected": "ditolak",
-        "out_period": "di luar periode",
-        "out_pop": "di luar populasi",
-        "period": "Periode",
-        "rules": "Aturan",
-        "not_in_force": "PERINGATAN: aturan ini tidak berlaku untuk periode",
-        "met": "memenuhi",
-        "not_met": "tidak memenuhi",
-        "not_applicable": "tidak berlaku",
-        "not_evaluated": "tidak dinilai",
-        "not_recorded": "tidak tercatat",
-        "counted_yes": "SESUAI STANDAR",
-        "counted_no": "TIDAK sesuai standar",
-        "outside": "di luar cakupan",
-        "records": "Catatan",
-        "note": "catatan",
-        "at_least": "minimal",
-        "at_most": "maksimal",
-        "more_than": "lebih dari",
-        "less_than": "kurang dari",
-        "equals": "harus",
-        "not_equal": "bukan",
-        "of": "dari",
-        "lacking": "tidak memenuhi",
-        "none": "tidak ada",
-        "found": "ditemukan",
-        "problems": "Masalah data",
-        "facility_of": "Fasilitas",
-    },
-    "en": {
-        "facility": "Facility",
-        "sasaran": "Target pop.",
-        "served": "Served to standard",
-        "capaian": "Coverage",
-        "remarks": "Remarks",
-        "recorded": "Recorded",
-        "total": "Total",
-        "target": "target",
-        "reached": "reached",
-        "not_reached": "not reached",
-        "no_records": "in target population without any record",
-        "info": "informative",
-        "source": "Denominator source",
-        "counted": "counted from records",
-        "sum": "sum of facility rows",
-        "estimate": "estimate",
-        "sasaran_src": "sasaran table",
-        "rows": "rows read",
-        "rejected": "rejected",
-        "out_period": "outside the period",
-        "out_pop": "outside the population",
-        "period": "Period",
-        "rules": "Rules",
-        "not_in_force": "WARNING: these rules are not in force for the period",
-        "met": "met",
-        "not_met": "not met",
-        "not_applicable": "not applicable",
-        "not_evaluated": "not evaluated",
-        "not_recorded": "not recorded",
-        "counted_yes": "SERVED TO STANDARD",
-        "counted_no": "NOT served to standard",
-        "outside": "out of scope",
-        "records": "Records",
-        "note": "note",
-        "at_least": "at least",
-        "at_most": "at most",
-        "more_than": "more than",
-        "less_than": "less than",
-        "equals": "must be",
-        "not_equal": "not",
-        "of": "of",
-        "lacking": "failing",
-        "none": "none",
-        "found": "found",
-        "problems": "Data problems",
-        "facility_of": "Facility",
-    },
-}
+from .catalogue import label
 
 
 def t(lang: str, key: str) -> str:
-    return LABELS.get(lang, LABELS["id"]).get(key, LABELS["id"][key])
+    """A label from the phrase catalogue (one place for every word)."""
+    return label(key, lang)
 
 
 def pick(lang: str, indonesian: str | None, english: str | None) -> str:

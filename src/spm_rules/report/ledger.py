@@ -13,12 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..engine.verdict import NodeResult
-from ..registers.readers import Register
-from ..registers.records import RecordRef
+from ..model import Fate, Reason, RecordRef, Register
 from .aggregate import StandardReport
+from .catalogue import label, say
 
 USED, OUT, REJECTED = "used", "out_of_scope", "rejected"
-FATE_ID = {USED: "dipakai", OUT: "di luar cakupan", REJECTED: "ditolak"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +26,7 @@ class LedgerRow:
     line: int
     kind: str | None
     fate: str
-    reason: str
-    reason_en: str
+    reason: Reason
     standard: str = ""
     subject: str = ""
 
@@ -65,25 +63,35 @@ def _node_refs(node: NodeResult):
         yield from _node_refs(child)
 
 
+def _out_of_scope_reasons(v) -> tuple[Reason, Reason]:
+    """(for the subject's own record, for the records linked to it)."""
+    if not v.in_period:
+        when = f" ({v.period_date})" if v.period_date else ""
+        return (
+            Reason.of("ledger.subject_out_of_period", when=when),
+            Reason.of("ledger.linked_out_of_period", when=when),
+        )
+    return Reason.of("ledger.subject_out_of_population"), Reason.of("ledger.linked_out_of_population")
+
+
 def build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
+    """Every entry of the register with its fate: the first standard that used it as evidence
+    wins; else the first reason it was left out (a rule's condition, a subject out of scope,
+    linked but not needed); else not used by any standard."""
     used: dict[RecordRef, tuple[str, str]] = {}
-    excluded: dict[RecordRef, tuple[str, str, str]] = {}
-    subject_out: dict[RecordRef, tuple[str, str, str, str]] = {}
+    excluded: dict[RecordRef, tuple[Reason, str, str]] = {}
+    subject_out: dict[RecordRef, tuple[Reason, str, str]] = {}
     unneeded: dict[RecordRef, tuple[str, str]] = {}
     for report in reports:
         sid = report.standard.id
         for v in report.verdicts:
-            for ref, condition in v.excluded:
-                excluded.setdefault(ref, (condition, sid, v.subject))
+            for ref, why in v.excluded:
+                excluded.setdefault(ref, (why, sid, v.subject))
             if not v.in_population:
-                if not v.in_period:
-                    when = f" ({v.period_date})" if v.period_date else ""
-                    why, why_en = f"subjek di luar periode{when}", f"subject outside the period{when}"
-                else:
-                    why, why_en = "subjek di luar populasi sasaran", "subject outside the population"
-                subject_out.setdefault(v.subject_ref, (why, why_en, sid, v.subject))
+                own, linked = _out_of_scope_reasons(v)
+                subject_out.setdefault(v.subject_ref, (own, sid, v.subject))
                 for ref in v.linked:
-                    subject_out.setdefault(ref, (f"terkait {why}", f"linked to a {why_en}", sid, v.subject))
+                    subject_out.setdefault(ref, (linked, sid, v.subject))
                 continue
             refs = [v.subject_ref, *v.evidence]
             for node in v.criteria:
@@ -100,60 +108,25 @@ def build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     balances = {f.file: FileBalance(f.file, f.rows_read) for f in register.files}
     for entry in register.entries:
         ref = entry.ref
-        if entry.fate == "rejected":
-            row = LedgerRow(ref.file, ref.line, entry.kind, REJECTED, entry.reason, entry.reason_en)
-        elif entry.fate == "duplicate":
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, entry.reason, entry.reason_en)
+        if entry.fate == Fate.REJECTED:
+            row = LedgerRow(ref.file, ref.line, entry.kind, REJECTED, entry.reason or Reason.of("row.broken"))
+        elif entry.fate == Fate.DUPLICATE:
+            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, entry.reason or Reason.of("row.broken"))
         elif ref in used:
             sid, subject = used[ref]
-            row = LedgerRow(
-                ref.file,
-                ref.line,
-                entry.kind,
-                USED,
-                "dipakai sebagai bukti",
-                "used as evidence",
-                sid,
-                subject,
-            )
+            row = LedgerRow(ref.file, ref.line, entry.kind, USED, Reason.of("ledger.used"), sid, subject)
         elif ref in excluded:
-            condition, sid, subject = excluded[ref]
-            row = LedgerRow(
-                ref.file,
-                ref.line,
-                entry.kind,
-                OUT,
-                f"tidak memenuhi syarat aturan: {condition}",
-                f"does not meet the rule's condition: {condition}",
-                sid,
-                subject,
-            )
+            why, sid, subject = excluded[ref]
+            reason = Reason.of("ledger.excluded", condition=why)
+            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, reason, sid, subject)
         elif ref in subject_out:
-            why, why_en, sid, subject = subject_out[ref]
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, why, why_en, sid, subject)
+            why, sid, subject = subject_out[ref]
+            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, why, sid, subject)
         elif ref in unneeded:
             sid, subject = unneeded[ref]
-            row = LedgerRow(
-                ref.file,
-                ref.line,
-                entry.kind,
-                OUT,
-                "terkait subjek, tetapi tidak diperlukan kriteria mana pun "
-                "(kriteria tidak berlaku atau tidak dapat dinilai)",
-                "linked to the subject, but needed by no criterion "
-                "(criterion not applicable or not assessable)",
-                sid,
-                subject,
-            )
+            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, Reason.of("ledger.unneeded"), sid, subject)
         else:
-            row = LedgerRow(
-                ref.file,
-                ref.line,
-                entry.kind,
-                OUT,
-                "tidak dipakai oleh standar mana pun untuk periode ini",
-                "not used by any standard for this period",
-            )
+            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, Reason.of("ledger.unused"))
         ledger.rows.append(row)
         bal = balances.setdefault(ref.file, FileBalance(ref.file, 0))
         if row.fate == USED:
@@ -177,17 +150,21 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def ledger_csv(ledger: Ledger, lang: str = "id", mask=lambda s: s) -> str:
+_LEDGER_HEADER = {
+    "id": ("file", "baris", "jenis", "nasib", "alasan", "standar", "subjek"),
+    "en": ("file", "line", "kind", "fate", "reason", "standard", "subject"),
+}
+
+
+def ledger_csv(ledger: Ledger, lang: str = "id") -> str:
+    """Every row's fate as CSV, in the language asked for (masking is the writer's policy)."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    if lang == "en":
-        w.writerow(["file", "line", "kind", "fate", "reason", "standard", "subject"])
-    else:
-        w.writerow(["file", "baris", "jenis", "nasib", "alasan", "standar", "subjek"])
+    w.writerow(_LEDGER_HEADER["en" if lang == "en" else "id"])
     for r in ledger.rows:
-        fate = r.fate if lang == "en" else FATE_ID[r.fate]
-        reason = r.reason_en if lang == "en" else r.reason
+        fate = label(f"fate.{r.fate}", lang)
+        reason = say(r.reason, lang)
         w.writerow(
-            [safe_cell(x) for x in (r.file, r.line, r.kind or "", fate, reason, r.standard, mask(r.subject))]
+            [safe_cell(x) for x in (r.file, r.line, r.kind or "", fate, reason, r.standard, r.subject)]
         )
     return out.getvalue()

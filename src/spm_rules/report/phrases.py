@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from ..engine.evaluate import value_text
 from ..engine.verdict import Fact, Missing, NodeResult, Status
+from ..lang.printer import format_decimal
+from ..model import Record
+from .catalogue import say
 from .i18n import pick, t
 
 _OPS = {
@@ -21,17 +25,28 @@ SYMBOL = {
     Status.MET: "✓",
     Status.NOT_MET: "✗",
     Status.NOT_APPLICABLE: "–",
-    Status.NOT_EVALUATED: "·",
 }
 
 
-def _v(value, lang: str) -> str:
-    text = value_text(value)
-    if lang == "en" and text in ("ya", "tidak"):
-        return {"ya": "yes", "tidak": "no"}[text]
+def value_text(value: Any, lang: str = "id") -> str:
+    """A short rendering of a runtime value, in the language asked for."""
     if isinstance(value, Missing):
         return t(lang, "not_recorded")
-    return text
+    if isinstance(value, bool):
+        return t(lang, "yes" if value else "no")
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Record):
+        return str(value.ref)
+    if isinstance(value, list):
+        return f"{len(value)} {t(lang, 'records').lower()}"
+    return str(value)
+
+
+def _v(value, lang: str) -> str:
+    return value_text(value, lang)
 
 
 def fact_text(fact: Fact, unit: str | None, lang: str) -> str:
@@ -63,7 +78,7 @@ def fact_text(fact: Fact, unit: str | None, lang: str) -> str:
 
 def missing_text(m: Missing, lang: str) -> str:
     where = f" ({m.ref})" if m.ref else ""
-    return f"{t(lang, 'not_recorded')}: {m.what}{where}"
+    return f"{t(lang, 'not_recorded')}: {say(m.reason, lang)}{where}"
 
 
 def node_label(node: NodeResult, lang: str) -> str:
@@ -73,8 +88,6 @@ def node_label(node: NodeResult, lang: str) -> str:
 def node_reason(node: NodeResult, lang: str) -> str:
     """One line: why this criterion has its status."""
     unit = pick(lang, node.unit, node.unit_en) or None
-    if node.error:
-        return node.error
     if node.status == Status.NOT_MET and node.missing:
         return "; ".join(missing_text(m, lang) for m in node.missing)
     parts = [fact_text(f, unit, lang) for f in node.facts]

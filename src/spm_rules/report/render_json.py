@@ -7,12 +7,13 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from ..engine.evaluate import value_text
-from ..engine.verdict import Fact, NodeResult, Verdict
+from ..engine.verdict import Fact, Missing, NodeResult, Verdict
 from ..lang import ast as A
-from ..registers.readers import Register
+from ..model import Register
 from .aggregate import Row, StandardReport
+from .catalogue import say
 from .i18n import mask_nik, percent_plain
+from .phrases import value_text
 
 SCHEMA_VERSION = 1
 
@@ -49,7 +50,7 @@ def _row(row: Row, mask: bool) -> dict[str, Any]:
     }
 
 
-def register_json(register: Register) -> dict[str, Any]:
+def register_json(register: Register, lang: str = "id") -> dict[str, Any]:
     """What was read: rows per file, and every problem (for check and validate alike)."""
     return {
         "rows_read": register.rows_read,
@@ -71,9 +72,9 @@ def register_json(register: Register) -> dict[str, Any]:
                 "line": p.line,
                 "column": p.column,
                 "value": p.value,
-                "severity": p.severity,
-                "message": p.message,
-                "message_en": p.message_en,
+                "severity": p.severity.value,
+                "code": p.reason.code,
+                "message": say(p.reason, lang),
             }
             for p in register.problems
         ],
@@ -103,12 +104,12 @@ def _cite(c: A.Citation) -> dict[str, Any]:
 
 
 def report_json(
-    reports: list[StandardReport], register: Register, rules_label: str, mask: bool
+    reports: list[StandardReport], register: Register, rules_label: str, mask: bool, lang: str = "id"
 ) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "rules": rules_label,
-        "input": register_json(register),
+        "input": register_json(register, lang),
         "standards": [
             {
                 "id": r.standard.id,
@@ -136,6 +137,8 @@ def report_json(
 
 
 def _value(v: Any) -> Any:
+    if isinstance(v, Missing):
+        return None
     if isinstance(v, Decimal):
         return _num(v)
     if isinstance(v, dt.date):
@@ -167,7 +170,9 @@ def _node(n: NodeResult) -> dict[str, Any]:
         "label_en": n.label_en,
         "status": n.status.value,
         "informative": n.informative,
-        "not_recorded": [{"what": m.what, "record": str(m.ref) if m.ref else None} for m in n.missing],
+        "not_recorded": [
+            {"what": m.what, "code": m.code, "record": str(m.ref) if m.ref else None} for m in n.missing
+        ],
         "facts": [_fact(f) for f in n.facts],
         "records": [str(r) for r in n.evidence],
         "citations": [_cite(c) for c in n.citations],

@@ -11,10 +11,11 @@ from rich.text import Text
 
 from ..engine.verdict import NodeResult, Status, Verdict
 from ..lang import ast as A
-from ..registers.readers import Register
+from ..model import Register
 from .aggregate import Row, StandardReport
+from .catalogue import problem_text
 from .i18n import mask_nik, number, percent, pick, t
-from .phrases import SYMBOL, node_label, node_reason, short_label
+from .phrases import SYMBOL, fact_text, missing_text, node_label, node_reason, short_label
 
 
 def criterion_labels(std: A.Standard) -> dict[str, dict]:
@@ -127,7 +128,7 @@ def render_input_summary(console: Console, register: Register, lang: str) -> Non
         console.print(Text(f"{t(lang, 'problems')}:", style="bold"))
         for p in register.problems[:50]:
             style = "red" if p.severity == "error" else "yellow"
-            console.print(Text(f"  {p.text(lang)}", style=style))
+            console.print(Text(f"  {problem_text(p, lang)}", style=style))
         if len(register.problems) > 50:
             console.print(f"  … {len(register.problems) - 50}")
 
@@ -161,12 +162,10 @@ def render_explain(
         status = f"{t(lang, 'outside')}: {t(lang, 'out_pop')}"
     else:
         status = t(lang, "counted_yes") if v.counted else t(lang, "counted_no")
-    fac = f" · {t(lang, 'facility_of')}: {v.facility}" if v.facility else ""
+    fac = f" · {t(lang, 'facility')}: {v.facility}" if v.facility else ""
     console.print(Text(f"{label} {subject} — {status}{fac}", style="bold"))
     title = pick(lang, std.header.title, std.header.title_en)
     console.print(f"{std.id} · {title} {_cite_text(std.header.citations, lang)}")
-    from .phrases import fact_text, missing_text
-
     for f in v.scope_facts:
         console.print(f"  · {fact_text(f, None, lang)}")
     for m in v.scope_missing:
@@ -207,8 +206,8 @@ def _explain_node(console: Console, node: NodeResult, lang: str, depth: int, not
     cite = _cite_text(node.citations, lang)
     if node.is_group:
         console.print(head + Text(f"  {cite}", style="dim"))
-        for f in node.missing:
-            console.print(f"{pad}    {f.what}")
+        for m in node.missing:
+            console.print(f"{pad}    {missing_text(m, lang)}")
         for child in node.children:
             _explain_node(console, child, lang, depth + 1, notes)
         return
@@ -256,7 +255,7 @@ def render_ledger_summary(console: Console, ledger, lang: str) -> None:
 def render_validation(console: Console, register: Register, lang: str) -> None:
     for p in register.problems:
         style = "red" if p.severity == "error" else "yellow"
-        console.print(Text(p.text(lang), style=style))
+        console.print(Text(problem_text(p, lang), style=style))
     for f in register.files:
         kind = f.kind or "?"
         if lang == "en":

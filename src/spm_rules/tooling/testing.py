@@ -42,9 +42,12 @@ from ..lang.checker import RuleSet
 from ..lang.errors import RuleError
 from ..lang.loader import load_rules
 from ..registers.readers import read_folder, register_from_tables
+from ..report.catalogue import problem_text
 from ..report.render_text import render_explain
 
-STATUSES = {s.value for s in Status}
+# a criterion the verdict never reached (the subject is out of scope) is "not_evaluated"
+NOT_REACHED = "not_evaluated"
+STATUSES = {s.value for s in Status} | {NOT_REACHED}
 
 
 @dataclass
@@ -204,7 +207,7 @@ def _run_case(
         register = register_from_tables(tables, f"{test_file.name}:{name}", rs.contract)
     bad = [p for p in register.problems if p.severity == "error"]
     if bad:
-        return _error(res, *[f"data: {p.text(lang)}" for p in bad])
+        return _error(res, *[f"data: {problem_text(p, lang)}" for p in bad])
     key = case.get("subject")
     if key is None:
         return _error(res, "case perlu 'subject'")
@@ -255,7 +258,7 @@ def _compare(std: A.Standard, v: Verdict, expect: dict, explanation: str) -> lis
         if want not in STATUSES:
             problems.append(f"{cid}: status {want!r} tidak dikenal ({', '.join(sorted(STATUSES))})")
             continue
-        got = nodes[cid].status.value if cid in nodes else Status.NOT_EVALUATED.value
+        got = nodes[cid].status.value if cid in nodes else NOT_REACHED
         if got != want:
             problems.append(f"{cid}: diharapkan {want}, ternyata {got}")
     for text in expect.get("explanation_contains") or []:

@@ -1,0 +1,181 @@
+"""The data model every stage shares: records and where they came from, the fate of every row
+read, the problems found in the input, and the reasons given for them.
+
+The readers produce these; the engine, the report and the tooling consume them. Nothing here
+reads files or knows a language: a `Reason` is a code with arguments, and the report layer's
+phrase catalogue turns it into Indonesian or English.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the contract is data about records; it is not imported at run time
+    from .registers.contract import Contract
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RecordRef:
+    """Where a record came from: the file (as shown to the user) and its 1-based line."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Record:
+    """One row of a register after validation: typed values (None = not recorded)."""
+
+    kind: str
+    values: dict[str, Any]
+    ref: RecordRef
+
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why something happened, as data: a stable code and its arguments.
+
+    Arguments are plain values (text, numbers, dates, record references, nested reasons or
+    tuples of them); the words come from `report.catalogue`, in either language.
+    """
+
+    code: str
+    args: tuple[tuple[str, Any], ...] = ()
+
+    @staticmethod
+    def of(code: str, **args: Any) -> Reason:
+        return Reason(code, tuple(sorted(args.items())))
+
+    def arg(self, name: str, default: Any = None) -> Any:
+        for key, value in self.args:
+            if key == name:
+                return value
+        return default
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.args)
+
+
+def bilingual(message: str, message_en: str) -> Reason:
+    """A reason whose words were written where it was found (both languages given).
+
+    For messages not yet in the catalogue (the table readers' file-level problems): the
+    language is still chosen by the renderer, never mixed.
+    """
+    return Reason.of("text", id=message, en=message_en)
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the row is rejected
+    WARNING = "warning"  # the row is kept; something about it is doubtful
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """Why a row (or a whole file) was not used, or what is doubtful about it."""
+
+    file: str
+    line: int
+    column: str | None
+    value: str | None
+    reason: Reason
+    severity: Severity = Severity.ERROR
+
+    @property
+    def ref(self) -> RecordRef:
+        return RecordRef(self.file, self.line)
+
+
+class Fate(StrEnum):
+    """What became of one data row as read."""
+
+    RECORD = "record"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True, slots=True)
+class RowEntry:
+    """The fate of one data row as read, with its reason when it is not a record."""
+
+    ref: RecordRef
+    kind: str | None
+    fate: Fate
+    reason: Reason | None = None
+    record: Record | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileCounts:
+    """Rows of one file (or sheet), derived from the fates of its rows."""
+
+    file: str
+    kind: str | None
+    rows_read: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+
+
+@dataclass
+class Register:
+    """All records read from one data folder, indexed for linking, with every row's entry.
+
+    `sources` lists every table read (file or sheet) with its record kind, in reading order;
+    the counts per file are derived from the entries, never kept by hand.
+    """
+
+    records: dict[str, list[Record]]
+    problems: list[RowProblem]
+    sources: list[tuple[str, str | None]]
+    contract: Contract
+    entries: list[RowEntry] = field(default_factory=list)
+    _index: dict[tuple[str, str], dict[Any, list[Record]]] = field(default_factory=dict, repr=False)
+
+    def of_kind(self, kind: str) -> list[Record]:
+        return self.records.get(kind, [])
+
+    def linked(self, kind: str, by: str, value: Any) -> list[Record]:
+        """Records of `kind` whose field `by` equals `value`, in date order."""
+        key = (kind, by)
+        index = self._index.get(key)
+        if index is None:
+            index = defaultdict(list)
+            for rec in self.of_kind(kind):
+                v = rec.get(by)
+                if v is not None:
+                    index[v].append(rec)
+            self._index[key] = index
+        return index.get(value, []) if value is not None else []
+
+    @property
+    def files(self) -> list[FileCounts]:
+        counts: dict[str, Counter[Fate]] = defaultdict(Counter)
+        for e in self.entries:
+            counts[e.ref.file][e.fate] += 1
+        out = []
+        for name, kind in self.sources:
+            c = counts.get(name, Counter())
+            out.append(FileCounts(name, kind, c.total(), c[Fate.REJECTED], c[Fate.DUPLICATE]))
+        return out
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.entries)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(1 for e in self.entries if e.fate == Fate.REJECTED)
+
+    @property
+    def rows_duplicate(self) -> int:
+        return sum(1 for e in self.entries if e.fate == Fate.DUPLICATE)

@@ -1,0 +1,106 @@
+"""Checks of records against each other, after every row has been read.
+
+- the birth date and sex encoded in a NIK against the person register: a warning, never a fix;
+- a service dated before the person was born: rejected;
+- an exact duplicate of an earlier row (an export loaded twice): counted once, reported.
+Each check takes the entries and returns what it found; none changes a file count by hand
+(file counts are derived from the fates).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from ..model import Fate, Reason, RecordRef, RowEntry, RowProblem, Severity
+from .contract import Contract
+from .values import nik_birth_and_sex
+
+
+def _records(entries: list[RowEntry]):
+    return ((e, e.record) for e in entries if e.fate == Fate.RECORD and e.record is not None)
+
+
+def nik_doubts(entries: list[RowEntry], contract: Contract, today: dt.date) -> list[RowProblem]:
+    """Warnings where the NIK's birth date or sex differs from the person register."""
+    pk = contract.person_kind
+    if pk is None or pk.person_register is None:
+        return []
+    spec = pk.person_register
+    out = []
+    for e, rec in _records(entries):
+        if rec.kind != pk.name or not rec.get(spec.nik):
+            continue
+        nik = rec.get(spec.nik)
+        born, sex = nik_birth_and_sex(nik, today)
+        if born is not None and born != rec.get(spec.birth):
+            reason = Reason.of("cross.nik_birth", in_nik=born, recorded=rec.get(spec.birth))
+            out.append(RowProblem(e.ref.file, e.ref.line, spec.nik, nik, reason, Severity.WARNING))
+        if sex != rec.get(spec.sex):
+            reason = Reason.of("cross.nik_sex", in_nik=sex, recorded=rec.get(spec.sex))
+            out.append(RowProblem(e.ref.file, e.ref.line, spec.nik, nik, reason, Severity.WARNING))
+    return out
+
+
+def _births(entries: list[RowEntry], contract: Contract) -> dict[str, dt.date]:
+    pk = contract.person_kind
+    if pk is None or pk.person_register is None or pk.identity is None:
+        return {}
+    births: dict[str, dt.date] = {}
+    for _e, rec in _records(entries):
+        if rec.kind == pk.name and rec.get(pk.person_register.birth) is not None:
+            births.setdefault(rec.get(pk.identity.field), rec.get(pk.person_register.birth))
+    return births
+
+
+def reject_before_birth(
+    entries: list[RowEntry], contract: Contract
+) -> tuple[list[RowEntry], list[RowProblem]]:
+    """Services dated before the person's birth date are rejected."""
+    births = _births(entries, contract)
+    out: list[RowEntry] = []
+    problems: list[RowProblem] = []
+    for e in entries:
+        rec = e.record
+        kind = contract.kinds[rec.kind] if rec is not None else None
+        if (
+            rec is None
+            or e.fate != Fate.RECORD
+            or kind is None
+            or kind.identity is None
+            or kind.person_register is not None
+            or kind.date_field is None
+        ):
+            out.append(e)
+            continue
+        day = rec.get(kind.date_field)
+        born = births.get(rec.get(kind.identity.field))
+        if day is not None and born is not None and day < born:
+            reason = Reason.of("cross.before_birth", date=day, birth=born)
+            problems.append(RowProblem(e.ref.file, e.ref.line, kind.date_field, day.isoformat(), reason))
+            out.append(dataclasses.replace(e, fate=Fate.REJECTED, reason=reason, record=None))
+        else:
+            out.append(e)
+    return out, problems
+
+
+def mark_duplicates(entries: list[RowEntry]) -> tuple[list[RowEntry], list[RowProblem]]:
+    """An exact repeat of an earlier row counts once; the repeat is reported with the first's place."""
+    seen: dict[tuple, RecordRef] = {}
+    out: list[RowEntry] = []
+    problems: list[RowProblem] = []
+    for e in entries:
+        rec = e.record
+        if e.fate != Fate.RECORD or rec is None:
+            out.append(e)
+            continue
+        key = (rec.kind, *sorted((k, str(v)) for k, v in rec.values.items()))
+        first = seen.get(key)
+        if first is None:
+            seen[key] = e.ref
+            out.append(e)
+            continue
+        reason = Reason.of("cross.duplicate", first=first)
+        problems.append(RowProblem(e.ref.file, e.ref.line, None, None, reason, Severity.WARNING))
+        out.append(dataclasses.replace(e, fate=Fate.DUPLICATE, reason=reason, record=None))
+    return out, problems

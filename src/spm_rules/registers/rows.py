@@ -1,0 +1,212 @@
+"""Validate the rows of one table into entries: one step per job.
+
+header  -> columns (mapping applied), header problems, required columns missing
+row     -> cells converted to typed values (dates, numbers, yes/no, mapped codes)
+values  -> JSON Schema problems (the compiled fast check first, jsonschema words the errors)
+values  -> the person's identity, as the contract declares it
+all     -> one `RowEntry` per non-blank row: a record, or a rejection with every reason
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
+from .contract import RecordKind
+from .mapping import Mapping, TableMapping
+from .tables import BROKEN
+from .values import CellError, parse_date, parse_number
+
+_YES = ("ya", "y", "true", "1", "yes")
+_NO = ("tidak", "t", "false", "0", "no")
+
+
+@dataclass(frozen=True, slots=True)
+class TableShape:
+    """What the header says: the contract field of each column, and what the file lacks."""
+
+    columns: tuple[str, ...]
+    constants: tuple[tuple[str, str], ...]
+    missing: tuple[str, ...]
+    problems: tuple[RowProblem, ...]
+
+
+def table_shape(kind: RecordKind, header: list[str], name: str, table_map: TableMapping | None) -> TableShape:
+    """Columns after mapping; unknown and computed columns are warnings, not errors."""
+    columns = tuple((table_map.columns.get(h, h) if table_map else h) for h in header)
+    constants = tuple(sorted(table_map.constants.items())) if table_map else ()
+    present = set(columns) | {c for c, _v in constants}
+    missing = tuple(f for f, spec in kind.fields.items() if spec.required and f not in present)
+    problems = [
+        RowProblem(name, 1, h, None, Reason.of("header.unknown_column"), Severity.WARNING)
+        for h, c in zip(header, columns, strict=True)
+        if c not in kind.fields and h
+    ]
+    problems += [
+        RowProblem(name, 1, c, None, Reason.of("header.derived_column"), Severity.WARNING)
+        for c in columns
+        if c in kind.fields and kind.fields[c].derived
+    ]
+    return TableShape(columns, constants, missing, tuple(problems))
+
+
+def convert_cell(kind: RecordKind, name: str, text: str, today: dt.date) -> Any:
+    """The typed value of one non-empty cell, or `CellError` with the reason."""
+    spec = kind.fields.get(name)
+    if spec is None:
+        return text
+    if spec.type == "date":
+        day = parse_date(text, today)
+        if day > today:
+            raise CellError("cell.future_date", today=today)
+        return day
+    if spec.type in ("number", "integer"):
+        return parse_number(text, integer=spec.type == "integer")
+    if spec.type == "bool":
+        low = text.lower()
+        if low in _YES:
+            return True
+        if low in _NO:
+            return False
+        raise CellError("cell.not_yes_no")
+    return text
+
+
+def row_values(
+    kind: RecordKind,
+    shape: TableShape,
+    row: list[str],
+    ref: RecordRef,
+    today: dt.date,
+    table_map: TableMapping | None,
+    mapping: Mapping | None,
+) -> tuple[dict[str, Any], list[RowProblem]]:
+    """Each cell of a row converted to its field's type (None = not recorded)."""
+    values: dict[str, Any] = {}
+    problems: list[RowProblem] = []
+    for col, cell in [*zip(shape.columns, row, strict=True), *shape.constants]:
+        spec = kind.fields.get(col)
+        if spec is None or spec.derived:
+            continue
+        text = cell.strip()
+        if mapping is not None and text:
+            coded = mapping.code(table_map, col, text)
+            text = "" if coded is None else coded
+        if text == "":
+            values[col] = None
+            continue
+        try:
+            values[col] = convert_cell(kind, col, text, today)
+        except CellError as err:
+            problems.append(RowProblem(ref.file, ref.line, col, cell, err.reason))
+    return values, problems
+
+
+def _json_form(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _schema_reason(err) -> Reason:
+    v = err.validator
+    if v == "enum":
+        return Reason.of("schema.enum", allowed=tuple(str(x) for x in err.validator_value if x is not None))
+    if v in ("minimum", "maximum", "maxLength"):
+        return Reason.of(f"schema.{v}", limit=err.validator_value)
+    if v == "pattern":
+        if err.path and err.path[0] == "nik":
+            return Reason.of("schema.nik_pattern")
+        return Reason.of("schema.pattern", pattern=err.validator_value)
+    if v == "anyOf":
+        return Reason.of("schema.nik_or_local_id")
+    return Reason.of("schema.other", detail=err.message)
+
+
+def schema_problems(
+    kind: RecordKind, values: dict[str, Any], raw: dict[str, str], ref: RecordRef
+) -> list[RowProblem]:
+    """What the contract's JSON Schema says of a row's values (nothing when it is valid)."""
+    doc = {k: _json_form(v) for k, v in values.items() if v is not None}
+    if kind.fast is not None and kind.fast(doc):
+        return []
+    out = []
+    for err in sorted(kind.validator.iter_errors(doc), key=lambda e: list(e.path)):
+        col = err.path[0] if err.path else None
+        if col is None and err.validator == "required":
+            col = err.message.split("'")[1] if "'" in err.message else None
+            reason = Reason.of("schema.required")
+        else:
+            reason = _schema_reason(err)
+        out.append(RowProblem(ref.file, ref.line, col, raw.get(col) if col else None, reason))
+    return out
+
+
+def identity_problem(kind: RecordKind, values: dict[str, Any], ref: RecordRef) -> RowProblem | None:
+    """Derive the person's id into `values` (as the contract declares); a problem if it cannot be."""
+    if kind.identity is None:
+        return None
+    values[kind.identity.field] = kind.identity.derive(values)
+    if values[kind.identity.field] is not None:
+        return None
+    return RowProblem(
+        ref.file, ref.line, "id_lokal", values.get("id_lokal"), Reason.of("row.local_id_needs_facility")
+    )
+
+
+def read_rows(
+    kind: RecordKind,
+    header: list[str],
+    rows: Iterable[tuple[int, list[str]]],
+    name: str,
+    today: dt.date,
+    table_map: TableMapping | None = None,
+    mapping: Mapping | None = None,
+) -> tuple[list[RowEntry], list[RowProblem]]:
+    """Every non-blank row of one table as an entry, and the problems found (CSV, XLSX,
+    JSONL or YAML test rows alike)."""
+    shape = table_shape(kind, header, name, table_map)
+    entries: list[RowEntry] = []
+    problems: list[RowProblem] = list(shape.problems)
+    for line, row in rows:
+        if not any(cell.strip() for cell in row):
+            continue
+        ref = RecordRef(name, line)
+        if shape.missing:
+            entries.append(
+                RowEntry(
+                    ref, kind.name, Fate.REJECTED, Reason.of("row.required_columns", columns=shape.missing)
+                )
+            )
+            continue
+        if row == [BROKEN]:
+            entries.append(RowEntry(ref, kind.name, Fate.REJECTED, Reason.of("row.broken")))
+            continue
+        if len(row) != len(header):
+            reason = Reason.of("row.column_count", found=len(row), expected=len(header))
+            problems.append(RowProblem(name, line, None, None, reason))
+            entries.append(RowEntry(ref, kind.name, Fate.REJECTED, reason))
+            continue
+        values, row_problems = row_values(kind, shape, row, ref, today, table_map, mapping)
+        if not row_problems:
+            raw = dict(zip(shape.columns, row, strict=True))
+            row_problems = schema_problems(kind, values, raw, ref)
+        if not row_problems:
+            problem = identity_problem(kind, values, ref)
+            row_problems = [problem] if problem else []
+        if row_problems:
+            problems.extend(row_problems)
+            entries.append(
+                RowEntry(
+                    ref, kind.name, Fate.REJECTED, Reason.of("row.problems", problems=tuple(row_problems))
+                )
+            )
+            continue
+        entries.append(RowEntry(ref, kind.name, Fate.RECORD, record=Record(kind.name, values, ref)))
+    return entries, problems

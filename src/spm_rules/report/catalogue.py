@@ -1,0 +1,279 @@
+"""The one phrase catalogue: every word the reports say, in Bahasa Indonesia and English.
+
+Stages below the report give reasons as data (`model.Reason`: a code and arguments); this
+module turns them into sentences. A code with no phrase is a bug, caught by a test that
+walks every code the package can produce. Arguments are formatted by type: dates as ISO,
+collections joined with commas, record references as `file:line`, nested reasons worded in
+the same language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ..model import Reason, RecordRef, RowProblem
+
+LANGS = ("id", "en")
+SHOWN_VALUE = 60  # characters of a cell value quoted in a message
+
+# code -> (Bahasa Indonesia, English); `{name}` is an argument of the reason
+REASONS: dict[str, tuple[str, str]] = {
+    # cells
+    "cell.no_such_date": ("tanggal tidak ada di kalender", "no such calendar date"),
+    "cell.unknown_month": ("nama bulan tidak dikenal: {name!r}", "unknown month name: {name!r}"),
+    "cell.two_digit_year": (
+        "tahun dua digit ambigu; tulis tahun empat digit (12/03/2024)",
+        "ambiguous two-digit year; write the year in four digits (12/03/2024)",
+    ),
+    "cell.not_a_date": (
+        "bukan tanggal; tulis YYYY-MM-DD, DD/MM/YYYY atau 12 Maret 2024",
+        "not a date; write YYYY-MM-DD, DD/MM/YYYY or 12 March 2024",
+    ),
+    "cell.not_a_number": ("bukan angka", "not a number"),
+    "cell.not_whole": ("harus bilangan bulat", "must be a whole number"),
+    "cell.future_date": ("tanggal di masa depan (sesudah {today})", "date in the future (after {today})"),
+    "cell.not_yes_no": ("harus ya atau tidak", "must be yes or no"),
+    # the contract's schema
+    "schema.enum": ("nilai tidak dikenal; pilih: {allowed}", "unknown value; choose: {allowed}"),
+    "schema.minimum": ("terlalu kecil (minimal {limit})", "too small (at least {limit})"),
+    "schema.maximum": ("terlalu besar (maksimal {limit})", "too large (at most {limit})"),
+    "schema.maxLength": (
+        "terlalu panjang (maksimal {limit} karakter)",
+        "too long (at most {limit} characters)",
+    ),
+    "schema.nik_pattern": ("NIK harus 16 angka", "a NIK must be 16 digits"),
+    "schema.pattern": ("bentuk tidak sesuai", "wrong form (pattern {pattern})"),
+    "schema.nik_or_local_id": ("NIK atau id_lokal wajib diisi", "a NIK or an id_lokal is required"),
+    "schema.required": ("wajib diisi", "is required"),
+    "schema.other": ("tidak sesuai kontrak data ({detail})", "does not fit the data contract ({detail})"),
+    # headers, rows, tables
+    "header.unknown_column": (
+        "kolom tidak dikenal dalam kontrak data; diabaikan",
+        "column not in the data contract; ignored",
+    ),
+    "header.derived_column": (
+        "kolom ini dihitung oleh program; isi dari file diabaikan",
+        "this column is computed by the program; the file's values are ignored",
+    ),
+    "row.required_columns": (
+        "kolom wajib tidak ada di file: {columns}",
+        "required columns missing from the file: {columns}",
+    ),
+    "row.broken": ("baris rusak dan tidak terbaca", "broken row that could not be read"),
+    "row.column_count": (
+        "jumlah kolom {found}, seharusnya {expected} (baris terpotong?)",
+        "{found} columns, expected {expected} (truncated row?)",
+    ),
+    "row.problems": ("{problems}", "{problems}"),
+    "row.local_id_needs_facility": (
+        "id_lokal tanpa NIK hanya berlaku bersama kolom fasilitas",
+        "an id_lokal without a NIK needs the fasilitas column",
+    ),
+    "table.unknown_kind": (
+        "bukan register yang dikenal; beri nama file/lembar salah satu dari: {known}, "
+        "atau petakan di {mapping_file}",
+        "not a known register; name the file/sheet one of: {known}, or map it in {mapping_file}",
+    ),
+    "table.unusable": (
+        "file tidak dapat dipakai (lihat masalah file)",
+        "the file cannot be used (see the file problems)",
+    ),
+    "table.unknown_record_kind": (
+        "jenis catatan '{kind}' tidak ada dalam kontrak data",
+        "record kind '{kind}' is not in the data contract",
+    ),
+    # across records
+    "cross.nik_birth": (
+        "tanggal lahir di NIK {in_nik} berbeda dengan tanggal_lahir {recorded} (tidak diubah)",
+        "the birth date in the NIK, {in_nik}, differs from tanggal_lahir {recorded} (not changed)",
+    ),
+    "cross.nik_sex": (
+        "jenis kelamin di NIK {in_nik} berbeda dengan {recorded} (tidak diubah)",
+        "the sex in the NIK, {in_nik}, differs from {recorded} (not changed)",
+    ),
+    "cross.before_birth": (
+        "tanggal {date} sebelum tanggal lahir {birth}",
+        "date {date} is before the birth date {birth}",
+    ),
+    "cross.duplicate": ("duplikat dari {first}; dihitung sekali", "duplicate of {first}; counted once"),
+    # the engine: records left out, values not recorded
+    "engine.out_of_period": (
+        "{field} {date} di luar periode {period}",
+        "{field} {date} outside the period {period}",
+    ),
+    "engine.filter": ("{condition}", "{condition}"),
+    "missing.field": ("{what}", "{what}"),
+    "missing.literal": ("nilai 'missing'", "the value 'missing'"),
+    "missing.no_link": ("tidak ada catatan {kind} untuk subjek ini", "no {kind} record for this subject"),
+    "missing.no_record": ("tidak ada catatan: {what}", "no record: {what}"),
+    "missing.no_value": ("tidak ada nilai: {what}", "no value: {what}"),
+    "missing.division_by_zero": ("pembagian dengan nol", "division by zero"),
+    "missing.not_computable": (
+        "tidak dapat dihitung: {left} {op} {right}",
+        "cannot be computed: {left} {op} {right}",
+    ),
+    "missing.not_comparable": (
+        "tidak dapat dibandingkan: {left} {op} {right}",
+        "cannot be compared: {left} {op} {right}",
+    ),
+    # the ledger
+    "ledger.used": ("dipakai sebagai bukti", "used as evidence"),
+    "ledger.excluded": (
+        "tidak memenuhi syarat aturan: {condition}",
+        "does not meet the rule's condition: {condition}",
+    ),
+    "ledger.subject_out_of_period": ("subjek di luar periode{when}", "subject outside the period{when}"),
+    "ledger.subject_out_of_population": ("subjek di luar populasi sasaran", "subject outside the population"),
+    "ledger.linked_out_of_period": (
+        "terkait subjek di luar periode{when}",
+        "linked to a subject outside the period{when}",
+    ),
+    "ledger.linked_out_of_population": (
+        "terkait subjek di luar populasi sasaran",
+        "linked to a subject outside the population",
+    ),
+    "ledger.unneeded": (
+        "terkait subjek, tetapi tidak diperlukan kriteria mana pun "
+        "(kriteria tidak berlaku atau tidak dapat dinilai)",
+        "linked to the subject, but needed by no criterion (criterion not applicable or not assessable)",
+    ),
+    "ledger.unused": (
+        "tidak dipakai oleh standar mana pun untuk periode ini",
+        "not used by any standard for this period",
+    ),
+    # words written where they were found (file-level problems of the table readers)
+    "text": ("{id}", "{en}"),
+}
+
+# labels of tables, headings and values
+LABELS: dict[str, tuple[str, str]] = {
+    "facility": ("Fasilitas", "Facility"),
+    "sasaran": ("Sasaran", "Target pop."),
+    "served": ("Sesuai standar", "Served to standard"),
+    "capaian": ("Capaian", "Coverage"),
+    "remarks": ("Keterangan", "Remarks"),
+    "recorded": ("Tercatat", "Recorded"),
+    "total": ("Jumlah", "Total"),
+    "target": ("target", "target"),
+    "reached": ("tercapai", "reached"),
+    "not_reached": ("belum tercapai", "not reached"),
+    "no_records": ("sasaran tanpa catatan pelayanan", "in target population without any record"),
+    "info": ("informasi", "informative"),
+    "source": ("Sumber penyebut", "Denominator source"),
+    "counted": ("dihitung dari catatan", "counted from records"),
+    "sum": ("jumlah baris fasilitas", "sum of facility rows"),
+    "estimate": ("estimasi", "estimate"),
+    "sasaran_src": ("tabel sasaran", "sasaran table"),
+    "rows": ("baris dibaca", "rows read"),
+    "rejected": ("ditolak", "rejected"),
+    "out_period": ("di luar periode", "outside the period"),
+    "out_pop": ("di luar populasi", "outside the population"),
+    "period": ("Periode", "Period"),
+    "rules": ("Aturan", "Rules"),
+    "not_in_force": (
+        "PERINGATAN: aturan ini tidak berlaku untuk periode",
+        "WARNING: these rules are not in force for the period",
+    ),
+    "met": ("memenuhi", "met"),
+    "not_met": ("tidak memenuhi", "not met"),
+    "not_applicable": ("tidak berlaku", "not applicable"),
+    "not_recorded": ("tidak tercatat", "not recorded"),
+    "counted_yes": ("SESUAI STANDAR", "SERVED TO STANDARD"),
+    "counted_no": ("TIDAK sesuai standar", "NOT served to standard"),
+    "outside": ("di luar cakupan", "out of scope"),
+    "records": ("Catatan", "Records"),
+    "note": ("catatan", "note"),
+    "at_least": ("minimal", "at least"),
+    "at_most": ("maksimal", "at most"),
+    "more_than": ("lebih dari", "more than"),
+    "less_than": ("kurang dari", "less than"),
+    "equals": ("harus", "must be"),
+    "not_equal": ("bukan", "not"),
+    "of": ("dari", "of"),
+    "lacking": ("tidak memenuhi", "failing"),
+    "none": ("tidak ada", "none"),
+    "found": ("ditemukan", "found"),
+    "problems": ("Masalah data", "Data problems"),
+    "yes": ("ya", "yes"),
+    "no": ("tidak", "no"),
+    "line": ("baris", "line"),
+    "column": ("kolom", "column"),
+    "characters": ("karakter", "characters"),
+    "fate.used": ("dipakai", "used"),
+    "fate.out_of_scope": ("di luar cakupan", "out of scope"),
+    "fate.rejected": ("ditolak", "rejected"),
+}
+
+
+def _index(lang: str) -> int:
+    return 1 if lang == "en" else 0
+
+
+def label(key: str, lang: str) -> str:
+    return LABELS[key][_index(lang)]
+
+
+def format_arg(value: Any, lang: str) -> str:
+    """One argument of a reason, in the language asked for."""
+    if isinstance(value, Reason):
+        return say(value, lang)
+    if isinstance(value, RowProblem):
+        return problem_text(value, lang)
+    if isinstance(value, bool):
+        return label("yes" if value else "no", lang)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    if isinstance(value, RecordRef):
+        return str(value)
+    if isinstance(value, tuple | list | frozenset):
+        sep = "; " if any(isinstance(v, RowProblem | Reason) for v in value) else ", "
+        return sep.join(format_arg(v, lang) for v in value)
+    return "" if value is None else str(value)
+
+
+class _Args(dict):
+    """Formatting arguments: `{x}` is the worded value, `{x!r}` quotes the raw text."""
+
+    def __init__(self, reason: Reason, lang: str):
+        super().__init__((k, _Arg(v, lang)) for k, v in reason.args)
+
+
+class _Arg:
+    __slots__ = ("lang", "value")
+
+    def __init__(self, value: Any, lang: str):
+        self.value, self.lang = value, lang
+
+    def __str__(self) -> str:
+        return format_arg(self.value, self.lang)
+
+    def __repr__(self) -> str:
+        return repr(str(self.value))
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def say(reason: Reason, lang: str = "id") -> str:
+    """The sentence for a reason, in Indonesian (default) or English."""
+    phrase = REASONS.get(reason.code)
+    if phrase is None:  # a code without words is a bug; show the code rather than nothing
+        return reason.code + (f" {dict(reason.args)}" if reason.args else "")
+    return phrase[_index(lang)].format_map(_Args(reason, lang))
+
+
+def shown_value(value: str, lang: str) -> str:
+    if len(value) <= SHOWN_VALUE:
+        return repr(value)
+    return repr(value[:SHOWN_VALUE] + f"… ({len(value)} {label('characters', lang)})")
+
+
+def problem_text(p: RowProblem, lang: str = "id") -> str:
+    """`file:line column 'c' = 'value': reason`."""
+    col = f" {label('column', lang)} '{p.column}'" if p.column else ""
+    val = f" = {shown_value(p.value, lang)}" if p.value is not None else ""
+    return f"{p.file}:{p.line}{col}{val}: {say(p.reason, lang)}"
