@@ -18,23 +18,31 @@ from .examples.juknis import prepare_example
 from .lang import ast as A
 from .lang.checker import RuleSet
 from .lang.loader import load_rules
+from .messages import BilingualError
 from .model import Register
 from .registers.readers import read_folder
 from .report.aggregate import StandardReport, aggregate
 from .report.ledger import Ledger, build_ledger
 
 
-class UnknownStandard(LookupError):
-    pass
+class UnknownStandard(BilingualError):
+    def __init__(self, sid: str, known: list[str]):
+        super().__init__(
+            f"standar tidak dikenal: {sid} (ada: {', '.join(known)})",
+            f"unknown standard: {sid} (known: {', '.join(known)})",
+        )
+        self.sid = sid
 
 
-class LedgerUnbalanced(RuntimeError):
+class LedgerUnbalanced(BilingualError):
     """Rows read != used + out of scope + rejected: numbers would not be trustworthy."""
 
     def __init__(self, ledger: Ledger):
         bad = [f for f in ledger.files if not f.balanced]
+        detail = "; ".join(f"{f.file}: {f.read} != {f.used} + {f.out_of_scope} + {f.rejected}" for f in bad)
         super().__init__(
-            "; ".join(f"{f.file}: {f.read} dibaca != {f.used} + {f.out_of_scope} + {f.rejected}" for f in bad)
+            f"buku catatan baris tidak seimbang, laporan tidak dibuat: {detail}",
+            f"the row ledger does not balance, no report is made: {detail}",
         )
         self.ledger = ledger
 
@@ -113,7 +121,7 @@ def select_standards(rs: RuleSet, ids: list[str] | None) -> list[A.Standard]:
     for sid in ids:
         std = rs.standard(sid)
         if std is None:
-            raise UnknownStandard(sid)
+            raise UnknownStandard(sid, list(rs.standards))
         out.append(std)
     return out
 

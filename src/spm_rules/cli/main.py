@@ -15,15 +15,12 @@ from rich.console import Console
 
 from .. import __version__
 from ..api import (
-    LedgerUnbalanced,
-    UnknownStandard,
     explain_subject,
     open_register,
     run_check,
     select_standards,
 )
-from ..examples.juknis import ExampleError
-from ..lang.errors import RuleError, format_diagnostic
+from ..lang.errors import RuleError
 from ..lang.loader import load_rules
 from ..messages import BilingualError
 from ..report.ledger import ledger_csv
@@ -60,52 +57,16 @@ def _say_error(message: str, message_en: str, lang: str) -> None:
     _err().print(f"spm-rules: {message_en if lang == 'en' else message}", markup=False)
 
 
-def _print_rule_errors(err: RuleError, lang: str) -> None:
-    con = _err()
-    for d in err.diagnostics:
-        try:
-            text = Path(d.file).read_text(encoding="utf-8")
-        except OSError:
-            text = None
-        con.print(format_diagnostic(d, text, lang), markup=False, highlight=False)
-    n = len(err.diagnostics)
-    con.print(
-        f"{n} galat pada aturan; tidak ada yang dievaluasi."
-        if lang != "en"
-        else f"{n} error(s) in the rules; nothing was evaluated.",
-        markup=False,
-    )
-
-
-def _guarded(action, lang: str, known: list[str] | None = None):
-    """Run one step; an input error is printed in plain words and FAILED returned (exit 2)."""
+def _guarded(action, lang: str):
+    """Run one step; an input error (the one error root) is printed in plain words and
+    FAILED returned (exit 2)."""
     try:
-        value = action()
+        return action()
     except RuleError as err:
-        _print_rule_errors(err, lang)
-        return FAILED
-    except FileNotFoundError as err:
-        _say_error(f"folder data tidak ditemukan: {err}", f"data folder not found: {err}", lang)
-        return FAILED
-    except BilingualError as err:  # a bad period, mapping, config or cell
-        _say_error(err.message, err.message_en, lang)
-        return FAILED
-    except ExampleError as err:
-        _say_error(str(err), str(err), lang)
-        return FAILED
-    except LedgerUnbalanced as err:
-        _say_error(
-            f"buku catatan baris tidak seimbang, laporan tidak dibuat: {err}",
-            f"the row ledger does not balance, no report is made: {err}",
-            lang,
-        )
-        return FAILED
-    except UnknownStandard as err:
-        extra_id = f" (ada: {', '.join(known)})" if known else ""
-        extra_en = f" (known: {', '.join(known)})" if known else ""
-        _say_error(f"standar tidak dikenal: {err}{extra_id}", f"unknown standard: {err}{extra_en}", lang)
-        return FAILED
-    return value
+        _err().print(err.report(lang), markup=False, highlight=False)
+    except BilingualError as err:
+        _err().print(f"spm-rules: {err.report(lang)}", markup=False, highlight=False)
+    return FAILED
 
 
 _rules_opt = click.option(
@@ -281,7 +242,7 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
     rs = _guarded(lambda: load_rules(rules), lang)
     if rs is FAILED:
         return USAGE
-    std = _guarded(lambda: select_standards(rs, [standard])[0], lang, known=list(rs.standards))
+    std = _guarded(lambda: select_standards(rs, [standard])[0], lang)
     if std is FAILED:
         return USAGE
     register = _guarded(lambda: open_register(data, rs.contract), lang)

@@ -21,12 +21,14 @@ from pathlib import Path
 
 import yaml
 
+from ..messages import BilingualError
+
 GENERATOR_VERSION = "3"  # bump when the generated rows change
 MANIFEST = "contoh.yaml"
 D = dt.date
 
 
-class ExampleError(ValueError):
+class ExampleError(BilingualError):
     pass
 
 
@@ -517,7 +519,9 @@ def read_manifest(folder: Path) -> Manifest:
             doc,
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as err:
-        raise ExampleError(f"{path}: manifest contoh tidak sah: {err}") from None
+        raise ExampleError(
+            f"manifest contoh tidak sah: {err}", f"invalid worked-example manifest: {err}", str(path)
+        ) from None
 
 
 def cache_root() -> Path:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
+
+from ..messages import BilingualError
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,15 +54,33 @@ class Diagnostic:
         return self.hint_en if lang == "en" else self.hint
 
 
-class RuleError(Exception):
+class RuleError(BilingualError):
     """Raised when rule files cannot be used; carries every diagnostic that was found."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
         self.diagnostics = diagnostics
         first = diagnostics[0] if diagnostics else None
+        where = f"{first.file}:{first.span.line}:{first.span.col}" if first else None
         super().__init__(
-            f"{first.file}:{first.span.line}:{first.span.col}: {first.message_en}" if first else "rule error"
+            first.message if first else "galat aturan", first.message_en if first else "rule error", where
         )
+
+    def report(self, lang: str = "id") -> str:
+        """Every diagnostic with its source line and caret, then how many there were."""
+        out = []
+        for d in self.diagnostics:
+            try:
+                text = Path(d.file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                text = None
+            out.append(format_diagnostic(d, text, lang))
+        n = len(self.diagnostics)
+        out.append(
+            f"{n} error(s) in the rules; nothing was evaluated."
+            if lang == "en"
+            else f"{n} galat pada aturan; tidak ada yang dievaluasi."
+        )
+        return "\n".join(out)
 
 
 def format_diagnostic(diag: Diagnostic, source: str | None, lang: str = "id") -> str:

@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from ..messages import DataFolderMissing
 from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry, RowProblem
 from .contract import Contract, RecordKind, load_contract
 from .crosscheck import mark_duplicates, nik_doubts, reject_before_birth
@@ -99,7 +100,7 @@ def read_folder(
     today: dt.date | None = None,
     also: tuple[Path, ...] = (),
 ) -> Register:
-    """Read every CSV, XLSX and JSONL file of a folder. FileNotFoundError if it is missing.
+    """Read every CSV, XLSX and JSONL file of a folder (`DataFolderMissing` if there is none).
 
     A `mapping.yaml` in the folder (or `mapping_path`) maps local headers and codes. Files of
     the `also` folders are read with them (a worked example's committed sasaran table).
@@ -107,7 +108,7 @@ def read_folder(
     contract = contract or load_contract()
     today = today or dt.date.today()
     if not folder.is_dir():
-        raise FileNotFoundError(str(folder))
+        raise DataFolderMissing(str(folder))
     if mapping_path is None and (folder / MAPPING_FILE).exists():
         mapping_path = folder / MAPPING_FILE
     mapping = load_mapping(mapping_path, contract) if mapping_path else Mapping()

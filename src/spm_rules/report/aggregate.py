@@ -79,6 +79,11 @@ def failed_ids(nodes: tuple[NodeResult, ...], informative: bool = False) -> list
     return out
 
 
+def _in_criterion_order(counts: Counter, position: dict[str, int]) -> Counter:
+    """Ties of `most_common` in the order the standard declares its criteria (never hash order)."""
+    return Counter(dict(sorted(counts.items(), key=lambda kv: position.get(kv[0], len(position)))))
+
+
 def aggregate(
     std: A.Standard, verdicts: list[Verdict], denominators: dict[str, Denominator], period: Period
 ) -> StandardReport:
@@ -97,8 +102,8 @@ def aggregate(
             row.counted_keys.append(v.subject)
         else:
             row.not_counted_keys.append(v.subject)
-            row.failing.update(set(failed_ids(v.criteria)))
-        row.informative.update(set(failed_ids(v.criteria, informative=True)))
+            row.failing.update(dict.fromkeys(failed_ids(v.criteria), 1))
+        row.informative.update(dict.fromkeys(failed_ids(v.criteria, informative=True), 1))
     for fac, denom in denominators.items():
         if fac != ALL:
             row = rows.setdefault(fac, Row(fac))  # a sasaran but no subject: 0 served
@@ -120,4 +125,8 @@ def aggregate(
         kinds = {r.source.kind for r in ordered if r.source}
         source = DenomSource("sum", "+".join(sorted(kinds)) or "counted")
     total.denominator, total.source = value, source
+    position = {node.id: i for i, node in enumerate(A.iter_nodes(std.criteria))}
+    for row in [*ordered, total]:
+        row.failing = _in_criterion_order(row.failing, position)
+        row.informative = _in_criterion_order(row.informative, position)
     return StandardReport(std, period, ordered, total, verdicts, out_of_period, out_of_population)

@@ -41,6 +41,7 @@ from ..lang import ast as A
 from ..lang.checker import RuleSet
 from ..lang.errors import RuleError
 from ..lang.loader import load_rules
+from ..messages import DataFolderMissing
 from ..registers.readers import read_folder, register_from_tables
 from ..report.catalogue import problem_text
 from ..report.render_text import render_explain
@@ -197,8 +198,8 @@ def _run_case(
     if "data" in case:
         try:
             register = read_folder((test_file.parent / str(case["data"])).resolve(), rs.contract)
-        except FileNotFoundError as err:
-            return _error(res, f"folder data tidak ditemukan: {err}")
+        except DataFolderMissing as err:
+            return _error(res, err.text(lang))
     else:
         tables = {
             **_strip_lines(doc.get("records") or {}),
