@@ -8,7 +8,8 @@ from fractions import Fraction
 import pytest
 
 from spm_rules.cli.main import main
-from spm_rules.report.i18n import mask_nik, number, percent
+from spm_rules.report.i18n import number, percent
+from spm_rules.report.privacy import Privacy
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str, str]:
@@ -84,7 +85,7 @@ def test_masking_nik(capsys):
     _code, out, _ = run_cli(capsys, "check", "--format", "json", "--mask-nik", "--standard", "usia_produktif")
     keys = json.loads(out)["standards"][0]["total"]["subjects_counted"]
     assert keys and all("********" in k for k in keys)
-    assert mask_nik("3216015203900001") == "3216********0001"
+    assert Privacy(True).text("3216015203900001") == "3216********0001"
 
 
 @pytest.mark.parametrize(

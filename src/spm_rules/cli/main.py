@@ -6,9 +6,11 @@ Exit codes for every command: 0 success, 1 findings (where a command reports the
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import click
 from rich.console import Console
@@ -24,6 +26,7 @@ from ..lang.errors import RuleError
 from ..lang.loader import load_rules
 from ..messages import BilingualError
 from ..report.ledger import ledger_csv
+from ..report.privacy import Privacy, personal_values
 from ..report.render_json import ledger_json, register_json, report_json, verdict_json
 from ..report.render_text import (
     render_explain,
@@ -44,28 +47,62 @@ OK, FINDINGS, USAGE = 0, 1, 2
 FAILED = object()  # what a guarded step returns after it has reported an input error
 
 
-def _out() -> Console:
+class _Masked(io.TextIOBase):
+    """A text stream that passes every complete line through the privacy policy."""
+
+    def __init__(self, stream: TextIO, privacy: Privacy):
+        self._stream, self._privacy, self._pending = stream, privacy, ""
+
+    def write(self, s: str) -> int:
+        self._pending += s
+        if "\n" in self._pending:
+            done, self._pending = self._pending.rsplit("\n", 1)
+            self._stream.write(self._privacy.text(done) + "\n")
+        return len(s)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._stream.write(self._privacy.text(self._pending))
+            self._pending = ""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
+def _console(stream: TextIO, privacy: Privacy | None) -> Console:
     # markup off: rule text and data contain [brackets] that are not rich markup
-    return Console(width=None if sys.stdout.isatty() else 160, highlight=False, markup=False)
+    file = _Masked(stream, privacy) if privacy is not None and privacy.mask else stream
+    return Console(
+        file=file, width=None if stream.isatty() else 160, highlight=False, markup=False, soft_wrap=False
+    )
 
 
-def _err() -> Console:
-    return Console(stderr=True, width=None if sys.stderr.isatty() else 160, highlight=False, markup=False)
+def _out(privacy: Privacy | None = None) -> Console:
+    return _console(sys.stdout, privacy)
 
 
-def _say_error(message: str, message_en: str, lang: str) -> None:
-    _err().print(f"spm-rules: {message_en if lang == 'en' else message}", markup=False)
+def _err(privacy: Privacy | None = None) -> Console:
+    return _console(sys.stderr, privacy)
 
 
-def _guarded(action, lang: str):
+def _echo(text: str, privacy: Privacy, nl: bool = True) -> None:
+    click.echo(privacy.text(text), nl=nl)
+
+
+def _say_error(message: str, message_en: str, lang: str, privacy: Privacy | None = None) -> None:
+    _err(privacy).print(f"spm-rules: {message_en if lang == 'en' else message}", markup=False)
+
+
+def _guarded(action, lang: str, privacy: Privacy | None = None):
     """Run one step; an input error (the one error root) is printed in plain words and
     FAILED returned (exit 2)."""
     try:
         return action()
     except RuleError as err:
-        _err().print(err.report(lang), markup=False, highlight=False)
+        _err(privacy).print(err.report(lang), markup=False, highlight=False)
     except BilingualError as err:
-        _err().print(f"spm-rules: {err.report(lang)}", markup=False, highlight=False)
+        _err(privacy).print(f"spm-rules: {err.report(lang)}", markup=False, highlight=False)
     return FAILED
 
 
@@ -162,9 +199,11 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
             "--format xlsx memerlukan --output FILE.xlsx", "--format xlsx needs --output FILE.xlsx", lang
         )
         return USAGE
-    result = _guarded(lambda: run_check(rules, data, period, list(standards) or None, mapping), lang)
+    early = Privacy(mask_nik)  # before the registers are read: NIK-shaped numbers only
+    result = _guarded(lambda: run_check(rules, data, period, list(standards) or None, mapping), lang, early)
     if result is FAILED:
         return USAGE
+    privacy = Privacy.for_register(result.register, mask_nik)
     if result.period_source != "option":
         why_id = {"manifest": "periode contoh.yaml", "data": "tahun dengan catatan pelayanan terbanyak"}
         why_en = {"manifest": "the contoh.yaml period", "data": "the year with most service records"}
@@ -172,10 +211,11 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
             f"--period tidak diberikan: dipakai {result.period_spec} ({why_id[result.period_source]})",
             f"no --period given: using {result.period_spec} ({why_en[result.period_source]})",
             lang,
+            privacy,
         )
     if ledger is not None:
         try:
-            ledger.write_text(ledger_csv(result.ledger, lang), encoding="utf-8")
+            ledger.write_text(privacy.text(ledger_csv(result.ledger, lang)), encoding="utf-8")
         except OSError as err:
             _say_error(
                 f"tidak bisa menulis {ledger}: {err.strerror}", f"cannot write {ledger}: {err.strerror}", lang
@@ -185,7 +225,7 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
     if fmt == "xlsx":
         try:
             shown = [r for r in result.reports if r.rows or standards]
-            write_xlsx(output, shown, lang, mask_nik)
+            write_xlsx(output, shown, lang, privacy)
         except OSError as err:
             _say_error(
                 f"tidak bisa menulis {output}: {err.strerror}",
@@ -193,14 +233,14 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
                 lang,
             )
             return USAGE
-        render_ledger_summary(_err(), result.ledger, lang)
+        render_ledger_summary(_err(privacy), result.ledger, lang)
     elif fmt == "json":
-        doc = report_json(result.reports, result.register, label, mask_nik)
+        doc = report_json(result.reports, result.register, label, lang)
         doc["in_force"] = result.in_force
         doc["ledger"] = ledger_json(result.ledger)
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        _echo(json.dumps(doc, ensure_ascii=False, indent=2), privacy)
     else:
-        out = _out()
+        out = _out(privacy)
         empty = []
         for report in result.reports:
             if not report.rows and not standards:
@@ -218,7 +258,7 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
                 markup=False,
             )
         render_ledger_summary(out, result.ledger, lang)
-        render_input_summary(_err() if result.register.problems else out, result.register, lang)
+        render_input_summary(_err(privacy) if result.register.problems else out, result.register, lang)
     if strict and result.register.rows_rejected:
         return USAGE
     return OK
@@ -239,16 +279,18 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
     """Jelaskan putusan satu subjek / explain one subject's verdict."""
     rules = rules or bundled_rules()
     data = data or bundled_sample()
-    rs = _guarded(lambda: load_rules(rules), lang)
+    early = Privacy(mask_nik, [subject])
+    rs = _guarded(lambda: load_rules(rules), lang, early)
     if rs is FAILED:
         return USAGE
-    std = _guarded(lambda: select_standards(rs, [standard])[0], lang)
+    std = _guarded(lambda: select_standards(rs, [standard])[0], lang, early)
     if std is FAILED:
         return USAGE
-    register = _guarded(lambda: open_register(data, rs.contract), lang)
+    register = _guarded(lambda: open_register(data, rs.contract), lang, early)
     if register is FAILED:
         return USAGE
-    verdict = _guarded(lambda: explain_subject(rs, register, std, subject, period, data), lang)
+    privacy = Privacy(True, [subject, *personal_values(register)]) if mask_nik else Privacy()
+    verdict = _guarded(lambda: explain_subject(rs, register, std, subject, period, data), lang, privacy)
     if verdict is FAILED:
         return USAGE
     if verdict is None:
@@ -256,12 +298,13 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
             f"subjek '{subject}' tidak ada di register {std.subject_kind}",
             f"no subject '{subject}' in the {std.subject_kind} register",
             lang,
+            privacy,
         )
         return USAGE
     if fmt == "json":
-        click.echo(json.dumps(verdict_json(std, verdict, mask_nik), ensure_ascii=False, indent=2))
+        _echo(json.dumps(verdict_json(std, verdict, lang), ensure_ascii=False, indent=2), privacy)
     else:
-        render_explain(_out(), std, verdict, lang, mask_nik)
+        render_explain(_out(privacy), std, verdict, lang)
     return OK
 
 
@@ -270,17 +313,19 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
 @_mapping_opt
 @_lang_opt
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(data, mapping, lang, fmt) -> int:
+@_mask_opt
+def validate(data, mapping, lang, fmt, mask_nik) -> int:
     """Periksa register terhadap kontrak data / validate registers against the data contract."""
     data = data or bundled_sample()
-    register = _guarded(lambda: open_register(data, None, mapping), lang)
+    register = _guarded(lambda: open_register(data, None, mapping), lang, Privacy(mask_nik))
     if register is FAILED:
         return USAGE
+    privacy = Privacy.for_register(register, mask_nik)
     if fmt == "json":
         doc = register_json(register, lang)
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        _echo(json.dumps(doc, ensure_ascii=False, indent=2), privacy)
     else:
-        render_validation(_out(), register, lang)
+        render_validation(_out(privacy), register, lang)
     return FINDINGS if register.rows_rejected else OK
 
 
@@ -348,7 +393,8 @@ def lint(paths, config, fmt, lang) -> int:
 @_config_opt
 @_tool_format
 @_lang_opt
-def test_cmd(paths, coverage, threshold, select, config, fmt, lang) -> int:
+@_mask_opt
+def test_cmd(paths, coverage, threshold, select, config, fmt, lang, mask_nik) -> int:
     """Jalankan uji YAML di samping file aturan / run the YAML tests next to the rules."""
     paths = paths or (Path("rules"),)
     if _missing_paths(paths, lang):
@@ -360,7 +406,7 @@ def test_cmd(paths, coverage, threshold, select, config, fmt, lang) -> int:
         _say_error("tidak ada file uji (*.test.yaml)", "no test files (*.test.yaml) found", lang)
         return USAGE
     run = run_tests(list(paths), select, lang)
-    click.echo(test_output(run, fmt, lang, coverage), nl=False)
+    _echo(test_output(run, fmt, lang, coverage), Privacy(mask_nik), nl=False)
     if threshold is None and coverage:
         threshold = cfg.threshold
     failed = run.count("failed") + run.count("error") + len(run.errors)

@@ -29,6 +29,7 @@ class FieldSpec:
     enum: tuple[str, ...] | None
     required: bool
     derived: bool = False  # computed by the reader (id_orang), never read from input
+    personal: str | None = None  # "nik": an identity number, masked by `--mask-nik` everywhere
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,7 @@ def load_contract() -> Contract:
                 enum=tuple(e for e in spec["enum"] if e is not None) if "enum" in spec else None,
                 required=name in required,
                 derived=bool(spec.get("x-derived", False)),
+                personal=spec.get("x-personal"),
             )
             for name, spec in schema["properties"].items()
         }

@@ -37,6 +37,7 @@ _PROP = {
     "description",
     "x-unit",
     "x-derived",
+    "x-personal",
 }
 
 

@@ -50,10 +50,3 @@ def percent_plain(value: Fraction | None) -> str | None:
         return None
     pct = Decimal(value.numerator) * 100 / Decimal(value.denominator)
     return f"{pct.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}"
-
-
-def mask_nik(text: str) -> str:
-    """3201234567890003 -> 3201********0003 (keeps region code and last four digits)."""
-    if len(text) == 16 and text.isdigit():
-        return text[:4] + "*" * 8 + text[-4:]
-    return text

@@ -12,7 +12,7 @@ from ..lang import ast as A
 from ..model import Register
 from .aggregate import Row, StandardReport
 from .catalogue import say
-from .i18n import mask_nik, percent_plain
+from .i18n import percent_plain
 from .phrases import value_text
 
 SCHEMA_VERSION = 1
@@ -25,9 +25,8 @@ def _num(value: Decimal | int | None) -> int | float | None:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
-def _row(row: Row, mask: bool) -> dict[str, Any]:
+def _row(row: Row) -> dict[str, Any]:
     cap = row.capaian
-    keys = (lambda ks: [mask_nik(k) for k in ks]) if mask else list
     return {
         "facility": row.facility,
         "denominator": _num(row.denominator),
@@ -45,8 +44,8 @@ def _row(row: Row, mask: bool) -> dict[str, Any]:
         "without_records": row.without_records,
         "failing": dict(row.failing.most_common()),
         "informative_failing": dict(row.informative.most_common()),
-        "subjects_counted": keys(row.counted_keys),
-        "subjects_not_counted": keys(row.not_counted_keys),
+        "subjects_counted": list(row.counted_keys),
+        "subjects_not_counted": list(row.not_counted_keys),
     }
 
 
@@ -104,8 +103,9 @@ def _cite(c: A.Citation) -> dict[str, Any]:
 
 
 def report_json(
-    reports: list[StandardReport], register: Register, rules_label: str, mask: bool, lang: str = "id"
+    reports: list[StandardReport], register: Register, rules_label: str, lang: str = "id"
 ) -> dict[str, Any]:
+    """The whole run as data (masking, if asked for, is applied to the text that is written)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "rules": rules_label,
@@ -126,8 +126,8 @@ def report_json(
                 "target": percent_plain(None if r.standard.target is None else Fraction(r.standard.target)),
                 "target_reached": r.target_reached,
                 "criteria": _criteria(r.standard.criteria),
-                "facilities": [_row(row, mask) for row in r.rows],
-                "total": _row(r.total, mask),
+                "facilities": [_row(row) for row in r.rows],
+                "total": _row(r.total),
                 "out_of_period": r.out_of_period,
                 "out_of_population": r.out_of_population,
             }
@@ -181,11 +181,11 @@ def _node(n: NodeResult) -> dict[str, Any]:
     }
 
 
-def verdict_json(std: A.Standard, v: Verdict, mask: bool) -> dict[str, Any]:
+def verdict_json(std: A.Standard, v: Verdict, lang: str = "id") -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "standard": std.id,
-        "subject": mask_nik(v.subject) if mask else v.subject,
+        "subject": v.subject,
         "subject_record": str(v.subject_ref),
         "in_period": v.in_period,
         "in_population": v.in_population,

@@ -14,7 +14,7 @@ from ..lang import ast as A
 from ..model import Register
 from .aggregate import Row, StandardReport
 from .catalogue import problem_text
-from .i18n import mask_nik, number, percent, pick, t
+from .i18n import number, percent, pick, t
 from .phrases import SYMBOL, fact_text, missing_text, node_label, node_reason, short_label
 
 
@@ -151,10 +151,9 @@ def render_explain(
     std: A.Standard,
     v: Verdict,
     lang: str,
-    mask: bool = False,
     notes: bool = True,
 ) -> None:
-    subject = mask_nik(v.subject) if mask else v.subject
+    subject = v.subject
     label = std.subject_label or std.subject_kind
     if not v.in_period:
         status = f"{t(lang, 'outside')}: {t(lang, 'out_period')}"

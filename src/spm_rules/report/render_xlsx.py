@@ -16,17 +16,18 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .aggregate import Row, StandardReport, failed_ids
-from .i18n import mask_nik, pick, t
+from .i18n import pick, t
 from .phrases import short_label
+from .privacy import Privacy
 from .render_text import criterion_labels, denominator_source_text, remarks
 
 _BOLD = Font(bold=True)
 
 
-def _text_cell(ws, row: int, col: int, value: str) -> None:
-    """A cell that holds the text as typed, even when it starts with '='."""
+def _text_cell(ws, row: int, col: int, value: str, privacy: Privacy) -> None:
+    """A cell that holds the text as typed, even when it starts with '=' (masked as asked)."""
     cell = ws.cell(row=row, column=col)
-    cell.value = value
+    cell.value = privacy.text(value)
     cell.data_type = TYPE_STRING
 
 
@@ -41,24 +42,27 @@ def _widths(ws, widths: list[int]) -> None:
         ws.column_dimensions[get_column_letter(col)].width = width
 
 
-def _summary_row(ws, r: int, std_id: str, title: str, row: Row, text: str, source: str, total: bool) -> None:
-    _text_cell(ws, r, 1, std_id)
-    _text_cell(ws, r, 2, title)
-    _text_cell(ws, r, 3, row.facility)
+def _summary_row(
+    ws, r: int, std_id: str, title: str, row: Row, text: str, source: str, total: bool, privacy: Privacy
+) -> None:
+    _text_cell(ws, r, 1, std_id, privacy)
+    _text_cell(ws, r, 2, title, privacy)
+    _text_cell(ws, r, 3, row.facility, privacy)
     ws.cell(row=r, column=4, value=float(row.denominator) if row.denominator is not None else None)
     ws.cell(row=r, column=5, value=row.subjects)
     ws.cell(row=r, column=6, value=row.numerator)
     cap = row.capaian
     cell = ws.cell(row=r, column=7, value=float(cap) if cap is not None else None)
     cell.number_format = "0.00%"
-    _text_cell(ws, r, 8, text)
-    _text_cell(ws, r, 9, source)
+    _text_cell(ws, r, 8, text, privacy)
+    _text_cell(ws, r, 9, source, privacy)
     if total:
         for col in range(1, 10):
             ws.cell(row=r, column=col).font = _BOLD
 
 
-def write_xlsx(path: Path, reports: list[StandardReport], lang: str, mask: bool) -> None:
+def write_xlsx(path: Path, reports: list[StandardReport], lang: str, privacy: Privacy | None = None) -> None:
+    privacy = privacy or Privacy()
     wb = Workbook()
     ws = wb.active
     ws.title = "Ringkasan" if lang != "en" else "Summary"
@@ -82,7 +86,15 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, mask: bool)
         title = pick(lang, std.header.title, std.header.title_en)
         for row in report.rows:
             _summary_row(
-                ws, r, std.id, title, row, remarks(row, std, lang), denominator_source_text(row, lang), False
+                ws,
+                r,
+                std.id,
+                title,
+                row,
+                remarks(row, std, lang),
+                denominator_source_text(row, lang),
+                False,
+                privacy,
             )
             r += 1
         _summary_row(
@@ -94,6 +106,7 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, mask: bool)
             remarks(report.total, std, lang, True, report),
             denominator_source_text(report.total, lang),
             True,
+            privacy,
         )
         r += 2
     _widths(ws, [18, 40, 30, 12, 12, 15, 10, 80, 50])
@@ -118,17 +131,18 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, mask: bool)
                 continue
             reasons = ", ".join(short_label(c, labels, lang) for c in failed_ids(v.criteria))
             info = ", ".join(short_label(c, labels, lang) for c in failed_ids(v.criteria, informative=True))
-            _text_cell(subjects, r, 1, report.standard.id)
-            _text_cell(subjects, r, 2, v.facility or "")
-            _text_cell(subjects, r, 3, mask_nik(v.subject) if mask else v.subject)
+            _text_cell(subjects, r, 1, report.standard.id, privacy)
+            _text_cell(subjects, r, 2, v.facility or "", privacy)
+            _text_cell(subjects, r, 3, v.subject, privacy)
             _text_cell(
                 subjects,
                 r,
                 4,
                 ("yes" if lang == "en" else "ya") if v.counted else ("no" if lang == "en" else "tidak"),
+                privacy,
             )
-            _text_cell(subjects, r, 5, reasons)
-            _text_cell(subjects, r, 6, info)
+            _text_cell(subjects, r, 5, reasons, privacy)
+            _text_cell(subjects, r, 6, info, privacy)
             r += 1
     _widths(subjects, [18, 30, 24, 14, 80, 40])
     wb.save(path)
