@@ -20,3 +20,10 @@ def test_rules_doc_is_current():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (ROOT / "docs" / "rules-2016.md").read_text(encoding="utf-8") == module.render()
+
+
+def test_language_doc_lists_the_builtin_catalogue():
+    spec = importlib.util.spec_from_file_location("language_doc", ROOT / "scripts" / "language_doc.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (ROOT / "docs" / "language.md").read_text(encoding="utf-8") == module.render()

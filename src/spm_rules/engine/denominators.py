@@ -1,6 +1,6 @@
 """Denominators: per facility and for the whole area, from the standard's ordered alternatives.
 
-Each alternative is evaluated by the interpreter (`evaluate_expression`), so `+ - * /`,
+Each alternative is evaluated by the interpreter (`value_of`), so `+ - * /`,
 `least`/`greatest` and `sasaran(...)` mean what they mean in a rule. An alternative that is not
 available — no sasaran row for the code, year and facility, or a value that is missing (a
 division by zero included) — gives way to the next; `counted` is the number of subjects in the
@@ -17,7 +17,7 @@ from ..lang import ast as A
 from ..lang.checker import RuleSet
 from ..lang.printer import to_source
 from ..model import RecordRef, Register
-from .evaluate import evaluate_expression
+from .evaluate import value_of
 from .functions import CallContext
 from .period import Period
 from .verdict import Missing, Verdict
@@ -85,7 +85,7 @@ def _resolve(
             refs.append(hit[1])
             return hit[0]
 
-        value = evaluate_expression(rs, std, register, period, alt.expr, CallContext(period, lookup))
+        value = value_of(rs, std, register, period, alt.expr, None, CallContext(period, lookup))
         if isinstance(value, Missing):
             continue
         kind = "sasaran" if isinstance(alt.expr, A.Call) else "estimate"

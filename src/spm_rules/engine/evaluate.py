@@ -605,9 +605,16 @@ def find_subject(std: A.Standard, register: Register, key: str) -> Record | None
     return found[0] if found else None
 
 
-def evaluate_expression(
-    rs: RuleSet, std: A.Standard, register: Register, period: Period, expr: A.Expr, calls: CallContext
+def value_of(
+    rs: RuleSet,
+    std: A.Standard,
+    register: Register,
+    period: Period,
+    expr: A.Expr,
+    subject: Record | None = None,
+    calls: CallContext | None = None,
 ) -> Any:
-    """An expression that sees no subject (a denominator), with the same meaning as in a rule."""
-    evaluator = SubjectEvaluator(rs, std, register, period, None, calls=calls)  # type: ignore[arg-type]
-    return evaluator.ev(expr, _Env({}, None, False), _Ctx({}, tracing=False))
+    """The value of one expression, with the meaning it has in a rule: for a subject (its
+    fields, lets and linked records are in scope) or for none (a denominator)."""
+    evaluator = SubjectEvaluator(rs, std, register, period, subject, calls=calls)  # type: ignore[arg-type]
+    return evaluator.ev(expr, _Env({}, None, subject is not None), _Ctx({}, tracing=False))

@@ -127,3 +127,23 @@ _DECLARED = (
 # fmt: on
 
 BUILTINS: dict[str, Builtin] = {b.name: b for b in _DECLARED}
+
+
+def _type_text(types: tuple[T, ...] | None) -> str:
+    return "one or more values of one type" if types is None else ", ".join(str(t) for t in types)
+
+
+def catalogue_markdown() -> str:
+    """The built-in functions as a Markdown table, for docs/language.md (kept current by a test)."""
+    rows = [
+        "| function | arguments | result | where | missing argument | meaning | explained as (id / en) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for b in BUILTINS.values():
+        result = "the arguments' type" if b.result is None else str(b.result)
+        missing = "gives missing" if b.on_missing == OnMissing.PROPAGATE else "seen by the function"
+        rows.append(
+            f"| `{b.name}` | {_type_text(b.params)} | {result} | {b.where.value} | {missing} | {b.doc} "
+            f"| {b.phrase} / {b.phrase_en} |"
+        )
+    return "\n".join(rows) + "\n"
