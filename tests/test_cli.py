@@ -31,7 +31,7 @@ def test_check_json_contract(capsys):
     code, out, _ = run_cli(capsys, "check", "--format", "json", "--period", "2018")
     assert code == 0
     doc = json.loads(out)
-    assert doc["schema_version"] == 1
+    assert doc["schema_version"] == 2
     by_id = {s["id"]: s for s in doc["standards"]}
     ibu = by_id["ibu_hamil"]
     assert ibu["total"]["numerator"] == 8 and ibu["total"]["denominator"] == 35

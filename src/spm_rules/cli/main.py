@@ -25,6 +25,7 @@ from ..api import (
 from ..lang.errors import RuleError
 from ..lang.loader import load_rules
 from ..messages import BilingualError
+from ..report.catalogue import words
 from ..report.ledger import ledger_csv
 from ..report.privacy import Privacy, personal_values
 from ..report.render_json import ledger_json, register_json, report_json, verdict_json
@@ -248,15 +249,7 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
                 continue
             render_report(out, report, lang, label, result.in_force)
         if empty:
-            out.print(
-                (
-                    "No subject in the population in this data for: "
-                    if lang == "en"
-                    else "Tidak ada subjek dalam populasi pada data ini untuk: "
-                )
-                + ", ".join(empty),
-                markup=False,
-            )
+            out.print(words("say.no_subject", lang, standards=tuple(empty)), markup=False)
         render_ledger_summary(out, result.ledger, lang)
         render_input_summary(_err(privacy) if result.register.problems else out, result.register, lang)
     if strict and result.register.rows_rejected:

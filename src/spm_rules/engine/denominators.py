@@ -23,7 +23,7 @@ from .period import Period
 from .verdict import Missing, Verdict
 
 ALL = "*"  # the whole area (the sasaran table's SEMUA)
-UNKNOWN_FACILITY = "(tidak diketahui)"
+UNKNOWN_FACILITY = "?"  # a subject whose facility is not recorded
 
 
 @dataclass(frozen=True, slots=True)

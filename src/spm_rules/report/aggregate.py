@@ -109,7 +109,7 @@ def aggregate(
             row = rows.setdefault(fac, Row(fac))  # a sasaran but no subject: 0 served
             row.denominator, row.source = denom.value, denom.source
     ordered = sorted(rows.values(), key=lambda r: (r.facility == UNKNOWN_FACILITY, r.facility))
-    total = Row("Jumlah")
+    total = Row(ALL)
     for row in ordered:
         total.subjects += row.subjects
         total.numerator += row.numerator

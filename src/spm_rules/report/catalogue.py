@@ -44,7 +44,7 @@ REASONS: dict[str, tuple[str, str]] = {
         "too long (at most {limit} characters)",
     ),
     "schema.nik_pattern": ("NIK harus 16 angka", "a NIK must be 16 digits"),
-    "schema.pattern": ("bentuk tidak sesuai", "wrong form (pattern {pattern})"),
+    "schema.pattern": ("bentuk tidak sesuai (pola {pattern})", "wrong form (pattern {pattern})"),
     "schema.nik_or_local_id": ("NIK atau id_lokal wajib diisi", "a NIK or an id_lokal is required"),
     "schema.required": ("wajib diisi", "is required"),
     "schema.other": ("tidak sesuai kontrak data ({detail})", "does not fit the data contract ({detail})"),
@@ -110,6 +110,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "missing.no_record": ("tidak ada catatan: {what}", "no record: {what}"),
     "missing.no_value": ("tidak ada nilai: {what}", "no value: {what}"),
     "missing.division_by_zero": ("pembagian dengan nol", "division by zero"),
+    "missing.no_sasaran": ("tidak ada baris sasaran {what}", "no sasaran row {what}"),
+    "missing.failure": ("tidak dapat dinilai: {what}", "cannot be assessed: {what}"),
     "missing.not_computable": (
         "tidak dapat dihitung: {left} {op} {right}",
         "cannot be computed: {left} {op} {right}",
@@ -145,6 +147,26 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     # words written where they were found (file-level problems of the table readers)
     "text": ("{id}", "{en}"),
+    # sentences of the reports (numbers arrive formatted for the language)
+    "say.ledger_head": (
+        "{read} baris dibaca: {used} dipakai, {out} di luar cakupan, {rejected} ditolak "
+        "(nasib setiap baris: --ledger FILE)",
+        "{read} rows read: {used} used, {out} out of scope, {rejected} rejected "
+        "(every row's fate: --ledger FILE)",
+    ),
+    "say.file_counts": (
+        "{file} ({kind}): {read} baris, {rejected} ditolak, {duplicate} duplikat",
+        "{file} ({kind}): {read} rows, {rejected} rejected, {duplicate} duplicates",
+    ),
+    "say.validation_total": (
+        "{read} baris dibaca, {rejected} ditolak, {errors} galat, {warnings} peringatan",
+        "{read} rows read, {rejected} rejected, {errors} error(s), {warnings} warning(s)",
+    ),
+    "say.no_subject": (
+        "Tidak ada subjek dalam populasi pada data ini untuk: {standards}",
+        "No subject in the population in this data for: {standards}",
+    ),
+    "say.rows_of": ("{n} baris", "{n} rows"),
 }
 
 # labels of tables, headings and values
@@ -156,6 +178,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "remarks": ("Keterangan", "Remarks"),
     "recorded": ("Tercatat", "Recorded"),
     "total": ("Jumlah", "Total"),
+    "unknown_facility": ("(tidak diketahui)", "(unknown)"),
     "target": ("target", "target"),
     "reached": ("tercapai", "reached"),
     "not_reached": ("belum tercapai", "not reached"),
@@ -201,10 +224,29 @@ LABELS: dict[str, tuple[str, str]] = {
     "line": ("baris", "line"),
     "column": ("kolom", "column"),
     "characters": ("karakter", "characters"),
+    "lines": ("baris", "lines"),
+    "line_one": ("baris", "line"),
+    "standard": ("Standar", "Standard"),
+    "title": ("Judul", "Title"),
+    "subject": ("Subjek", "Subject"),
+    "sheet.summary": ("Ringkasan", "Summary"),
+    "sheet.subjects": ("Subjek", "Subjects"),
     "fate.used": ("dipakai", "used"),
     "fate.out_of_scope": ("di luar cakupan", "out of scope"),
     "fate.rejected": ("ditolak", "rejected"),
 }
+
+
+def facility_name(facility: str, lang: str) -> str:
+    """A facility as shown: the area's total row and an unrecorded facility have names in
+    each language; a facility's own name is shown as recorded."""
+    from ..engine.denominators import ALL, UNKNOWN_FACILITY
+
+    if facility == ALL:
+        return label("total", lang)
+    if facility == UNKNOWN_FACILITY:
+        return label("unknown_facility", lang)
+    return facility
 
 
 def _index(lang: str) -> int:
@@ -264,6 +306,11 @@ def say(reason: Reason, lang: str = "id") -> str:
     if phrase is None:  # a code without words is a bug; show the code rather than nothing
         return reason.code + (f" {dict(reason.args)}" if reason.args else "")
     return phrase[_index(lang)].format_map(_Args(reason, lang))
+
+
+def words(code: str, lang: str, **args: Any) -> str:
+    """A report sentence of the catalogue with its arguments."""
+    return say(Reason.of(code, **args), lang)
 
 
 def shown_value(value: str, lang: str) -> str:

@@ -66,9 +66,7 @@ def fact_text(fact: Fact, unit: str | None, lang: str) -> str:
             return f"{fact.label}: {t(lang, 'none')}"
         bad = len(fact.failing)
         if bad:
-            where = ", ".join(
-                f"{r.file} baris {r.line}" if lang != "en" else str(r) for r in fact.failing[:5]
-            )
+            where = ", ".join(f"{r.file} {t(lang, 'line_one')} {r.line}" for r in fact.failing[:5])
             return f"{fact.label}: {bad} {t(lang, 'of')} {fact.total} {t(lang, 'lacking')} ({where})"
         return f"{fact.label}: {fact.total} {t(lang, 'of')} {fact.total}"
     if fact.kind == "any":

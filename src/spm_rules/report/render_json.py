@@ -11,11 +11,11 @@ from ..engine.verdict import Fact, Missing, NodeResult, Verdict
 from ..lang import ast as A
 from ..model import Register
 from .aggregate import Row, StandardReport
-from .catalogue import say
-from .i18n import percent_plain
+from .catalogue import facility_name, say
+from .i18n import percent_plain, pick
 from .phrases import value_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _num(value: Decimal | int | None) -> int | float | None:
@@ -25,10 +25,10 @@ def _num(value: Decimal | int | None) -> int | float | None:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
-def _row(row: Row) -> dict[str, Any]:
+def _row(row: Row, lang: str) -> dict[str, Any]:
     cap = row.capaian
     return {
-        "facility": row.facility,
+        "facility": facility_name(row.facility, lang),
         "denominator": _num(row.denominator),
         "denominator_source": None
         if row.source is None
@@ -80,20 +80,19 @@ def register_json(register: Register, lang: str = "id") -> dict[str, Any]:
     }
 
 
-def _criteria(nodes) -> list[dict[str, Any]]:
+def _criteria(nodes, lang: str) -> list[dict[str, Any]]:
     out = []
     for n in nodes:
         item = {
             "id": n.id,
-            "label": n.label,
-            "label_en": n.label_en,
+            "label": pick(lang, n.label, n.label_en),
             "group": isinstance(n, A.Group),
             "citations": [_cite(c) for c in n.citations],
         }
         if isinstance(n, A.Group):
-            item["children"] = _criteria(n.children)
+            item["children"] = _criteria(n.children, lang)
         else:
-            item |= {"short": n.short, "short_en": n.short_en, "informative": n.informative}
+            item |= {"short": pick(lang, n.short, n.short_en) or None, "informative": n.informative}
         out.append(item)
     return out
 
@@ -113,8 +112,7 @@ def report_json(
         "standards": [
             {
                 "id": r.standard.id,
-                "title": r.standard.header.title,
-                "title_en": r.standard.header.title_en,
+                "title": pick(lang, r.standard.header.title, r.standard.header.title_en),
                 "regulation": r.standard.header.regulation,
                 "version": r.standard.header.version,
                 "period": {
@@ -125,9 +123,9 @@ def report_json(
                 },
                 "target": percent_plain(None if r.standard.target is None else Fraction(r.standard.target)),
                 "target_reached": r.target_reached,
-                "criteria": _criteria(r.standard.criteria),
-                "facilities": [_row(row) for row in r.rows],
-                "total": _row(r.total),
+                "criteria": _criteria(r.standard.criteria, lang),
+                "facilities": [_row(row, lang) for row in r.rows],
+                "total": _row(r.total, lang),
                 "out_of_period": r.out_of_period,
                 "out_of_population": r.out_of_population,
             }
@@ -163,11 +161,10 @@ def _fact(f: Fact) -> dict[str, Any]:
     return out
 
 
-def _node(n: NodeResult) -> dict[str, Any]:
+def _node(n: NodeResult, lang: str) -> dict[str, Any]:
     return {
         "id": n.id,
-        "label": n.label,
-        "label_en": n.label_en,
+        "label": pick(lang, n.label, n.label_en),
         "status": n.status.value,
         "informative": n.informative,
         "not_recorded": [
@@ -177,7 +174,7 @@ def _node(n: NodeResult) -> dict[str, Any]:
         "records": [str(r) for r in n.evidence],
         "citations": [_cite(c) for c in n.citations],
         "notes": [n_.text for n_ in n.notes],
-        "children": [_node(c) for c in n.children],
+        "children": [_node(c, lang) for c in n.children],
     }
 
 
@@ -192,7 +189,7 @@ def verdict_json(std: A.Standard, v: Verdict, lang: str = "id") -> dict[str, Any
         "counted": v.counted,
         "facility": v.facility,
         "scope_facts": [_fact(f) for f in v.scope_facts],
-        "criteria": [_node(n) for n in v.criteria],
+        "criteria": [_node(n, lang) for n in v.criteria],
         "records": [str(r) for r in v.evidence],
     }
 

@@ -13,7 +13,7 @@ from ..engine.verdict import NodeResult, Status, Verdict
 from ..lang import ast as A
 from ..model import Register
 from .aggregate import Row, StandardReport
-from .catalogue import problem_text
+from .catalogue import facility_name, problem_text, words
 from .i18n import number, percent, pick, t
 from .phrases import SYMBOL, fact_text, missing_text, node_label, node_reason, short_label
 
@@ -86,7 +86,7 @@ def render_report(
     table.add_column(t(lang, "remarks"), overflow="fold")
     for row in report.rows:
         table.add_row(
-            row.facility,
+            facility_name(row.facility, lang),
             number(row.denominator, lang),
             number(row.subjects, lang),
             number(row.numerator, lang),
@@ -106,9 +106,9 @@ def render_report(
     console.print(table)
     sources = {}
     for row in [*report.rows, tot]:
-        sources.setdefault(denominator_source_text(row, lang), []).append(row.facility)
+        sources.setdefault(denominator_source_text(row, lang), []).append(facility_name(row.facility, lang))
     for text, facs in sources.items():
-        who = ", ".join(facs) if len(facs) <= 4 else f"{len(facs)} baris"
+        who = ", ".join(facs) if len(facs) <= 4 else words("say.rows_of", lang, n=len(facs))
         console.print(f"{t(lang, 'source')} ({who}): {text}")
     extra = []
     if report.out_of_period:
@@ -141,7 +141,7 @@ def _cite_text(node_citations, lang: str) -> str:
         return ""
     c = node_citations[0]
     lines = f"{c.line_from}" if c.line_from == c.line_to else f"{c.line_from}-{c.line_to}"
-    word = "baris" if lang != "en" else "lines" if c.line_from != c.line_to else "line"
+    word = t(lang, "lines") if c.line_from != c.line_to else t(lang, "line_one")
     section = f" {c.section}" if c.section else ""
     return f"[{c.source}{section}, {word} {lines}]"
 
@@ -181,7 +181,7 @@ def _refs_text(refs, lang: str, limit: int | None = 12) -> str:
     by_file: dict[str, list[int]] = {}
     for r in refs:
         by_file.setdefault(r.file, []).append(r.line)
-    word = "baris" if lang != "en" else "lines"
+    word = t(lang, "lines")
     parts = []
     for file, lines in by_file.items():
         shown = lines if limit is None else lines[:limit]
@@ -230,19 +230,15 @@ def render_ledger_summary(console: Console, ledger, lang: str) -> None:
     """`N baris dibaca: U dipakai, O di luar cakupan, R ditolak`, in total and per file."""
     tot = ledger.totals()
     read = sum(f.read for f in ledger.files)
-    if lang == "en":
-        head = (
-            f"{number(read, lang)} rows read: {number(tot['used'], lang)} used, "
-            f"{number(tot['out_of_scope'], lang)} out of scope, "
-            f"{number(tot['rejected'], lang)} rejected (every row's fate: --ledger FILE)"
-        )
-    else:
-        head = (
-            f"{number(read, lang)} baris dibaca: {number(tot['used'], lang)} dipakai, "
-            f"{number(tot['out_of_scope'], lang)} di luar cakupan, "
-            f"{number(tot['rejected'], lang)} ditolak (nasib setiap baris: --ledger FILE)"
-        )
-    console.print(head)
+    head = words(
+        "say.ledger_head",
+        lang,
+        read=number(read, lang),
+        used=number(tot["used"], lang),
+        out=number(tot["out_of_scope"], lang),
+        rejected=number(tot["rejected"], lang),
+    )
+    console.print(head, markup=False)
     for f in ledger.files:
         console.print(
             f"  {f.file}: {number(f.read, lang)} = {number(f.used, lang)} + "
@@ -256,27 +252,24 @@ def render_validation(console: Console, register: Register, lang: str) -> None:
         style = "red" if p.severity == "error" else "yellow"
         console.print(Text(problem_text(p, lang), style=style))
     for f in register.files:
-        kind = f.kind or "?"
-        if lang == "en":
-            line = (
-                f"{f.file} ({kind}): {f.rows_read} rows, {f.rows_rejected} rejected, "
-                f"{f.rows_duplicate} duplicates"
-            )
-        else:
-            line = (
-                f"{f.file} ({kind}): {f.rows_read} baris, {f.rows_rejected} ditolak, "
-                f"{f.rows_duplicate} duplikat"
-            )
+        line = words(
+            "say.file_counts",
+            lang,
+            file=f.file,
+            kind=f.kind or "?",
+            read=f.rows_read,
+            rejected=f.rows_rejected,
+            duplicate=f.rows_duplicate,
+        )
         console.print(line, markup=False)
     errors = sum(1 for p in register.problems if p.severity == "error")
     warnings = len(register.problems) - errors
-    if lang == "en":
-        console.print(
-            f"{register.rows_read} rows read, {register.rows_rejected} rejected, "
-            f"{errors} error(s), {warnings} warning(s)"
-        )
-    else:
-        console.print(
-            f"{register.rows_read} baris dibaca, {register.rows_rejected} ditolak, "
-            f"{errors} galat, {warnings} peringatan"
-        )
+    total = words(
+        "say.validation_total",
+        lang,
+        read=register.rows_read,
+        rejected=register.rows_rejected,
+        errors=errors,
+        warnings=warnings,
+    )
+    console.print(total, markup=False)

@@ -16,6 +16,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .aggregate import Row, StandardReport, failed_ids
+from .catalogue import facility_name
 from .i18n import pick, t
 from .phrases import short_label
 from .privacy import Privacy
@@ -43,11 +44,20 @@ def _widths(ws, widths: list[int]) -> None:
 
 
 def _summary_row(
-    ws, r: int, std_id: str, title: str, row: Row, text: str, source: str, total: bool, privacy: Privacy
+    ws,
+    r: int,
+    std_id: str,
+    title: str,
+    row: Row,
+    text: str,
+    source: str,
+    total: bool,
+    privacy: Privacy,
+    lang: str,
 ) -> None:
     _text_cell(ws, r, 1, std_id, privacy)
     _text_cell(ws, r, 2, title, privacy)
-    _text_cell(ws, r, 3, row.facility, privacy)
+    _text_cell(ws, r, 3, facility_name(row.facility, lang), privacy)
     ws.cell(row=r, column=4, value=float(row.denominator) if row.denominator is not None else None)
     ws.cell(row=r, column=5, value=row.subjects)
     ws.cell(row=r, column=6, value=row.numerator)
@@ -65,12 +75,12 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, privacy: Pr
     privacy = privacy or Privacy()
     wb = Workbook()
     ws = wb.active
-    ws.title = "Ringkasan" if lang != "en" else "Summary"
+    ws.title = t(lang, "sheet.summary")
     _header(
         ws,
         [
-            "Standar" if lang != "en" else "Standard",
-            "Judul" if lang != "en" else "Title",
+            t(lang, "standard"),
+            t(lang, "title"),
             t(lang, "facility"),
             t(lang, "sasaran"),
             t(lang, "recorded"),
@@ -95,6 +105,7 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, privacy: Pr
                 denominator_source_text(row, lang),
                 False,
                 privacy,
+                lang,
             )
             r += 1
         _summary_row(
@@ -107,17 +118,18 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, privacy: Pr
             denominator_source_text(report.total, lang),
             True,
             privacy,
+            lang,
         )
         r += 2
     _widths(ws, [18, 40, 30, 12, 12, 15, 10, 80, 50])
 
-    subjects = wb.create_sheet("Subjek" if lang != "en" else "Subjects")
+    subjects = wb.create_sheet(t(lang, "sheet.subjects"))
     _header(
         subjects,
         [
-            "Standar" if lang != "en" else "Standard",
+            t(lang, "standard"),
             t(lang, "facility"),
-            "Subjek" if lang != "en" else "Subject",
+            t(lang, "subject"),
             t(lang, "served"),
             t(lang, "remarks"),
             t(lang, "info"),
@@ -138,7 +150,7 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, privacy: Pr
                 subjects,
                 r,
                 4,
-                ("yes" if lang == "en" else "ya") if v.counted else ("no" if lang == "en" else "tidak"),
+                t(lang, "yes" if v.counted else "no"),
                 privacy,
             )
             _text_cell(subjects, r, 5, reasons, privacy)
