@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from ..engine.verdict import Fact, Missing, NodeResult, Status
+from ..engine.verdict import Fact, Missing, NodeResult, Status, Verdict
 from ..lang.printer import format_decimal
 from ..model import Record
 from .catalogue import say
@@ -90,6 +90,41 @@ def node_reason(node: NodeResult, lang: str) -> str:
         return "; ".join(missing_text(m, lang) for m in node.missing)
     parts = [fact_text(f, unit, lang) for f in node.facts]
     return "; ".join(dict.fromkeys(parts))
+
+
+def cite_text(citations, lang: str) -> str:
+    """`[juknis 1.b.1), baris 240]` for the first citation of a node."""
+    if not citations:
+        return ""
+    c = citations[0]
+    lines = f"{c.line_from}" if c.line_from == c.line_to else f"{c.line_from}-{c.line_to}"
+    word = t(lang, "lines") if c.line_from != c.line_to else t(lang, "line_one")
+    section = f" {c.section}" if c.section else ""
+    return f"[{c.source}{section}, {word} {lines}]"
+
+
+def verdict_words(v: Verdict, lang: str) -> list[str]:
+    """A verdict in words, one line per criterion: status, label, why, citation (rule tests
+    compare these, built from the structured verdict, never from a terminal rendering)."""
+    out = [fact_text(f, None, lang) for f in v.scope_facts]
+    out += [missing_text(m, lang) for m in v.scope_missing]
+
+    def walk(node: NodeResult, depth: int) -> None:
+        info = f" ({t(lang, 'info')})" if node.informative else ""
+        reason = "" if node.is_group else node_reason(node, lang)
+        if node.is_group and node.missing:
+            reason = "; ".join(missing_text(m, lang) for m in node.missing)
+        status = t(lang, node.status.value)
+        out.append(
+            f"{'  ' * depth}{node.id} {status}: {node_label(node, lang)}{info}; {reason} "
+            f"{cite_text(node.citations, lang)}".rstrip()
+        )
+        for child in node.children:
+            walk(child, depth + 1)
+
+    for node in v.criteria:
+        walk(node, 0)
+    return out
 
 
 def short_label(node_id: str, labels: dict, lang: str) -> str:

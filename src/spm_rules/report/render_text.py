@@ -15,7 +15,7 @@ from ..model import Register
 from .aggregate import Row, StandardReport
 from .catalogue import facility_name, problem_text, words
 from .i18n import number, percent, pick, t
-from .phrases import SYMBOL, fact_text, missing_text, node_label, node_reason, short_label
+from .phrases import SYMBOL, cite_text, fact_text, missing_text, node_label, node_reason, short_label
 
 
 def criterion_labels(std: A.Standard) -> dict[str, dict]:
@@ -136,16 +136,6 @@ def render_input_summary(console: Console, register: Register, lang: str) -> Non
 # ---- explain -------------------------------------------------------------------------------
 
 
-def _cite_text(node_citations, lang: str) -> str:
-    if not node_citations:
-        return ""
-    c = node_citations[0]
-    lines = f"{c.line_from}" if c.line_from == c.line_to else f"{c.line_from}-{c.line_to}"
-    word = t(lang, "lines") if c.line_from != c.line_to else t(lang, "line_one")
-    section = f" {c.section}" if c.section else ""
-    return f"[{c.source}{section}, {word} {lines}]"
-
-
 def render_explain(
     console: Console,
     std: A.Standard,
@@ -164,7 +154,7 @@ def render_explain(
     fac = f" · {t(lang, 'facility')}: {v.facility}" if v.facility else ""
     console.print(Text(f"{label} {subject} — {status}{fac}", style="bold"))
     title = pick(lang, std.header.title, std.header.title_en)
-    console.print(f"{std.id} · {title} {_cite_text(std.header.citations, lang)}")
+    console.print(f"{std.id} · {title} {cite_text(std.header.citations, lang)}")
     for f in v.scope_facts:
         console.print(f"  · {fact_text(f, None, lang)}")
     for m in v.scope_missing:
@@ -202,7 +192,7 @@ def _explain_node(console: Console, node: NodeResult, lang: str, depth: int, not
     style = {Status.MET: "green", Status.NOT_MET: "red"}.get(node.status, "dim")
     info = f" ({t(lang, 'info')})" if node.informative else ""
     head = Text(f"{pad}{sym} {node_label(node, lang)}{info}", style=style)
-    cite = _cite_text(node.citations, lang)
+    cite = cite_text(node.citations, lang)
     if node.is_group:
         console.print(head + Text(f"  {cite}", style="dim"))
         for m in node.missing:
