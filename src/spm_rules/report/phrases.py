@@ -114,10 +114,9 @@ def verdict_words(v: Verdict, lang: str) -> list[str]:
         reason = "" if node.is_group else node_reason(node, lang)
         if node.is_group and node.missing:
             reason = "; ".join(missing_text(m, lang) for m in node.missing)
-        status = t(lang, node.status.value)
         out.append(
-            f"{'  ' * depth}{node.id} {status}: {node_label(node, lang)}{info}; {reason} "
-            f"{cite_text(node.citations, lang)}".rstrip()
+            f"{'  ' * depth}{SYMBOL[node.status]} {node_label(node, lang)}{info} ({node.id}, "
+            f"{t(lang, node.status.value)}): {reason} {cite_text(node.citations, lang)}".rstrip()
         )
         for child in node.children:
             walk(child, depth + 1)
