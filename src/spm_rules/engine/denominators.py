@@ -10,7 +10,6 @@ population attributed to the facility. The area's `counted` is the sum of the fa
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from decimal import Decimal
 
 from ..lang import ast as A
@@ -20,26 +19,7 @@ from ..model import RecordRef, Register
 from .evaluate import value_of
 from .functions import CallContext
 from .period import Period
-from .verdict import Missing, Verdict
-
-ALL = "*"  # the whole area (the sasaran table's SEMUA)
-UNKNOWN_FACILITY = "?"  # a subject whose facility is not recorded
-
-
-@dataclass(frozen=True, slots=True)
-class DenomSource:
-    """Where a denominator came from: kind is 'sasaran', 'estimate', 'counted' or 'sum'."""
-
-    kind: str
-    expr: str
-    refs: tuple[RecordRef, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Denominator:
-    value: Decimal | None
-    source: DenomSource | None
-
+from .verdict import ALL, UNKNOWN_FACILITY, Denominator, DenomSource, Missing, Verdict
 
 SasaranTable = dict[tuple[str, int, str], tuple[Decimal, RecordRef]]
 

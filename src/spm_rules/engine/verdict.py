@@ -7,6 +7,7 @@ sentences: the report layer's phrase catalogue turns them into Indonesian or Eng
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -106,3 +107,24 @@ class Verdict:
     excluded: tuple[tuple[RecordRef, Reason], ...] = ()
     # every record linked to the subject through the standard's `record(s)` statements
     linked: tuple[RecordRef, ...] = ()
+
+
+# ---- denominators: what the engine resolved for each facility and the whole area ----
+
+ALL = "*"  # the whole area (the sasaran table's SEMUA)
+UNKNOWN_FACILITY = "?"  # a subject whose facility is not recorded
+
+
+@dataclass(frozen=True, slots=True)
+class DenomSource:
+    """Where a denominator came from: kind is 'sasaran', 'estimate', 'counted' or 'sum'."""
+
+    kind: str
+    expr: str
+    refs: tuple[RecordRef, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Denominator:
+    value: Decimal | None
+    source: DenomSource | None

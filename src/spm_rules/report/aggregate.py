@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from ..engine.denominators import ALL, UNKNOWN_FACILITY, Denominator, DenomSource
 from ..engine.period import Period
-from ..engine.verdict import NodeResult, Status, Verdict
+from ..engine.verdict import ALL, UNKNOWN_FACILITY, Denominator, DenomSource, NodeResult, Status, Verdict
 from ..lang import ast as A
 
 __all__ = ["ALL", "UNKNOWN_FACILITY", "DenomSource", "Row", "StandardReport", "aggregate", "failed_ids"]

@@ -13,6 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from ..engine.verdict import ALL, UNKNOWN_FACILITY
 from ..model import Reason, RecordRef, RowProblem
 
 LANGS = ("id", "en")
@@ -240,8 +241,6 @@ LABELS: dict[str, tuple[str, str]] = {
 def facility_name(facility: str, lang: str) -> str:
     """A facility as shown: the area's total row and an unrecorded facility have names in
     each language; a facility's own name is shown as recorded."""
-    from ..engine.denominators import ALL, UNKNOWN_FACILITY
-
     if facility == ALL:
         return label("total", lang)
     if facility == UNKNOWN_FACILITY:
