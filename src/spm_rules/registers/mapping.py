@@ -27,7 +27,7 @@ A table with no mapping entry is read as the kind named by its file (or sheet) n
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -50,6 +50,17 @@ class TableMapping:
     values: dict[str, dict[str, str | None]] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
 
+    def code(self, column: str, text: str) -> str | None:
+        """The contract code for a local code (this table's codes, then the mapping's), or the
+        text unchanged; None when the local code means "not recorded"."""
+        codes = self.values.get(column)
+        if codes is None:
+            return text
+        if text in codes:
+            return codes[text]
+        low = {str(k).lower(): v for k, v in codes.items()}
+        return low.get(text.lower(), text)
+
     def matches(self, file_name: str, sheet: str | None) -> bool:
         if not fnmatch.fnmatch(file_name.lower(), self.match.lower()):
             return False
@@ -63,23 +74,17 @@ class Mapping:
     source: str | None = None
 
     def for_table(self, file_name: str, sheet: str | None) -> TableMapping | None:
-        return next((t for t in self.tables if t.matches(file_name, sheet)), None)
+        """The one mapping of a table (file or sheet), with the mapping-wide codes merged in:
+        what the readers need of the mapping, resolved once per table."""
+        table = next((t for t in self.tables if t.matches(file_name, sheet)), None)
+        if table is None:
+            return TableMapping("*", "", values=self.values) if self.values else None
+        return replace(table, values={**self.values, **table.values})
 
     def header_row(self, file_name: str) -> int:
         rows = {t.header_row for t in self.tables if t.matches(file_name, t.sheet)}
         return rows.pop() if len(rows) == 1 else 1
 
-    def code(self, table: TableMapping | None, column: str, text: str) -> str | None:
-        """The contract code for a local code, or the text unchanged."""
-        for table_values in ((table.values if table else {}), self.values):
-            codes = table_values.get(column)
-            if codes is not None:
-                if text in codes:
-                    return codes[text]
-                low = {str(k).lower(): v for k, v in codes.items()}
-                if text.lower() in low:
-                    return low[text.lower()]
-        return text
 
 
 def _str_map(value: object, where: str) -> dict[str, str | None]:

@@ -44,7 +44,7 @@ def _table_kind(
     table: RawTable, mapping: Mapping, contract: Contract
 ) -> tuple[RecordKind | None, TableMapping | None]:
     table_map = mapping.for_table(table.file.name, table.sheet)
-    return contract.kind(table_map.kind if table_map else table.stem), table_map
+    return contract.kind((table_map.kind if table_map else "") or table.stem), table_map
 
 
 def read_table(
@@ -66,7 +66,7 @@ def read_table(
         )
         return (kind.name if kind else None), entries, problems
     assert kind is not None
-    entries, row_problems = read_rows(kind, table.header, table.rows, table.name, today, table_map, mapping)
+    entries, row_problems = read_rows(kind, table.header, table.rows, table.name, today, table_map)
     return kind.name, entries, problems + row_problems
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
 from .contract import RecordKind
-from .mapping import Mapping, TableMapping
+from .mapping import TableMapping
 from .tables import BROKEN
 from .values import CellError, parse_date, parse_number
 
@@ -83,7 +83,6 @@ def row_values(
     ref: RecordRef,
     today: dt.date,
     table_map: TableMapping | None,
-    mapping: Mapping | None,
 ) -> tuple[dict[str, Any], list[RowProblem]]:
     """Each cell of a row converted to its field's type (None = not recorded)."""
     values: dict[str, Any] = {}
@@ -93,8 +92,8 @@ def row_values(
         if spec is None or spec.derived:
             continue
         text = cell.strip()
-        if mapping is not None and text:
-            coded = mapping.code(table_map, col, text)
+        if table_map is not None and text:
+            coded = table_map.code(col, text)
             text = "" if coded is None else coded
         if text == "":
             values[col] = None
@@ -167,7 +166,6 @@ def read_rows(
     name: str,
     today: dt.date,
     table_map: TableMapping | None = None,
-    mapping: Mapping | None = None,
 ) -> tuple[list[RowEntry], list[RowProblem]]:
     """Every non-blank row of one table as an entry, and the problems found (CSV, XLSX,
     JSONL or YAML test rows alike)."""
@@ -193,7 +191,7 @@ def read_rows(
             problems.append(RowProblem(name, line, None, None, reason))
             entries.append(RowEntry(ref, kind.name, Fate.REJECTED, reason))
             continue
-        values, row_problems = row_values(kind, shape, row, ref, today, table_map, mapping)
+        values, row_problems = row_values(kind, shape, row, ref, today, table_map)
         if not row_problems:
             raw = dict(zip(shape.columns, row, strict=True))
             row_problems = schema_problems(kind, values, raw, ref)
