@@ -168,6 +168,49 @@ REASONS: dict[str, tuple[str, str]] = {
         "No subject in the population in this data for: {standards}",
     ),
     "say.rows_of": ("{n} baris", "{n} rows"),
+    # rule tests
+    "test.no_rules_above": (
+        "{file}: tidak ada folder aturan (.spm) di atasnya",
+        "{file}: no rule folder (.spm) above it",
+    ),
+    # tooling output
+    "tool.lint_summary": (
+        "{files} file: {errors} galat, {warnings} peringatan, {info} info",
+        "{files} file(s): {errors} error(s), {warnings} warning(s), {info} info",
+    ),
+    "tool.silenced": ("({n} dibungkam)", "({n} silenced)"),
+    "tool.coverage": ("Cakupan kriteria dan syarat", "Criterion and condition coverage"),
+    "tool.never.outcome": ("belum pernah {value}", "never seen {value}"),
+    "tool.never.when": ("'when' belum pernah {value}", "'when' never {value}"),
+    "tool.never.population": ("population belum pernah {value}", "population never {value}"),
+    "tool.fmt_github": ("belum rapi; jalankan spm-rules fmt", "not formatted; run spm-rules fmt"),
+    "tool.fmt_rewritten": ("dirapikan: {file}", "rewritten: {file}"),
+    "tool.fmt_would_change": ("{n} dari {total} file perlu dirapikan", "{n} of {total} file(s) would change"),
+    "tool.fmt_changed": ("{n} dari {total} file dirapikan", "{n} of {total} file(s) changed"),
+    "test.unreadable": ("{file}: tidak terbaca: {detail}", "{file}: cannot be read: {detail}"),
+    "test.rules_unusable": (
+        "{file}: aturan tidak dapat dipakai: {where}: {message}",
+        "{file}: the rules cannot be used: {where}: {message}",
+    ),
+    "test.needs_cases": ("{file}: harus berisi 'cases: [...]'", "{file}: must hold 'cases: [...]'"),
+    "test.case_needs": ("case perlu '{key}'", "a case needs '{key}'"),
+    "test.skipped": ("dilewati: {why}", "skipped: {why}"),
+    "test.unknown_standard": (
+        "standar tidak dikenal: {sid!r} (ada: {known})",
+        "unknown standard: {sid!r} (known: {known})",
+    ),
+    "test.no_subject": ("subjek {key!r} tidak ada di {kind}", "no subject {key!r} in {kind}"),
+    "test.expected": ("{key}: diharapkan {want}, ternyata {got}", "{key}: expected {want}, got {got}"),
+    "test.unknown_criterion": ("kriteria tidak dikenal: {cid}", "unknown criterion: {cid}"),
+    "test.unknown_status": (
+        "{cid}: status {want!r} tidak dikenal ({known})",
+        "{cid}: unknown status {want!r} ({known})",
+    ),
+    "test.explanation_lacks": (
+        "penjelasan tidak memuat: {text!r}",
+        "the explanation does not contain: {text!r}",
+    ),
+    "test.data": ("data: {problem}", "data: {problem}"),
 }
 
 # labels of tables, headings and values
@@ -231,6 +274,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "title": ("Judul", "Title"),
     "subject": ("Subjek", "Subject"),
     "sheet.summary": ("Ringkasan", "Summary"),
+    "word.failed": ("GAGAL", "FAILED"),
+    "word.error": ("GALAT", "ERROR"),
     "sheet.subjects": ("Subjek", "Subjects"),
     "fate.used": ("dipakai", "used"),
     "fate.out_of_scope": ("di luar cakupan", "out of scope"),

@@ -6,6 +6,8 @@ import json
 from xml.etree import ElementTree as ET
 
 from ..lang.errors import Diagnostic, format_diagnostic
+from ..report.catalogue import label as _label
+from ..report.catalogue import words
 from .config import LintConfig
 from .fmt import FmtResult
 from .lint import LintResult
@@ -86,17 +88,16 @@ def lint_output(result: LintResult, config: LintConfig, fmt: str, lang: str) -> 
     lines = [format_diagnostic(d, result.texts.get(d.file), lang) for d in diags]
     counts = {s: sum(1 for d in diags if d.severity.value == s) for s in ("error", "warning", "info")}
     files = len(result.files)
-    if lang == "en":
-        summary = (
-            f"{files} file(s): {counts['error']} error(s), {counts['warning']} warning(s), "
-            f"{counts['info']} info"
-        )
-    else:
-        summary = (
-            f"{files} file: {counts['error']} galat, {counts['warning']} peringatan, {counts['info']} info"
-        )
+    summary = words(
+        "tool.lint_summary",
+        lang,
+        files=files,
+        errors=counts["error"],
+        warnings=counts["warning"],
+        info=counts["info"],
+    )
     if result.silenced:
-        summary += f" ({result.silenced} {'silenced' if lang == 'en' else 'dibungkam'})"
+        summary += " " + words("tool.silenced", lang, n=result.silenced)
     return "\n".join([*lines, summary]) + "\n"
 
 
@@ -197,20 +198,17 @@ def test_output(run: TestRun, fmt: str, lang: str, coverage: bool) -> str:
         return _junit(list(by_file.items()))
     lines: list[str] = []
     for e in run.errors:
-        lines.append(f"GALAT {e}" if lang != "en" else f"ERROR {e}")
+        lines.append(f"{_label('word.error', lang)} {e}")
     for c in run.cases:
         if c.status in ("failed", "error"):
-            word = {
-                "failed": "GAGAL" if lang != "en" else "FAILED",
-                "error": "GALAT" if lang != "en" else "ERROR",
-            }[c.status]
+            word = _label(f"word.{c.status}", lang)
             lines.append(f"{word} {c.file}:{c.line} {c.standard} · {c.name}")
             lines += [f"    {p}" for p in c.problems]
             if c.explanation:
                 lines += ["    " + ln for ln in c.explanation.rstrip().splitlines()]
     if coverage:
         missing = [i for i in run.coverage if not i.seen]
-        label = "Cakupan kriteria dan syarat" if lang != "en" else "Criterion and condition coverage"
+        label = words("tool.coverage", lang)
         lines.append(
             f"{label}: {run.coverage_percent:.1f} % ({len(run.coverage) - len(missing)}/{len(run.coverage)})"
         )
@@ -223,15 +221,7 @@ def test_output(run: TestRun, fmt: str, lang: str, coverage: bool) -> str:
 
 
 def _coverage_text(i, lang: str) -> str:
-    if lang == "en":
-        what = {"outcome": "never seen", "when": "'when' never", "population": "population never"}
-    else:
-        what = {
-            "outcome": "belum pernah",
-            "when": "'when' belum pernah",
-            "population": "population belum pernah",
-        }
-    return f"{i.standard}.{i.node}: {what[i.kind]} {i.value}"
+    return f"{i.standard}.{i.node}: {words(f'tool.never.{i.kind}', lang, value=i.value)}"
 
 
 # ---- fmt -----------------------------------------------------------------------------------
@@ -256,7 +246,7 @@ def fmt_output(result: FmtResult, fmt: str, lang: str, check: bool) -> str:
             + "\n"
         )
     if fmt == "github":
-        word = "not formatted; run spm-rules fmt" if lang == "en" else "belum rapi; jalankan spm-rules fmt"
+        word = words("tool.fmt_github", lang)
         out = [
             f"::error file={_gh_prop(f)},line=1,title=fmt::{_gh_escape(word)}\n" for f, _d in result.changed
         ]
@@ -274,11 +264,7 @@ def fmt_output(result: FmtResult, fmt: str, lang: str, check: bool) -> str:
     if check:
         lines += [d.rstrip("\n") for _f, d in result.changed]
     else:
-        verb = "rewritten" if lang == "en" else "dirapikan"
-        lines += [f"{verb}: {f}" for f, _d in result.changed]
+        lines += [words("tool.fmt_rewritten", lang, file=f) for f, _d in result.changed]
     n, total = len(result.changed), len(result.changed) + len(result.unchanged)
-    if lang == "en":
-        lines.append(f"{n} of {total} file(s) {'would change' if check else 'changed'}")
-    else:
-        lines.append(f"{n} dari {total} file {'perlu dirapikan' if check else 'dirapikan'}")
+    lines.append(words("tool.fmt_would_change" if check else "tool.fmt_changed", lang, n=n, total=total))
     return "\n".join(lines) + "\n"

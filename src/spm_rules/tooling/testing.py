@@ -39,9 +39,9 @@ from ..lang import ast as A
 from ..lang.checker import RuleSet
 from ..lang.errors import RuleError
 from ..lang.loader import load_rules
-from ..messages import DataFolderMissing
+from ..messages import BilingualError, DataFolderMissing
 from ..registers.readers import read_folder, register_from_tables
-from ..report.catalogue import problem_text
+from ..report.catalogue import words
 from ..report.phrases import verdict_words
 
 # a criterion the verdict never reached (the subject is out of scope) is "not_evaluated"
@@ -88,8 +88,13 @@ class TestRun:
         return 100.0 * sum(1 for i in self.coverage if i.seen) / len(self.coverage)
 
 
-class TestFileError(ValueError):
-    pass
+class TestFileError(BilingualError):
+    """A test file with no rule folder above it."""
+
+    def __init__(self, file: str):
+        super().__init__(
+            words("test.no_rules_above", "id", file=file), words("test.no_rules_above", "en", file=file)
+        )
 
 
 def discover(paths: list[Path]) -> list[Path]:
@@ -107,7 +112,7 @@ def _rules_folder(test_file: Path) -> Path:
     for folder in [test_file.parent, *test_file.parent.parents]:
         if any(folder.glob("*.spm")):
             return folder
-    raise TestFileError(f"{test_file}: tidak ada folder aturan (.spm) di atasnya")
+    raise TestFileError(str(test_file))
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -146,18 +151,22 @@ def run_tests(paths: list[Path], select: str | None = None, lang: str = "id") ->
             if folder not in rule_sets:
                 rule_sets[folder] = load_rules(folder)
                 covered[folder] = coverage_items(rule_sets[folder])
-        except (yaml.YAMLError, TestFileError, OSError) as err:
-            run.errors.append(f"{name}: {err}")
+        except TestFileError as err:
+            run.errors.append(err.text(lang))
+            continue
+        except (yaml.YAMLError, OSError) as err:
+            run.errors.append(words("test.unreadable", lang, file=name, detail=str(err)))
             continue
         except RuleError as err:
             first = err.diagnostics[0]
+            where = f"{first.file}:{first.span.line}"
             run.errors.append(
-                f"{name}: aturan tidak dapat dipakai: {first.file}:{first.span.line}: {first.message}"
+                words("test.rules_unusable", lang, file=name, where=where, message=first.text(lang))
             )
             continue
         rs = rule_sets[folder]
         if not isinstance(doc, dict) or not isinstance(doc.get("cases"), list):
-            run.errors.append(f"{name}: harus berisi 'cases: [...]'")
+            run.errors.append(words("test.needs_cases", lang, file=name))
             continue
         for case in doc["cases"]:
             result = _run_case(rs, test_file, doc, case, select, lang)
@@ -176,7 +185,9 @@ def _run_case(
 ) -> CaseResult | None:
     line = int(case.get("__line__", 1)) if isinstance(case, dict) else 1
     if not isinstance(case, dict) or "name" not in case:
-        return CaseResult(str(test_file), line, "?", "?", "error", ["setiap case perlu 'name'"])
+        return CaseResult(
+            str(test_file), line, "?", "?", "error", [words("test.case_needs", lang, key="name")]
+        )
     name = str(case["name"])
     if select and not (select in name or fnmatch.fnmatch(name, select)):
         return None
@@ -184,15 +195,15 @@ def _run_case(
     res = CaseResult(str(test_file), line, name, sid, "passed")
     if case.get("skip"):
         res.status = "skipped"
-        res.problems.append(f"dilewati: {case['skip']}")
+        res.problems.append(words("test.skipped", lang, why=case["skip"]))
         return res
     std = rs.standard(sid)
     if std is None:
-        return _error(res, f"standar tidak dikenal: {sid!r} (ada: {', '.join(rs.standards)})")
+        return _error(res, words("test.unknown_standard", lang, sid=sid, known=tuple(rs.standards)))
     try:
         period = parse_period(str(case.get("period", doc.get("period", ""))), std.period_kind or "year")
     except PeriodError as err:
-        return _error(res, err.message)
+        return _error(res, err.text(lang))
     if "data" in case:
         try:
             register = read_folder((test_file.parent / str(case["data"])).resolve(), rs.contract)
@@ -206,17 +217,19 @@ def _run_case(
         register = register_from_tables(tables, f"{test_file.name}:{name}", rs.contract)
     bad = [p for p in register.problems if p.severity == "error"]
     if bad:
-        return _error(res, *[f"data: {problem_text(p, lang)}" for p in bad])
+        return _error(res, *[words("test.data", lang, problem=p) for p in bad])
     key = case.get("subject")
     if key is None:
-        return _error(res, "case perlu 'subject'")
+        return _error(res, words("test.case_needs", lang, key="subject"))
     rec = find_subject(std, register, str(key))
     if rec is None:
-        return _error(res, f"subjek {key!r} tidak ada di {std.subject_kind}")
+        return _error(res, words("test.no_subject", lang, key=str(key), kind=std.subject_kind))
     verdict = evaluate(rs, std, register, period, [rec])[0]
     res.verdict = verdict
     res.explanation = "\n".join(verdict_words(verdict, lang))
-    res.problems = _compare(std, verdict, _strip_lines(case.get("expect") or {}), res.explanation)
+    # expected phrases may be written in either language, whatever language the run reports in
+    searchable = "\n".join(verdict_words(verdict, "id") + verdict_words(verdict, "en"))
+    res.problems = _compare(std, verdict, _strip_lines(case.get("expect") or {}), searchable, lang)
     res.status = "failed" if res.problems else "passed"
     return res
 
@@ -239,26 +252,30 @@ def _nodes(v: Verdict) -> dict[str, NodeResult]:
     return out
 
 
-def _compare(std: A.Standard, v: Verdict, expect: dict, explanation: str) -> list[str]:
+def _compare(std: A.Standard, v: Verdict, expect: dict, explanation: str, lang: str) -> list[str]:
     problems: list[str] = []
     for key in ("counted", "in_population", "in_period", "facility"):
         if key in expect and expect[key] != getattr(v, key):
-            problems.append(f"{key}: diharapkan {expect[key]!r}, ternyata {getattr(v, key)!r}")
+            problems.append(
+                words("test.expected", lang, key=key, want=repr(expect[key]), got=repr(getattr(v, key)))
+            )
     nodes = _nodes(v)
     known = {n.id for n in A.iter_nodes(std.criteria)}
     for cid, want in (expect.get("criteria") or {}).items():
         if cid not in known:
-            problems.append(f"kriteria tidak dikenal: {cid}")
+            problems.append(words("test.unknown_criterion", lang, cid=cid))
             continue
         if want not in STATUSES:
-            problems.append(f"{cid}: status {want!r} tidak dikenal ({', '.join(sorted(STATUSES))})")
+            problems.append(
+                words("test.unknown_status", lang, cid=cid, want=want, known=tuple(sorted(STATUSES)))
+            )
             continue
         got = nodes[cid].status.value if cid in nodes else NOT_REACHED
         if got != want:
-            problems.append(f"{cid}: diharapkan {want}, ternyata {got}")
+            problems.append(words("test.expected", lang, key=cid, want=want, got=got))
     for text in expect.get("explanation_contains") or []:
         if str(text) not in explanation:
-            problems.append(f"penjelasan tidak memuat: {text!r}")
+            problems.append(words("test.explanation_lacks", lang, text=str(text)))
     return problems
 
 
