@@ -19,6 +19,7 @@ from .. import __version__
 from ..api import (
     explain_subject,
     open_register,
+    prepare_data,
     run_check,
     select_standards,
 )
@@ -279,11 +280,14 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
     std = _guarded(lambda: select_standards(rs, [standard])[0], lang, early)
     if std is FAILED:
         return USAGE
-    register = _guarded(lambda: open_register(data, rs.contract), lang, early)
+    source = _guarded(lambda: prepare_data(data), lang, early)
+    if source is FAILED:
+        return USAGE
+    register = _guarded(lambda: open_register(source, rs.contract), lang, early)
     if register is FAILED:
         return USAGE
     privacy = Privacy(True, [subject, *personal_values(register)]) if mask_nik else Privacy()
-    verdict = _guarded(lambda: explain_subject(rs, register, std, subject, period, data), lang, privacy)
+    verdict = _guarded(lambda: explain_subject(rs, register, std, subject, period, source), lang, privacy)
     if verdict is FAILED:
         return USAGE
     if verdict is None:
