@@ -11,10 +11,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:  # the contract is data about records; it is not imported at run time
-    from .registers.contract import Contract
+
+class Contract(Protocol):
+    """What the model needs of the data contract (`registers.contract.Contract` is one): the
+    record kinds by name. The model imports nothing of the stages above it."""
+
+    @property
+    def kinds(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True, order=True)
