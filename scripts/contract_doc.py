@@ -72,7 +72,14 @@ One person is one subject however many facilities served them. Records name a pe
 or, where there is none, by **`id_lokal`** (medical-record or register number) **together with
 `fasilitas`**: a local id is only valid inside the facility that issued it. The reader derives
 `id_orang` — the NIK, or `fasilitas#id_lokal` — and rules link people by it (`record ibu =
-penduduk by id_orang`). Visits at a Puskesmas and at a private midwife under the same NIK, or
+penduduk by id_orang`). This linkage is declared in each schema, not in code:
+`x-spm.identity` names the derived field and its alternatives (`[["nik"], ["fasilitas",
+"id_lokal"]]`, joined by `#`), and `x-spm.person_register` names the kind that holds each
+person's birth date and sex (the cross-record checks read it).
+
+A field marked `x-personal: nik` holds an identity number: with `--mask-nik`, every value read
+from such a column — valid or rejected, whatever its length or spacing — is masked in every
+output. Visits at a Puskesmas and at a private midwife under the same NIK, or
 under the same pregnancy number, combine into one subject, attributed as the standard declares.
 
 ## The ledger
