@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import json
 import sys
+import threading
+import traceback
 from pathlib import Path
 from typing import TextIO
 
@@ -44,6 +46,7 @@ from ..tooling.fmt import fmt_paths
 from ..tooling.lint import lint_paths
 from ..tooling.output import fmt_output, lint_output, test_output
 from ..tooling.testing import discover, run_tests
+from .outputs import OutputRefused, check_targets, write_atomic, write_text_atomic
 
 OK, FINDINGS, USAGE = 0, 1, 2
 FAILED = object()  # what a guarded step returns after it has reported an input error
@@ -196,13 +199,19 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
     """Hitung capaian SPM per fasilitas / compute SPM coverage per facility."""
     rules = rules or bundled_rules()
     data = data or bundled_sample()
+    early = Privacy(mask_nik)  # before the registers are read: NIK-shaped numbers only
     if fmt == "xlsx" and output is None:
         _say_error(
             "--format xlsx memerlukan --output FILE.xlsx", "--format xlsx needs --output FILE.xlsx", lang
         )
         return USAGE
-    early = Privacy(mask_nik)  # before the registers are read: NIK-shaped numbers only
-    result = _guarded(lambda: run_check(rules, data, period, list(standards) or None, mapping), lang, early)
+    source = _guarded(lambda: prepare_data(data), lang, early)
+    if source is FAILED:
+        return USAGE
+    refused = _guarded(lambda: check_targets([output, ledger], [data, source.folder]), lang, early)
+    if refused is FAILED:
+        return USAGE
+    result = _guarded(lambda: run_check(rules, source, period, list(standards) or None, mapping), lang, early)
     if result is FAILED:
         return USAGE
     privacy = Privacy.for_register(result.register, mask_nik)
@@ -215,47 +224,71 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
             lang,
             privacy,
         )
-    if ledger is not None:
-        try:
-            ledger.write_text(privacy.text(ledger_csv(result.ledger, lang)), encoding="utf-8")
-        except OSError as err:
-            _say_error(
-                f"tidak bisa menulis {ledger}: {err.strerror}", f"cannot write {ledger}: {err.strerror}", lang
-            )
-            return USAGE
     label = f"{result.rules.name} ({result.rules.header.regulation or ''})"
-    if fmt == "xlsx":
-        try:
-            shown = [r for r in result.reports if r.rows or standards]
-            write_xlsx(output, shown, lang, privacy)
-        except OSError as err:
-            _say_error(
-                f"tidak bisa menulis {output}: {err.strerror}",
-                f"cannot write {output}: {err.strerror}",
-                lang,
-            )
-            return USAGE
-        render_ledger_summary(_err(privacy), result.ledger, lang)
-    elif fmt == "json":
-        doc = report_json(result.reports, result.register, label, lang)
-        doc["in_force"] = result.in_force
-        doc["ledger"] = ledger_json(result.ledger)
-        _echo(json.dumps(doc, ensure_ascii=False, indent=2), privacy)
-    else:
-        out = _out(privacy)
-        empty = []
-        for report in result.reports:
-            if not report.rows and not standards:
-                empty.append(report.standard.id)
-                continue
-            render_report(out, report, lang, label, result.in_force)
-        if empty:
-            out.print(words("say.no_subject", lang, standards=tuple(empty)), markup=False)
-        render_ledger_summary(out, result.ledger, lang)
-        render_input_summary(_err(privacy) if result.register.problems else out, result.register, lang)
-    if strict and result.register.rows_rejected:
+    written = _guarded(
+        lambda: _write_check(result, fmt, output, ledger, standards, label, lang, privacy), lang, privacy
+    )
+    if written is FAILED:
+        return USAGE
+    if strict and any(p.severity == "error" for p in result.register.problems):
+        _say_error(
+            "--strict: ada baris atau file yang ditolak atau dilewati",
+            "--strict: rows or files were rejected or skipped",
+            lang,
+            privacy,
+        )
         return USAGE
     return OK
+
+
+def _write_check(result, fmt, output, ledger, standards, label, lang, privacy: Privacy) -> bool:
+    """Every result of `check` to its place: stdout, or files written whole (never half)."""
+    try:
+        if ledger is not None:
+            write_text_atomic(ledger, privacy.text(ledger_csv(result.ledger, lang)))
+        if fmt == "xlsx":
+            shown = [r for r in result.reports if r.rows or standards]
+            write_atomic(output, lambda tmp: write_xlsx(tmp, shown, lang, privacy))
+            render_ledger_summary(_err(privacy), result.ledger, lang)
+            return True
+        if fmt == "json":
+            doc = report_json(result.reports, result.register, label, lang)
+            doc["in_force"] = result.in_force
+            doc["ledger"] = ledger_json(result.ledger)
+            text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+            if output is None:
+                _echo(text, privacy, nl=False)
+            else:
+                write_text_atomic(output, privacy.text(text))
+        elif output is None:
+            _render_check_text(_out(privacy), result, standards, label, lang)
+        else:
+            buffer = io.StringIO()
+            console = Console(file=buffer, width=160, highlight=False, markup=False)
+            _render_check_text(console, result, standards, label, lang)
+            write_text_atomic(output, privacy.text(buffer.getvalue()))
+        if result.register.problems:
+            render_input_summary(_err(privacy), result.register, lang)
+        return True
+    except OSError as err:
+        target = err.filename or output or ledger
+        raise OutputRefused(
+            f"tidak bisa menulis {target}: {err.strerror}", f"cannot write {target}: {err.strerror}"
+        ) from None
+
+
+def _render_check_text(out: Console, result, standards, label: str, lang: str) -> None:
+    empty = []
+    for report in result.reports:
+        if not report.rows and not standards:
+            empty.append(report.standard.id)
+            continue
+        render_report(out, report, lang, label, result.in_force)
+    if empty:
+        out.print(words("say.no_subject", lang, standards=tuple(empty)), markup=False)
+    render_ledger_summary(out, result.ledger, lang)
+    if not result.register.problems:
+        render_input_summary(out, result.register, lang)
 
 
 @cli.command()
@@ -434,8 +467,61 @@ def fmt_cmd(paths, check, fmt, lang) -> int:
     return FINDINGS if check and result.changed else OK
 
 
+# Deeply nested rule text or data must meet a limit with a message, not the interpreter's
+# stack: commands run in a thread with a large stack and a high recursion limit, and the
+# limits in `spm_rules.limits` are checked before recursion could exhaust it.
+_STACK_BYTES = 512 * 1024 * 1024
+_RECURSION = 60_000
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI in-process and return its exit code (used by tests and `entry`)."""
+    """Run the CLI in-process and return its exit code (used by tests and `entry`).
+
+    One guard at the top: any unexpected exception becomes a short message with a hint to
+    report it, and exit code 2; `--debug` (anywhere on the command line) shows the traceback.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    args = [a for a in args if a != "--debug"]
+    outcome: list[int] = []
+
+    def run() -> None:
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION))
+        try:
+            outcome.append(_main(args))
+        except Exception as exc:
+            if debug:
+                traceback.print_exc()
+            else:
+                _say_error(
+                    f"kesalahan internal ({type(exc).__name__}: {exc}). Ini kesalahan program, bukan "
+                    "data Anda: laporkan dengan perintah yang sama ditambah --debug.",
+                    f"internal error ({type(exc).__name__}: {exc}). This is a bug, not your data: "
+                    "report it with the same command and --debug added.",
+                    _lang_of(args),
+                )
+            outcome.append(USAGE)
+
+    previous = threading.stack_size(_STACK_BYTES)
+    try:
+        worker = threading.Thread(target=run, name="spm-rules")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(previous)
+    return outcome[0] if outcome else USAGE
+
+
+def _lang_of(args: list[str]) -> str:
+    for i, a in enumerate(args):
+        if a == "--lang" and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return "id"
+
+
+def _main(argv: list[str]) -> int:
     try:
         rv = cli.main(args=argv, prog_name="spm-rules", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
