@@ -18,6 +18,7 @@ from .examples.juknis import prepare_example
 from .lang import ast as A
 from .lang.checker import RuleSet
 from .lang.loader import load_rules
+from .limits import DEFAULT_LIMITS, Limits
 from .messages import BilingualError
 from .model import Register
 from .registers.readers import read_folder
@@ -79,11 +80,15 @@ def prepare_data(data: Path | DataSource) -> DataSource:
 
 
 def open_register(
-    data: Path | DataSource, contract=None, mapping: Path | None = None, today: dt.date | None = None
+    data: Path | DataSource,
+    contract=None,
+    mapping: Path | None = None,
+    today: dt.date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Register:
     """Read a data folder (a worked example's registers are generated on first use)."""
     source = prepare_data(data)
-    return read_folder(source.folder, contract, mapping, today, source.also)
+    return read_folder(source.folder, contract, mapping, today, source.also, limits)
 
 
 def default_period_spec(register: Register) -> str:
@@ -133,12 +138,13 @@ def run_check(
     standards: list[str] | None = None,
     mapping: Path | None = None,
     today: dt.date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> CheckResult:
     """Load, read, evaluate, aggregate; raise `LedgerUnbalanced` rather than report numbers
     that do not account for every row read."""
-    rs = load_rules(rules)
+    rs = load_rules(rules, limits=limits)
     source = prepare_data(data)
-    register = open_register(source, rs.contract, mapping, today)
+    register = open_register(source, rs.contract, mapping, today, limits)
     origin = "option" if period_spec else "manifest" if source.period else "data"
     spec = period_spec or source.period or default_period_spec(register)
     reports = []

@@ -27,6 +27,7 @@ from ..api import (
 )
 from ..lang.errors import RuleError
 from ..lang.loader import load_rules
+from ..limits import DEFAULT_LIMITS
 from ..messages import BilingualError
 from ..report.catalogue import words
 from ..report.ledger import ledger_csv
@@ -157,6 +158,13 @@ _mapping_opt = click.option(
     default=None,
     help="Pemetaan kolom YAML (default: mapping.yaml di folder data bila ada).",
 )
+_limit_opt = click.option(
+    "--limit",
+    "limit",
+    multiple=True,
+    metavar="NAMA=N",
+    help="Naikkan batas masukan (docs/robustness.md), mis. --limit xlsx_part_mb=1024.",
+)
 _mask_opt = click.option(
     "--mask-nik", is_flag=True, help="Samarkan NIK (3201********0003) untuk laporan yang dibagikan."
 )
@@ -195,7 +203,8 @@ def cli() -> None:
     default=None,
     help="File keluaran (wajib untuk --format xlsx).",
 )
-def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, ledger, output) -> int:
+@_limit_opt
+def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, ledger, output, limit) -> int:
     """Hitung capaian SPM per fasilitas / compute SPM coverage per facility."""
     rules = rules or bundled_rules()
     data = data or bundled_sample()
@@ -205,13 +214,16 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
             "--format xlsx memerlukan --output FILE.xlsx", "--format xlsx needs --output FILE.xlsx", lang
         )
         return USAGE
-    source = _guarded(lambda: prepare_data(data), lang, early)
+    limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang, early)
+    source = FAILED if limits is FAILED else _guarded(lambda: prepare_data(data), lang, early)
     if source is FAILED:
         return USAGE
     refused = _guarded(lambda: check_targets([output, ledger], [data, source.folder]), lang, early)
     if refused is FAILED:
         return USAGE
-    result = _guarded(lambda: run_check(rules, source, period, list(standards) or None, mapping), lang, early)
+    result = _guarded(
+        lambda: run_check(rules, source, period, list(standards) or None, mapping, limits=limits), lang, early
+    )
     if result is FAILED:
         return USAGE
     privacy = Privacy.for_register(result.register, mask_nik)
@@ -302,12 +314,16 @@ def _render_check_text(out: Console, result, standards, label: str, lang: str) -
 @_lang_opt
 @_format_opt
 @_mask_opt
-def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
+@_limit_opt
+def explain(standard, subject, rules, data, period, lang, fmt, mask_nik, limit) -> int:
     """Jelaskan putusan satu subjek / explain one subject's verdict."""
     rules = rules or bundled_rules()
     data = data or bundled_sample()
     early = Privacy(mask_nik, [subject])
-    rs = _guarded(lambda: load_rules(rules), lang, early)
+    limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang, early)
+    if limits is FAILED:
+        return USAGE
+    rs = _guarded(lambda: load_rules(rules, limits=limits), lang, early)
     if rs is FAILED:
         return USAGE
     std = _guarded(lambda: select_standards(rs, [standard])[0], lang, early)
@@ -316,7 +332,7 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
     source = _guarded(lambda: prepare_data(data), lang, early)
     if source is FAILED:
         return USAGE
-    register = _guarded(lambda: open_register(source, rs.contract), lang, early)
+    register = _guarded(lambda: open_register(source, rs.contract, limits=limits), lang, early)
     if register is FAILED:
         return USAGE
     privacy = Privacy(True, [subject, *personal_values(register)]) if mask_nik else Privacy()
@@ -344,10 +360,14 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik) -> int:
 @_lang_opt
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @_mask_opt
-def validate(data, mapping, lang, fmt, mask_nik) -> int:
+@_limit_opt
+def validate(data, mapping, lang, fmt, mask_nik, limit) -> int:
     """Periksa register terhadap kontrak data / validate registers against the data contract."""
     data = data or bundled_sample()
-    register = _guarded(lambda: open_register(data, None, mapping), lang, Privacy(mask_nik))
+    limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang)
+    if limits is FAILED:
+        return USAGE
+    register = _guarded(lambda: open_register(data, None, mapping, limits=limits), lang, Privacy(mask_nik))
     if register is FAILED:
         return USAGE
     privacy = Privacy.for_register(register, mask_nik)
@@ -397,7 +417,8 @@ def _missing_paths(paths: tuple[Path, ...], lang: str) -> bool:
 @_config_opt
 @_tool_format
 @_lang_opt
-def lint(paths, config, fmt, lang) -> int:
+@_limit_opt
+def lint(paths, config, fmt, lang, limit) -> int:
     """Periksa file aturan: sintaks, tipe, sitasi, syarat mustahil, ... / lint rule files."""
     paths = paths or (Path("rules"),)
     if _missing_paths(paths, lang):
@@ -405,7 +426,10 @@ def lint(paths, config, fmt, lang) -> int:
     cfg = _config(config, lang)
     if cfg is FAILED:
         return USAGE
-    result = lint_paths(list(paths), cfg)
+    limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang)
+    if limits is FAILED:
+        return USAGE
+    result = lint_paths(list(paths), cfg, limits)
     click.echo(lint_output(result, cfg, fmt, lang), nl=False)
     return FINDINGS if result.failing(cfg) else OK
 
@@ -455,12 +479,16 @@ def test_cmd(paths, coverage, threshold, select, config, fmt, lang, mask_nik) ->
 @click.option("--check", is_flag=True, help="Jangan menulis; tampilkan beda dan keluar 1.")
 @_tool_format
 @_lang_opt
-def fmt_cmd(paths, check, fmt, lang) -> int:
+@_limit_opt
+def fmt_cmd(paths, check, fmt, lang, limit) -> int:
     """Rapikan file aturan ke satu tata letak baku / format rule files."""
     paths = paths or (Path("rules"),)
     if _missing_paths(paths, lang):
         return USAGE
-    result = fmt_paths(list(paths), write=not check)
+    limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang)
+    if limits is FAILED:
+        return USAGE
+    result = fmt_paths(list(paths), write=not check, limits=limits)
     click.echo(fmt_output(result, fmt, lang, check), nl=False)
     if result.errors:
         return USAGE

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..limits import DEFAULT_LIMITS, Limits
 from . import ast as A
 from .checker import RuleSet, check
 from .errors import Diagnostic, RuleError, Severity, Span
@@ -29,7 +30,9 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def parse_files(paths: Iterable[Path]) -> tuple[list[A.RuleFile], list[Diagnostic], dict]:
+def parse_files(
+    paths: Iterable[Path], limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[A.RuleFile], list[Diagnostic], dict]:
     """Parse each file; a broken file gives its diagnostic and the others are still parsed."""
     parsed: list[A.RuleFile] = []
     diags: list[Diagnostic] = []
@@ -38,6 +41,20 @@ def parse_files(paths: Iterable[Path]) -> tuple[list[A.RuleFile], list[Diagnosti
     for path in files:
         name = _display(path)
         try:
+            size = path.stat().st_size
+            kb, limit = size // 1024, limits.rule_file_kb
+            if size > limit * 1024:
+                diags.append(
+                    _io_diag(
+                        name,
+                        f"file aturan {kb} KB melebihi batas rule_file_kb={limit}; "
+                        "naikkan dengan --limit rule_file_kb=N",
+                        f"rule file of {kb} KB exceeds the limit rule_file_kb={limit}; "
+                        "raise it with --limit rule_file_kb=N",
+                        "E004",
+                    )
+                )
+                continue
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             diags.append(_io_diag(name, "file tidak ditemukan", "file not found"))
@@ -52,7 +69,7 @@ def parse_files(paths: Iterable[Path]) -> tuple[list[A.RuleFile], list[Diagnosti
             continue
         texts[name] = text
         try:
-            parsed.append(parse_text(text, name))
+            parsed.append(parse_text(text, name, limits))
         except RuleError as err:
             diags.extend(err.diagnostics)
     if not files:
@@ -66,13 +83,13 @@ def parse_files(paths: Iterable[Path]) -> tuple[list[A.RuleFile], list[Diagnosti
     return parsed, diags, texts
 
 
-def _io_diag(name: str, msg: str, msg_en: str) -> Diagnostic:
-    return Diagnostic("E000", Severity.ERROR, msg, msg_en, name, Span(1, 1, 1, 1))
+def _io_diag(name: str, msg: str, msg_en: str, code: str = "E000") -> Diagnostic:
+    return Diagnostic(code, Severity.ERROR, msg, msg_en, name, Span(1, 1, 1, 1))
 
 
-def load_rules(*paths: Path) -> RuleSet:
+def load_rules(*paths: Path, limits: Limits = DEFAULT_LIMITS) -> RuleSet:
     """Parse and check; raise `RuleError` with every diagnostic if anything is wrong."""
-    parsed, diags, _texts = parse_files(paths)
+    parsed, diags, _texts = parse_files(paths, limits)
     if diags:
         # still check what parsed, so that one run reports as much as it can
         _rs, more = check(parsed)

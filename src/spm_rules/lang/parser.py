@@ -17,6 +17,7 @@ import lark
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from ..limits import DEFAULT_LIMITS, Limits
 from ..resources import grammar_text
 from . import ast as A
 from .errors import Diagnostic, RuleError, Severity, Span
@@ -493,16 +494,63 @@ def syntax_diagnostic(err: UnexpectedInput, file: str, text: str) -> Diagnostic:
     return Diagnostic("E001", Severity.ERROR, msg, msg_en, file, span, hint, hint_en)
 
 
-def parse_text(text: str, file: str = "<teks>") -> A.RuleFile:
-    """Parse one rule file. Raises `RuleError` with a plain-word diagnostic on bad syntax."""
+_CHAINS = {"and_", "or_", "binop"}  # `a and b and c`, `1 + 2 + 3`: a chain is one level
+
+
+def _deepest(tree: lark.Tree) -> tuple[int, lark.Tree]:
+    """How deeply the text nests and its deepest node, found without recursion. The links of a
+    chain of one operator (`a and b and c …`) count as one level: long chains are written by
+    people, deep nesting is not."""
+    best, where = 0, tree
+    stack: list[tuple[lark.Tree, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > best:
+            best, where = depth, node
+        for child in node.children:
+            if isinstance(child, lark.Tree):
+                chained = child.data == node.data and node.data in _CHAINS
+                stack.append((child, depth if chained else depth + 1))
+    return best, where
+
+
+def _too_deep(file: str, where: lark.Tree, limit: int) -> RuleError:
+    meta = where.meta
+    span = _mspan(meta) if not meta.empty else Span(1, 1, 1, 1)
+    return RuleError(
+        [
+            Diagnostic(
+                "E003",
+                Severity.ERROR,
+                f"ungkapan bersarang terlalu dalam (batas expression_depth={limit}); pecah menjadi "
+                "beberapa 'let' atau 'define', atau naikkan dengan --limit expression_depth=N",
+                f"expression nested too deeply (limit expression_depth={limit}); split it into "
+                "'let's or 'define's, or raise it with --limit expression_depth=N",
+                file,
+                span,
+            )
+        ]
+    )
+
+
+def parse_text(text: str, file: str = "<teks>", limits: Limits = DEFAULT_LIMITS) -> A.RuleFile:
+    """Parse one rule file. Raises `RuleError` with a plain-word diagnostic on bad syntax, and
+    on nesting deeper than the limit (checked before any recursive step)."""
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as err:
         raise RuleError([syntax_diagnostic(err, file, text)]) from None
+    depth, where = _deepest(tree)
+    if depth > limits.expression_depth:
+        raise _too_deep(file, where, limits.expression_depth)
     builder = _ToAst()
     try:
         items = builder.transform(tree)
+    except RecursionError:
+        raise _too_deep(file, where, limits.expression_depth) from None
     except lark.exceptions.VisitError as err:
+        if isinstance(err.orig_exc, RecursionError):
+            raise _too_deep(file, where, limits.expression_depth) from None
         orig = err.orig_exc
         if isinstance(orig, _BadLiteral):
             diag = Diagnostic("E002", Severity.ERROR, orig.message, orig.message_en, file, orig.span)

@@ -86,7 +86,6 @@ class Mapping:
         return rows.pop() if len(rows) == 1 else 1
 
 
-
 def _str_map(value: object, where: str) -> dict[str, str | None]:
     if not isinstance(value, dict):
         raise MappingError(f"{where} harus berupa pemetaan", f"{where} must be a mapping")

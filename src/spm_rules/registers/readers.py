@@ -13,13 +13,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from ..limits import DEFAULT_LIMITS, Limits
 from ..messages import DataFolderMissing
-from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry, RowProblem
+from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry, RowProblem, Severity
 from .contract import Contract, RecordKind, load_contract
 from .crosscheck import mark_duplicates, nik_doubts, reject_before_birth
 from .mapping import Mapping, TableMapping, load_mapping
 from .rows import read_rows
-from .tables import RawTable, data_files, read_tables
+from .tables import RawTable, TableProblem, data_files, read_tables, unsupported_files
 
 MAPPING_FILE = "mapping.yaml"
 
@@ -48,11 +49,16 @@ def _table_kind(
 
 
 def read_table(
-    table: RawTable, mapping: Mapping, contract: Contract, today: dt.date
+    table: RawTable, mapping: Mapping, contract: Contract, today: dt.date, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[str | None, list[RowEntry], list[RowProblem]]:
     """One raw table (file or sheet): its record kind, its entries and its problems."""
     kind, table_map = _table_kind(table, mapping, contract)
-    problems = [RowProblem(table.name, tp.line, None, None, tp.reason) for tp in table.problems]
+    problems = [
+        RowProblem(
+            table.name, tp.line, None, None, tp.reason, Severity.WARNING if tp.warning else Severity.ERROR
+        )
+        for tp in table.problems
+    ]
     fatal = not table.header or any(tp.fatal for tp in table.problems)
     if kind is None:
         reason = Reason.of(
@@ -66,7 +72,7 @@ def read_table(
         )
         return (kind.name if kind else None), entries, problems
     assert kind is not None
-    entries, row_problems = read_rows(kind, table.header, table.rows, table.name, today, table_map)
+    entries, row_problems = read_rows(kind, table.header, table.rows, table.name, today, table_map, limits)
     return kind.name, entries, problems + row_problems
 
 
@@ -99,6 +105,7 @@ def read_folder(
     mapping_path: Path | None = None,
     today: dt.date | None = None,
     also: tuple[Path, ...] = (),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Register:
     """Read every CSV, XLSX and JSONL file of a folder (`DataFolderMissing` if there is none).
 
@@ -115,13 +122,32 @@ def read_folder(
     entries: list[RowEntry] = []
     problems: list[RowProblem] = []
     sources: list[tuple[str, str | None]] = []
+    for path in [p for f in (folder, *also) for p in unsupported_files(f)]:
+        problems.append(
+            RowProblem(_display(path), 1, None, None, Reason.of("table.unsupported", suffix=path.suffix))
+        )
     for path in [p for f in (folder, *also) for p in data_files(f)]:
-        for table in read_tables(path, _display(path), mapping.header_row(path.name)):
-            kind, table_entries, table_problems = read_table(table, mapping, contract, today)
+        for table in _read_file(path, mapping, limits):
+            kind, table_entries, table_problems = read_table(table, mapping, contract, today, limits)
             sources.append((table.name, kind))
             entries += table_entries
             problems += table_problems
     return assemble(entries, problems, sources, contract, today)
+
+
+def _read_file(path: Path, mapping: Mapping, limits: Limits) -> list[RawTable]:
+    """The tables of one file; a file the system will not let us read is a problem, not a crash."""
+    name = _display(path)
+    try:
+        return read_tables(path, name, mapping.header_row(path.name), limits=limits)
+    except OSError as err:
+        table = RawTable(name, path.stem, path, None, [], [])
+        table.problems.append(
+            TableProblem(
+                1, f"file tidak dapat dibaca: {err.strerror}", f"the file cannot be read: {err.strerror}"
+            )
+        )
+        return [table]
 
 
 def _cell_text(value: Any) -> str:

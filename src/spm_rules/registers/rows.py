@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
 from .contract import RecordKind
 from .mapping import TableMapping
-from .tables import BROKEN
+from .tables import BROKEN, IMPRECISE
 from .values import CellError, parse_date, parse_number
 
 _YES = ("ya", "y", "true", "1", "yes")
@@ -54,9 +55,13 @@ def table_shape(kind: RecordKind, header: list[str], name: str, table_map: Table
     return TableShape(columns, constants, missing, tuple(problems))
 
 
-def convert_cell(kind: RecordKind, name: str, text: str, today: dt.date) -> Any:
+def convert_cell(
+    kind: RecordKind, name: str, text: str, today: dt.date, limits: Limits = DEFAULT_LIMITS
+) -> Any:
     """The typed value of one non-empty cell, or `CellError` with the reason."""
     spec = kind.fields.get(name)
+    if text.startswith(IMPRECISE):
+        raise CellError("cell.imprecise_number", shown=text[len(IMPRECISE) :])
     if spec is None:
         return text
     if spec.type == "date":
@@ -65,7 +70,7 @@ def convert_cell(kind: RecordKind, name: str, text: str, today: dt.date) -> Any:
             raise CellError("cell.future_date", today=today)
         return day
     if spec.type in ("number", "integer"):
-        return parse_number(text, integer=spec.type == "integer")
+        return parse_number(text, integer=spec.type == "integer", max_digits=limits.number_digits)
     if spec.type == "bool":
         low = text.lower()
         if low in _YES:
@@ -83,6 +88,7 @@ def row_values(
     ref: RecordRef,
     today: dt.date,
     table_map: TableMapping | None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[dict[str, Any], list[RowProblem]]:
     """Each cell of a row converted to its field's type (None = not recorded)."""
     values: dict[str, Any] = {}
@@ -99,7 +105,7 @@ def row_values(
             values[col] = None
             continue
         try:
-            values[col] = convert_cell(kind, col, text, today)
+            values[col] = convert_cell(kind, col, text, today, limits)
         except CellError as err:
             problems.append(RowProblem(ref.file, ref.line, col, cell, err.reason))
     return values, problems
@@ -166,6 +172,7 @@ def read_rows(
     name: str,
     today: dt.date,
     table_map: TableMapping | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[list[RowEntry], list[RowProblem]]:
     """Every non-blank row of one table as an entry, and the problems found (CSV, XLSX,
     JSONL or YAML test rows alike)."""
@@ -191,7 +198,7 @@ def read_rows(
             problems.append(RowProblem(name, line, None, None, reason))
             entries.append(RowEntry(ref, kind.name, Fate.REJECTED, reason))
             continue
-        values, row_problems = row_values(kind, shape, row, ref, today, table_map)
+        values, row_problems = row_values(kind, shape, row, ref, today, table_map, limits)
         if not row_problems:
             raw = dict(zip(shape.columns, row, strict=True))
             row_problems = schema_problems(kind, values, raw, ref)

@@ -113,8 +113,10 @@ def parse_date(text: str, today: dt.date | None = None) -> dt.date:
     raise CellError("cell.not_a_date")
 
 
-def parse_number(text: str, integer: bool = False) -> Decimal:
+def parse_number(text: str, integer: bool = False, max_digits: int = 40) -> Decimal:
     """Digits with at most one decimal separator, point or comma (Indonesian Excel)."""
+    if sum(ch.isdigit() for ch in text) > max_digits:
+        raise CellError("cell.too_many_digits", limit=max_digits)
     if not _NUM.match(text):
         raise CellError("cell.not_a_number")
     try:

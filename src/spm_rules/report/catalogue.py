@@ -34,6 +34,20 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "cell.not_a_number": ("bukan angka", "not a number"),
     "cell.not_whole": ("harus bilangan bulat", "must be a whole number"),
+    "cell.too_many_digits": (
+        "angka lebih dari {limit} digit (batas number_digits; naikkan dengan --limit number_digits=N)",
+        "a number of more than {limit} digits (limit number_digits; raise it with --limit number_digits=N)",
+    ),
+    "cell.imprecise_number": (
+        "sel angka {shown} sudah kehilangan digit di Excel (Excel menyimpan 15 digit); "
+        "format kolom sebagai Teks dan ketik ulang nilainya",
+        "the number cell {shown} has lost digits in Excel (Excel keeps 15 digits); "
+        "format the column as Text and type the value again",
+    ),
+    "table.unsupported": (
+        "file {suffix} tidak didukung dan tidak dibaca; simpan sebagai .csv (UTF-8), .xlsx atau .jsonl",
+        "{suffix} files are not supported and were not read; save as .csv (UTF-8), .xlsx or .jsonl",
+    ),
     "cell.future_date": ("tanggal di masa depan (sesudah {today})", "date in the future (after {today})"),
     "cell.not_yes_no": ("harus ya atau tidak", "must be yes or no"),
     # the contract's schema

@@ -11,6 +11,7 @@ from ..lang.errors import Diagnostic, RuleError
 from ..lang.formatter import format_file
 from ..lang.loader import rule_files
 from ..lang.parser import parse_text
+from ..limits import DEFAULT_LIMITS, Limits
 
 
 class FormatChangedMeaning(AssertionError):
@@ -25,21 +26,26 @@ class FmtResult:
     texts: dict[str, str] = field(default_factory=dict)
 
 
-def format_text(text: str, name: str) -> str:
+def format_text(text: str, name: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """The canonical text; refuses to return a text whose AST differs from the original."""
-    before = parse_text(text, name)
+    before = parse_text(text, name, limits)
     out = format_file(before)
-    after = parse_text(out, name)
+    after = parse_text(out, name, limits)
     if A.meaning(before.items) != A.meaning(after.items):
         raise FormatChangedMeaning(f"{name}: formatting would change the rules' meaning")
     return out
 
 
-def fmt_paths(paths: list[Path], write: bool) -> FmtResult:
+def fmt_paths(paths: list[Path], write: bool, limits: Limits = DEFAULT_LIMITS) -> FmtResult:
     result = FmtResult()
     for path in rule_files(paths):
         name = str(path)
         try:
+            if path.stat().st_size > limits.rule_file_kb * 1024:
+                raise OSError(
+                    f"{path.stat().st_size // 1024} KB > rule_file_kb={limits.rule_file_kb} "
+                    "(--limit rule_file_kb=N)"
+                )
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
             from ..lang.errors import Severity, Span
@@ -57,7 +63,7 @@ def fmt_paths(paths: list[Path], write: bool) -> FmtResult:
             continue
         result.texts[name] = text
         try:
-            out = format_text(text, name)
+            out = format_text(text, name, limits)
         except RuleError as err:
             result.errors.extend(err.diagnostics)
             continue

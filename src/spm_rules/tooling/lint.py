@@ -19,6 +19,7 @@ from ..lang.checker import check
 from ..lang.errors import Diagnostic, Severity, Span
 from ..lang.loader import parse_files, rule_files
 from ..lang.printer import to_source
+from ..limits import DEFAULT_LIMITS, Limits
 from .config import LintConfig
 
 IGNORE = re.compile(r"spm:\s*ignore\[([A-Z0-9_,\s]+)\]")
@@ -44,11 +45,11 @@ def rule_set_folders(paths: list[Path]) -> list[Path]:
     return folders
 
 
-def lint_paths(paths: list[Path], config: LintConfig) -> LintResult:
+def lint_paths(paths: list[Path], config: LintConfig, limits: Limits = DEFAULT_LIMITS) -> LintResult:
     result = LintResult()
     decls: list[tuple[Path, A.RuleSetDecl, set[str]]] = []
     for folder in rule_set_folders(paths):
-        parsed, diags, texts = parse_files([folder])
+        parsed, diags, texts = parse_files([folder], limits)
         result.texts.update(texts)
         result.files.extend(texts)
         _rs, checked = check(parsed)
