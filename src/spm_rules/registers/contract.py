@@ -71,6 +71,8 @@ class RecordKind:
     fields: dict[str, FieldSpec]
     schema: dict
     identity: Identity | None = None  # rows name a person (NIK, or local id within a facility)
+    # fields whose values name one subject: two rows with the same values are one subject
+    unique: tuple[tuple[str, ...], ...] = ()
     person_register: PersonRegister | None = None
     # jsonschema, the reference, and the compiled fast check of the same schema (or None)
     validator: Any = field(default=None, compare=False, repr=False)
@@ -138,6 +140,7 @@ def load_contract() -> Contract:
             fields=fields,
             schema=schema,
             identity=_identity(meta.get("identity")),
+            unique=tuple(tuple(u) for u in meta.get("unique", ())),
             person_register=PersonRegister(**meta["person_register"]) if "person_register" in meta else None,
             validator=Draft202012Validator(schema, format_checker=FormatChecker()),
             fast=compile_schema(schema),

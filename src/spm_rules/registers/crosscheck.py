@@ -2,7 +2,12 @@
 
 - the birth date and sex encoded in a NIK against the person register: a warning, never a fix;
 - a service dated before the person was born: rejected;
-- an exact duplicate of an earlier row (an export loaded twice): counted once, reported.
+- an exact duplicate of an earlier row (an export loaded twice): counted once, reported;
+- two rows naming the same subject (the same NIK in the person register, the same pregnancy
+  id — the contract's `x-spm.unique`): one subject, never two. Rows that agree wherever both
+  are recorded are merged (the first row's values win; its empty fields are filled from the
+  later row) and the later row is reported as merged; rows that disagree on a recorded field
+  are not merged: the later row is rejected, naming each conflicting field and both values.
 Each check takes the entries and returns what it found; none changes a file count by hand
 (file counts are derived from the fates).
 """
@@ -12,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from ..model import Fate, Reason, RecordRef, RowEntry, RowProblem, Severity
+from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
 from .contract import Contract
 from .values import nik_birth_and_sex
 
@@ -103,4 +108,51 @@ def mark_duplicates(entries: list[RowEntry]) -> tuple[list[RowEntry], list[RowPr
         reason = Reason.of("cross.duplicate", first=first)
         problems.append(RowProblem(e.ref.file, e.ref.line, None, None, reason, Severity.WARNING))
         out.append(dataclasses.replace(e, fate=Fate.DUPLICATE, reason=reason, record=None))
+    return out, problems
+
+
+def merge_same_subject(
+    entries: list[RowEntry], contract: Contract
+) -> tuple[list[RowEntry], list[RowProblem]]:
+    """One subject per unique key: later rows merged into the first, or rejected on conflict."""
+    first_of: dict[tuple, int] = {}
+    out = list(entries)
+    problems: list[RowProblem] = []
+    for i, e in enumerate(entries):
+        rec = e.record
+        if e.fate != Fate.RECORD or rec is None:
+            continue
+        for fields in contract.kinds[rec.kind].unique:
+            values = tuple(rec.get(f) for f in fields)
+            if any(v is None for v in values):
+                continue
+            key = (rec.kind, fields, values)
+            j = first_of.setdefault(key, i)
+            if j == i:
+                continue
+            first = out[j]
+            assert first.record is not None
+            conflicts = tuple(
+                (name, first.record.get(name), value)
+                for name, value in sorted(rec.values.items())
+                if value is not None
+                and first.record.get(name) is not None
+                and first.record.get(name) != value
+            )
+            if conflicts:
+                reason = Reason.of(
+                    "cross.same_subject_conflict",
+                    first=first.ref,
+                    key=", ".join(f"{f}={v}" for f, v in zip(fields, values, strict=True)),
+                    fields=tuple(f"{n}: {a} / {b}" for n, a, b in conflicts),
+                )
+                problems.append(RowProblem(e.ref.file, e.ref.line, conflicts[0][0], None, reason))
+                out[i] = dataclasses.replace(e, fate=Fate.REJECTED, reason=reason, record=None)
+            else:
+                merged = {**rec.values, **{k: v for k, v in first.record.values.items() if v is not None}}
+                out[j] = dataclasses.replace(first, record=Record(rec.kind, merged, first.ref))
+                reason = Reason.of("cross.same_subject_merged", first=first.ref)
+                problems.append(RowProblem(e.ref.file, e.ref.line, None, None, reason, Severity.WARNING))
+                out[i] = dataclasses.replace(e, fate=Fate.DUPLICATE, reason=reason, record=None)
+            break
     return out, problems

@@ -113,6 +113,16 @@ REASONS: dict[str, tuple[str, str]] = {
         "date {date} is before the birth date {birth}",
     ),
     "cross.duplicate": ("duplikat dari {first}; dihitung sekali", "duplicate of {first}; counted once"),
+    "cross.same_subject_merged": (
+        "subjek yang sama dengan {first}; digabung (nilai baris pertama menang, yang kosong diisi)",
+        "the same subject as {first}; merged (the first row's values win, empty ones are filled)",
+    ),
+    "cross.same_subject_conflict": (
+        "subjek yang sama ({key}) dengan {first}, tetapi isinya berbeda: {fields}; baris ini ditolak, "
+        "perbaiki salah satunya",
+        "the same subject ({key}) as {first}, but with different values: {fields}; this row is rejected, "
+        "correct one of them",
+    ),
     # the engine: records left out, values not recorded
     "engine.out_of_period": (
         "{field} {date} di luar periode {period}",
