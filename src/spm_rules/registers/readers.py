@@ -119,7 +119,7 @@ def read_folder(
         raise DataFolderMissing(str(folder))
     if mapping_path is None and (folder / MAPPING_FILE).exists():
         mapping_path = folder / MAPPING_FILE
-    mapping = load_mapping(mapping_path, contract) if mapping_path else Mapping()
+    mapping = load_mapping(mapping_path, contract, limits.yaml_aliases) if mapping_path else Mapping()
     entries: list[RowEntry] = []
     problems: list[RowProblem] = []
     sources: list[tuple[str, str | None]] = []
