@@ -376,7 +376,7 @@ def validate(data, mapping, lang, fmt, mask_nik, limit) -> int:
         _echo(json.dumps(doc, ensure_ascii=False, indent=2), privacy)
     else:
         render_validation(_out(privacy), register, lang)
-    return FINDINGS if register.rows_rejected else OK
+    return FINDINGS if any(p.severity == "error" for p in register.problems) else OK
 
 
 _tool_format = click.option(

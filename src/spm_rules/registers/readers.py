@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from ..limits import DEFAULT_LIMITS, Limits
+from ..limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from ..messages import DataFolderMissing
 from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry, RowProblem, Severity
 from .contract import Contract, RecordKind, load_contract
@@ -142,13 +142,15 @@ def _read_file(path: Path, mapping: Mapping, limits: Limits) -> list[RawTable]:
     try:
         return read_tables(path, name, mapping.header_row(path.name), limits=limits)
     except OSError as err:
-        table = RawTable(name, path.stem, path, None, [], [])
-        table.problems.append(
-            TableProblem(
-                1, f"file tidak dapat dibaca: {err.strerror}", f"the file cannot be read: {err.strerror}"
-            )
+        message, message_en = (
+            f"file tidak dapat dibaca: {err.strerror}",
+            f"the file cannot be read: {err.strerror}",
         )
-        return [table]
+    except LimitExceeded as err:
+        message, message_en = err.report("id"), err.report("en")
+    table = RawTable(name, path.stem, path, None, [], [])
+    table.problems.append(TableProblem(1, message, message_en))
+    return [table]
 
 
 def _cell_text(value: Any) -> str:

@@ -229,13 +229,12 @@ def _cell(value: object) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) >= 1e15:
-            # Excel keeps 15 significant digits: a 16-digit number (a NIK typed as a number)
-            # has already lost its last digit; it must not pass for another person's NIK
-            return f"{IMPRECISE}{value:.15g}"
-        if value.is_integer():
-            return str(int(value))
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 10**15:
+        # Excel keeps 15 significant digits: a 16-digit number (a NIK typed as a number) has
+        # already lost its last digit; it must not pass for another person's NIK
+        return f"{IMPRECISE}{value:.0f}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
 
 
@@ -267,6 +266,8 @@ def _check_zip(path: Path, name: str, limits: Limits) -> list[RawTable] | None:
                         f"part {info.filename} ({info.file_size // (1024 * 1024)} MB uncompressed)",
                         name,
                     )
+    except LimitExceeded:
+        raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
         return _xlsx_problem(
             name, path,

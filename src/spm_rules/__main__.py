@@ -1,0 +1,5 @@
+"""`python -m spm_rules` runs the command line."""
+
+from .cli.main import entry
+
+entry()
