@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ def _physical_rows(raw: bytes, header: bool = True) -> list[tuple[int, list[str]
     """Every non-blank physical line of a file that cannot be read as text: each is a row read
     and rejected (the first is taken to be the header when the format has one)."""
     out = []
-    for n, line in enumerate(raw.split(b"\n"), start=1):
+    for n, line in enumerate(re.split(rb"\r\n|\r|\n" if header else rb"\n", raw), start=1):
         if (n > 1 or not header) and line.strip(b"\r\x00 \t"):
             out.append((n, [BROKEN]))
     return out
@@ -109,6 +110,21 @@ def _decode(raw: bytes) -> tuple[str | None, list[TableProblem]]:
     return "\n".join(texts), [problem]
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Physical lines, ends kept: CRLF, LF and a lone CR end a line (as in CSV and Excel); other
+    characters Python would split on (form feed, U+2028 …) stay inside their cell."""
+    out, start = [], 0
+    for m in _LINE_END.finditer(text):
+        out.append(text[start : m.end()])
+        start = m.end()
+    if start < len(text):
+        out.append(text[start:])
+    return out
+
+
 def _delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
@@ -155,7 +171,7 @@ class _Feed:
 def _csv_rows(text: str, delimiter: str, table: RawTable, limits: Limits):
     """(first line, cells) of every row; a row that breaks the CSV rules is rejected alone and
     reading goes on at the next physical line."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     if len(lines) > limits.sheet_rows:
         raise LimitExceeded(
             "sheet_rows", limits.sheet_rows, f"{len(lines)} baris", f"{len(lines)} lines", table.name
@@ -204,7 +220,7 @@ def read_csv(path: Path, name: str, header_row: int = 1, limits: Limits = DEFAUL
     if not text.strip():
         table.problems.append(TableProblem(1, "file kosong", "empty file"))
         return [table]
-    lines = text.splitlines()
+    lines = [ln.rstrip("\r\n") for ln in split_lines(text)]
     first = lines[header_row - 1] if len(lines) >= header_row else lines[0]
     for line, row in _csv_rows(text, _delimiter(first), table, limits):
         if line < header_row:
@@ -388,7 +404,7 @@ def read_jsonl(path: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> list[R
         table.rows = _physical_rows(raw_bytes, header=False)
         return [table]
     objects: list[tuple[int, dict]] = []
-    for line, raw in enumerate(text.splitlines(), start=1):
+    for line, raw in enumerate(text.split("\n"), start=1):
         if not raw.strip():
             continue
         try:
