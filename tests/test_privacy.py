@@ -130,3 +130,6 @@ def test_mask_keeps_region_and_last_four_and_separators():
     assert Privacy(True, ["12345678"]).text("id 12345678 ok") == "id ******78 ok"
     assert Privacy(True).text("1.688.228 jiwa, 2018-03-12") == "1.688.228 jiwa, 2018-03-12"
     assert Privacy(False).text(VALID) == VALID
+    # a NIK inside an identifier or beside other digits is still a NIK
+    assert Privacy(True, [VALID]).text(f"s-usia_produktif-{VALID}-5") == "s-usia_produktif-3216********0001-5"
+    assert Privacy(True).text(f"x{VALID}y") == "x3216********0001y"

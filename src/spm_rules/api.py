@@ -6,6 +6,7 @@ The CLI is a thin layer over these functions; tests and notebooks call them dire
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,7 @@ class CheckResult:
     ledger: Ledger
     period_spec: str = ""
     period_source: str = "option"  # "option" (--period), "manifest" (contoh.yaml) or "data"
+    inputs: tuple[tuple[str, str], ...] = ()  # (file as shown, sha256) of every input file read
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,21 @@ def open_register(
     """Read a data folder (a worked example's registers are generated on first use)."""
     source = prepare_data(data)
     return read_folder(source.folder, contract, mapping, today, source.also, limits)
+
+
+def input_digests(register: Register) -> tuple[tuple[str, str], ...]:
+    """The SHA-256 of every file the register was read from (a workbook once, not per sheet),
+    so that a report says exactly which inputs produced its numbers."""
+    out: dict[str, str] = {}
+    for name, _kind in register.sources:
+        file = name.split("[", 1)[0] if name.endswith("]") else name
+        if file in out or "#" in file:
+            continue
+        try:
+            out[file] = hashlib.sha256(Path(file).read_bytes()).hexdigest()
+        except OSError:
+            out[file] = "?"
+    return tuple(sorted(out.items()))
 
 
 def default_period_spec(register: Register) -> str:
@@ -157,7 +174,7 @@ def run_check(
     ledger = build_ledger(register, reports)
     if not ledger.balanced:
         raise LedgerUnbalanced(ledger)
-    return CheckResult(rs, register, reports, force, ledger, spec, origin)
+    return CheckResult(rs, register, reports, force, ledger, spec, origin, input_digests(register))
 
 
 def explain_subject(

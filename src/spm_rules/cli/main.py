@@ -32,6 +32,7 @@ from ..messages import BilingualError
 from ..report.catalogue import words
 from ..report.ledger import ledger_csv
 from ..report.privacy import Privacy, personal_values
+from ..report.render_html import render_html
 from ..report.render_json import ledger_json, register_json, report_json, verdict_json
 from ..report.render_text import (
     render_explain,
@@ -146,10 +147,10 @@ _format_opt = click.option(
 _check_format_opt = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "xlsx"]),
+    type=click.Choice(["text", "json", "xlsx", "html"]),
     default="text",
     show_default=True,
-    help="xlsx memerlukan --output FILE.xlsx",
+    help="xlsx dan html memerlukan --output FILE",
 )
 _mapping_opt = click.option(
     "--mapping",
@@ -209,9 +210,11 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
     rules = rules or bundled_rules()
     data = data or bundled_sample()
     early = Privacy(mask_nik)  # before the registers are read: NIK-shaped numbers only
-    if fmt == "xlsx" and output is None:
+    if fmt in ("xlsx", "html") and output is None:
         _say_error(
-            "--format xlsx memerlukan --output FILE.xlsx", "--format xlsx needs --output FILE.xlsx", lang
+            f"--format {fmt} memerlukan --output FILE.{fmt}",
+            f"--format {fmt} needs --output FILE.{fmt}",
+            lang,
         )
         return USAGE
     limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang, early)
@@ -258,9 +261,14 @@ def _write_check(result, fmt, output, ledger, standards, label, lang, privacy: P
     try:
         if ledger is not None:
             write_text_atomic(ledger, privacy.text(ledger_csv(result.ledger, lang)))
+        shown = [r for r in result.reports if r.rows or standards]
         if fmt == "xlsx":
-            shown = [r for r in result.reports if r.rows or standards]
             write_atomic(output, lambda tmp: write_xlsx(tmp, shown, lang, privacy))
+            render_ledger_summary(_err(privacy), result.ledger, lang)
+            return True
+        if fmt == "html":
+            page = render_html(shown, label, result.rules.header, result.in_force, result.inputs, lang)
+            write_text_atomic(output, privacy.text(page))
             render_ledger_summary(_err(privacy), result.ledger, lang)
             return True
         if fmt == "json":

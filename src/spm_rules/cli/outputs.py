@@ -55,10 +55,19 @@ def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        # the permissions a plainly created file would have (mkstemp makes it private)
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~_umask()
+        tmp.chmod(mode)
         os.replace(tmp, target)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def write_text_atomic(target: Path, text: str) -> None:

@@ -298,6 +298,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "title": ("Judul", "Title"),
     "subject": ("Subjek", "Subject"),
     "sheet.summary": ("Ringkasan", "Summary"),
+    "inputs": ("File masukan (SHA-256)", "Input files (SHA-256)"),
+    "filter": ("Saring fasilitas…", "Filter facilities…"),
     "word.failed": ("GAGAL", "FAILED"),
     "word.error": ("GALAT", "ERROR"),
     "sheet.subjects": ("Subjek", "Subjects"),

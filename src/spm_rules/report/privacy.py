@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from ..model import Register
 
 _RUN = re.compile(r"\d(?:[ .\-]?\d){5,}")
+_SIXTEEN = re.compile(r"(?<!\d)\d{16}(?!\d)")  # a NIK among other text, wherever it stands
 _NON_DIGIT = re.compile(r"\D")
 
 
@@ -46,10 +47,9 @@ class Privacy:
         self.mask = mask
         texts = {s.strip() for s in secrets if s and s.strip()}
         self._digits = {d for d in (_NON_DIGIT.sub("", t) for t in texts) if len(d) >= 4}
-        # secrets that are not digit runs (letters mixed in) are replaced where they stand
-        self._texts = sorted(
-            (t for t in texts if len(t) >= 4 and not _RUN.fullmatch(t)), key=len, reverse=True
-        )
+        # every secret as written, longest first: replaced wherever it stands, even inside a
+        # longer run of digits or an identifier (`s-usia_produktif-3216…0509-5`)
+        self._texts = sorted((t for t in texts if len(t) >= 4), key=len, reverse=True)
 
     @classmethod
     def for_register(cls, register: Register | None, mask: bool) -> Privacy:
@@ -66,11 +66,13 @@ class Privacy:
     def text(self, text: str) -> str:
         if not self.mask or not text:
             return text
-        text = _RUN.sub(self._run, text)
         for secret in self._texts:
             if secret in text:
-                text = text.replace(secret, "*" * (len(secret) - 2) + secret[-2:])
-        return text
+                text = text.replace(
+                    secret, mask_digits(secret) if any(c.isdigit() for c in secret) else "*" * len(secret)
+                )
+        text = _SIXTEEN.sub(lambda m: mask_digits(m.group()), text)
+        return _RUN.sub(self._run, text)
 
 
 def personal_values(register: Register) -> set[str]:
