@@ -94,7 +94,7 @@ def test_masking_nik(capsys):
         (["check", "--data", "/nonexistent/folder"], "folder data tidak ditemukan"),
         (["check", "--period", "2018-13"], "bulan tidak ada"),
         (["check", "--standard", "nope"], "standar tidak dikenal"),
-        (["explain", "--standard", "ibu_hamil", "--subject", "KH-X"], "subjek 'KH-X' tidak ada"),
+        (["explain", "--standard", "ibu_hamil", "--subject", "KH-X"], "'KH-X' bukan subjek"),
         (["check", "--lang", "fr"], "Invalid value"),
         (["explain"], "Missing option"),
     ],
@@ -251,3 +251,22 @@ def test_excel_writes_formula_like_text_as_text(capsys, tmp_path):
 def test_excel_needs_an_output_file(capsys):
     code, _out, err = run_cli(capsys, "check", "--format", "xlsx")
     assert code == 2 and "--output" in err
+
+
+def test_explain_by_nik_lists_every_standard_and_pregnancy(capsys):
+    code, out, _ = run_cli(capsys, "explain", "--subject", "3216014101900100")
+    assert code == 0
+    assert "KH-2018-01" in out and "ibu_hamil" in out
+
+
+def test_explain_by_person_across_standards(capsys):
+    code, out, _ = run_cli(capsys, "explain", "--subject", "3216010201800500", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    docs = doc if isinstance(doc, list) else [doc]
+    assert {d["standard"] for d in docs} >= {"usia_produktif"}
+
+
+def test_explain_an_unknown_nik_suggests_the_closest(capsys):
+    code, _out, err = run_cli(capsys, "explain", "--subject", "3216014101900101")
+    assert code == 2 and "3216014101900100" in err and "mungkin maksud Anda" in err

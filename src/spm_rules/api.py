@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .engine.denominators import denominators
-from .engine.evaluate import evaluate, find_subjects
+from .engine.evaluate import evaluate
 from .engine.period import Period, parse_period
 from .engine.verdict import Verdict
 from .examples.juknis import prepare_example
@@ -177,20 +177,51 @@ def run_check(
     return CheckResult(rs, register, reports, force, ledger, spec, origin, input_digests(register))
 
 
-def explain_subject(
+def _period_for(std: A.Standard, register: Register, period_spec: str | None, data) -> Period:
+    stated = prepare_data(data).period if data is not None else None
+    spec = period_spec or stated or default_period_spec(register)
+    return parse_period(spec, std.period_kind or "year")
+
+
+def _names_person(rec, kind, key: str) -> bool:
+    """A subject record names the person `key`: by its own key, its NIK, its person id
+    (`fasilitas#id_lokal`) or its local id."""
+    if kind.key and str(rec.get(kind.key)) == key:
+        return True
+    return any(str(rec.get(f)) == key for f in ("nik", "id_orang", "id_lokal") if rec.get(f) is not None)
+
+
+def explain_person(
     rs: RuleSet,
     register: Register,
-    std: A.Standard,
     key: str,
     period_spec: str | None,
     data: Path | DataSource | None = None,
-) -> Verdict | None:
-    recs = find_subjects(std, register, key)
-    if not recs:
-        return None
-    stated = prepare_data(data).period if data is not None else None
-    spec = period_spec or stated or default_period_spec(register)
-    period = parse_period(spec, std.period_kind or "year")
-    verdicts = evaluate(rs, std, register, period, recs)
-    # the subject's record that is in scope for this period, if any (e.g. this school year)
-    return next((v for v in verdicts if v.in_population), verdicts[0])
+    standards: list[str] | None = None,
+) -> list[tuple[A.Standard, Verdict]]:
+    """Every standard in which the person (NIK, local id or subject key) is a subject in the
+    period — all their pregnancies for ANC — with the verdict of each; subjects out of scope
+    are listed only when the person is in scope nowhere."""
+    found: list[tuple[A.Standard, list[Verdict]]] = []
+    for std in select_standards(rs, standards):
+        kind = register.contract.kinds.get(std.subject_kind or "")
+        if kind is None:
+            continue
+        recs = [r for r in register.of_kind(kind.name) if _names_person(r, kind, key)]
+        if recs:
+            period = _period_for(std, register, period_spec, data)
+            verdicts = evaluate(rs, std, register, period, recs)
+            found.append((std, [v for v in verdicts if v.in_population] or verdicts[:1]))
+    if any(v.in_population for _std, vs in found for v in vs):
+        found = [(std, vs) for std, vs in found if vs[0].in_population]
+    return [(std, v) for std, vs in found for v in vs]
+
+
+def closest_people(register: Register, key: str, limit: int = 5) -> list[str]:
+    """NIKs that may be the one meant: the same birth-date digits (7-12), or one digit off."""
+    if not (key.isdigit() and len(key) == 16):
+        return []
+    niks = sorted({str(r.get("nik")) for recs in register.records.values() for r in recs if r.get("nik")})
+    one_off = [n for n in niks if len(n) == 16 and sum(a != b for a, b in zip(n, key, strict=True)) == 1]
+    same_birth = [n for n in niks if n[6:12] == key[6:12] and n not in one_off]
+    return (one_off + same_birth)[:limit]

@@ -19,7 +19,8 @@ from rich.console import Console
 
 from .. import __version__
 from ..api import (
-    explain_subject,
+    closest_people,
+    explain_person,
     open_register,
     prepare_data,
     run_check,
@@ -312,9 +313,11 @@ def _render_check_text(out: Console, result, standards, label: str, lang: str) -
 
 
 @cli.command()
-@click.option("--standard", "standard", required=True, help="Id standar, mis. ibu_hamil.")
 @click.option(
-    "--subject", "subject", required=True, help="Kunci subjek: id_kehamilan, NIK, ... sesuai standar."
+    "--standard", "standards", multiple=True, help="Hanya standar ini (boleh berulang). Default: semua."
+)
+@click.option(
+    "--subject", "subject", required=True, help="NIK, id lokal, atau kunci subjek (mis. id_kehamilan)."
 )
 @_rules_opt
 @_data_opt
@@ -323,8 +326,8 @@ def _render_check_text(out: Console, result, standards, label: str, lang: str) -
 @_format_opt
 @_mask_opt
 @_limit_opt
-def explain(standard, subject, rules, data, period, lang, fmt, mask_nik, limit) -> int:
-    """Jelaskan putusan satu subjek / explain one subject's verdict."""
+def explain(standards, subject, rules, data, period, lang, fmt, mask_nik, limit) -> int:
+    """Jelaskan putusan satu orang atau subjek / explain a person's or subject's verdicts."""
     rules = rules or bundled_rules()
     data = data or bundled_sample()
     early = Privacy(mask_nik, [subject])
@@ -334,8 +337,7 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik, limit) 
     rs = _guarded(lambda: load_rules(rules, limits=limits), lang, early)
     if rs is FAILED:
         return USAGE
-    std = _guarded(lambda: select_standards(rs, [standard])[0], lang, early)
-    if std is FAILED:
+    if _guarded(lambda: select_standards(rs, list(standards)), lang, early) is FAILED:
         return USAGE
     source = _guarded(lambda: prepare_data(data), lang, early)
     if source is FAILED:
@@ -344,21 +346,31 @@ def explain(standard, subject, rules, data, period, lang, fmt, mask_nik, limit) 
     if register is FAILED:
         return USAGE
     privacy = Privacy(True, [subject, *personal_values(register)]) if mask_nik else Privacy()
-    verdict = _guarded(lambda: explain_subject(rs, register, std, subject, period, source), lang, privacy)
-    if verdict is FAILED:
+    found = _guarded(
+        lambda: explain_person(rs, register, subject, period, source, list(standards) or None), lang, privacy
+    )
+    if found is FAILED:
         return USAGE
-    if verdict is None:
+    if not found:
+        near = closest_people(register, subject)
+        hint_id = f"; mungkin maksud Anda: {', '.join(near)}" if near else ""
+        hint_en = f"; did you mean: {', '.join(near)}" if near else ""
         _say_error(
-            f"subjek '{subject}' tidak ada di register {std.subject_kind}",
-            f"no subject '{subject}' in the {std.subject_kind} register",
+            f"'{subject}' bukan subjek standar mana pun di data ini{hint_id}",
+            f"'{subject}' is a subject of no standard in this data{hint_en}",
             lang,
             privacy,
         )
         return USAGE
     if fmt == "json":
-        _echo(json.dumps(verdict_json(std, verdict, lang), ensure_ascii=False, indent=2), privacy)
+        docs = [verdict_json(std, verdict, lang) for std, verdict in found]
+        _echo(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2), privacy)
     else:
-        render_explain(_out(privacy), std, verdict, lang)
+        out = _out(privacy)
+        for i, (std, verdict) in enumerate(found):
+            if i:
+                out.print()
+            render_explain(out, std, verdict, lang)
     return OK
 
 
