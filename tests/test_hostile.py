@@ -424,27 +424,20 @@ def test_a_failed_save_leaves_the_previous_file(tmp_path, monkeypatch):
 def test_outputs_are_byte_identical_across_hash_seeds(tmp_path):
     outs = []
     for seed in ("1", "2", "987"):
-        ledger = tmp_path / f"ledger-{seed}.csv"
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "spm_rules",
-                "check",
-                "--period",
-                "2018",
-                "--format",
-                "json",
-                "--ledger",
-                str(ledger),
-            ],
-            capture_output=True,
-            env=env,
-            check=False,
-        )
-        assert run.returncode == 0, run.stderr.decode()
-        outs.append((run.stdout, ledger.read_bytes()))
+        env.pop("SOURCE_DATE_EPOCH", None)
+        produced = []
+        for fmt in ("text", "json", "xlsx"):
+            target = tmp_path / f"{seed}.{fmt}"
+            ledger = tmp_path / f"ledger-{seed}-{fmt}.csv"
+            run = subprocess.run(
+                [sys.executable, "-m", "spm_rules", "check", "--period", "2018", "--format", fmt,
+                 "--output", str(target), "--ledger", str(ledger)],
+                capture_output=True, env=env, check=False,
+            )  # fmt: skip
+            assert run.returncode == 0, run.stderr.decode()
+            produced += [target.read_bytes(), ledger.read_bytes()]
+        outs.append(produced)
     assert outs[0] == outs[1] == outs[2]
 
 

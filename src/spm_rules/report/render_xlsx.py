@@ -8,6 +8,11 @@ is written as text.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import os
+import re
+import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -157,4 +162,34 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, privacy: Pr
             _text_cell(subjects, r, 6, info, privacy)
             r += 1
     _widths(subjects, [18, 30, 24, 14, 80, 40])
-    wb.save(path)
+    save_reproducibly(wb, path)
+
+
+# a fixed moment for the workbook's own dates and its zip entries: the same results give the
+# same bytes (SOURCE_DATE_EPOCH, when set, names the moment instead)
+_FIXED = dt.datetime(2000, 1, 1)
+
+
+def save_reproducibly(wb: Workbook, path: Path) -> None:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = (
+        dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
+        if epoch and epoch.isdigit()
+        else _FIXED
+    )
+    wb.properties.created = wb.properties.modified = moment
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as zin,
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zout,
+    ):
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the time of saving
+                stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=moment.timetuple()[:6])
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            zout.writestr(fixed, data)
