@@ -270,3 +270,12 @@ def test_explain_by_person_across_standards(capsys):
 def test_explain_an_unknown_nik_suggests_the_closest(capsys):
     code, _out, err = run_cli(capsys, "explain", "--subject", "3216014101900101")
     assert code == 2 and "3216014101900100" in err and "mungkin maksud Anda" in err
+
+
+def test_quiet_and_verbose(capsys, tmp_path):
+    code = main(["check", "--quiet", "--format", "json", "--output", str(tmp_path / "a.json")])
+    out, err = capsys.readouterr()
+    assert code == 0 and out == "" and err == ""
+    code = main(["check", "--verbose", "--period", "2018", "--format", "json", "--output", str(tmp_path / "b.json")])
+    out, err = capsys.readouterr()
+    assert code == 0 and "menilai standar 12/12" in err and "membaca file" in err

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from .model import Register
 from .registers.readers import read_folder
 from .report.aggregate import StandardReport, aggregate
 from .report.ledger import Ledger, build_ledger
+
+# (stage, done, total): "read" per file, "evaluate" per standard; the CLI draws it, or not
+Progress = Callable[[str, int, int], None]
 
 
 class UnknownStandard(BilingualError):
@@ -87,10 +91,11 @@ def open_register(
     mapping: Path | None = None,
     today: dt.date | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
 ) -> Register:
     """Read a data folder (a worked example's registers are generated on first use)."""
     source = prepare_data(data)
-    return read_folder(source.folder, contract, mapping, today, source.also, limits)
+    return read_folder(source.folder, contract, mapping, today, source.also, limits, progress)
 
 
 def input_digests(register: Register) -> tuple[tuple[str, str], ...]:
@@ -156,17 +161,21 @@ def run_check(
     mapping: Path | None = None,
     today: dt.date | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
 ) -> CheckResult:
     """Load, read, evaluate, aggregate; raise `LedgerUnbalanced` rather than report numbers
     that do not account for every row read."""
     rs = load_rules(rules, limits=limits)
     source = prepare_data(data)
-    register = open_register(source, rs.contract, mapping, today, limits)
+    register = open_register(source, rs.contract, mapping, today, limits, progress)
     origin = "option" if period_spec else "manifest" if source.period else "data"
     spec = period_spec or source.period or default_period_spec(register)
     reports = []
     force = True
-    for std in select_standards(rs, standards):
+    chosen = select_standards(rs, standards)
+    for i, std in enumerate(chosen, start=1):
+        if progress is not None:
+            progress("evaluate", i, len(chosen))
         period = parse_period(spec, std.period_kind or "year")
         force = force and in_force(rs, period)
         verdicts = evaluate(rs, std, register, period)

@@ -6,6 +6,7 @@ Exit codes for every command: 0 success, 1 findings (where a command reports the
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import sys
@@ -206,7 +207,26 @@ def cli() -> None:
     help="File keluaran (wajib untuk --format xlsx).",
 )
 @_limit_opt
-def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, ledger, output, limit) -> int:
+@click.option(
+    "--quiet", "-q", is_flag=True, help="Hanya hasil dan galat; tanpa catatan dan kemajuan di stderr."
+)
+@click.option("--verbose", "-v", is_flag=True, help="Semua masalah data dan setiap tahap di stderr.")
+def check(
+    rules,
+    data,
+    period,
+    standards,
+    lang,
+    fmt,
+    mask_nik,
+    strict,
+    mapping,
+    ledger,
+    output,
+    limit,
+    quiet,
+    verbose,
+) -> int:
     """Hitung capaian SPM per fasilitas / compute SPM coverage per facility."""
     rules = rules or bundled_rules()
     data = data or bundled_sample()
@@ -225,13 +245,18 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
     refused = _guarded(lambda: check_targets([output, ledger], [data, source.folder]), lang, early)
     if refused is FAILED:
         return USAGE
-    result = _guarded(
-        lambda: run_check(rules, source, period, list(standards) or None, mapping, limits=limits), lang, early
-    )
+    with _progress(lang, quiet, verbose) as progress:
+        result = _guarded(
+            lambda: run_check(
+                rules, source, period, list(standards) or None, mapping, limits=limits, progress=progress
+            ),
+            lang,
+            early,
+        )
     if result is FAILED:
         return USAGE
     privacy = Privacy.for_register(result.register, mask_nik)
-    if result.period_source != "option":
+    if result.period_source != "option" and not quiet:
         why_id = {"manifest": "periode contoh.yaml", "data": "tahun dengan catatan pelayanan terbanyak"}
         why_en = {"manifest": "the contoh.yaml period", "data": "the year with most service records"}
         _say_error(
@@ -242,7 +267,9 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
         )
     label = f"{result.rules.name} ({result.rules.header.regulation or ''})"
     written = _guarded(
-        lambda: _write_check(result, fmt, output, ledger, standards, label, lang, privacy), lang, privacy
+        lambda: _write_check(result, fmt, output, ledger, standards, label, lang, privacy, quiet, verbose),
+        lang,
+        privacy,
     )
     if written is FAILED:
         return USAGE
@@ -257,7 +284,9 @@ def check(rules, data, period, standards, lang, fmt, mask_nik, strict, mapping, 
     return OK
 
 
-def _write_check(result, fmt, output, ledger, standards, label, lang, privacy: Privacy) -> bool:
+def _write_check(
+    result, fmt, output, ledger, standards, label, lang, privacy: Privacy, quiet, verbose
+) -> bool:
     """Every result of `check` to its place: stdout, or files written whole (never half)."""
     try:
         if ledger is not None:
@@ -265,12 +294,14 @@ def _write_check(result, fmt, output, ledger, standards, label, lang, privacy: P
         shown = [r for r in result.reports if r.rows or standards]
         if fmt == "xlsx":
             write_atomic(output, lambda tmp: write_xlsx(tmp, shown, lang, privacy))
-            render_ledger_summary(_err(privacy), result.ledger, lang)
+            if not quiet:
+                render_ledger_summary(_err(privacy), result.ledger, lang)
             return True
         if fmt == "html":
             page = render_html(shown, label, result.rules.header, result.in_force, result.inputs, lang)
             write_text_atomic(output, privacy.text(page))
-            render_ledger_summary(_err(privacy), result.ledger, lang)
+            if not quiet:
+                render_ledger_summary(_err(privacy), result.ledger, lang)
             return True
         if fmt == "json":
             doc = report_json(result.reports, result.register, label, lang)
@@ -289,13 +320,48 @@ def _write_check(result, fmt, output, ledger, standards, label, lang, privacy: P
             _render_check_text(console, result, standards, label, lang)
             write_text_atomic(output, privacy.text(buffer.getvalue()))
         if result.register.problems:
-            render_input_summary(_err(privacy), result.register, lang)
+            render_input_summary(
+                _err(privacy), result.register, lang, 0 if quiet else None if verbose else 50
+            )
         return True
     except OSError as err:
         target = err.filename or output or ledger
         raise OutputRefused(
             f"tidak bisa menulis {target}: {err.strerror}", f"cannot write {target}: {err.strerror}"
         ) from None
+
+
+@contextlib.contextmanager
+def _progress(lang: str, quiet: bool, verbose: bool):
+    """A progress bar on stderr when it is a terminal (reading, evaluating); a line per stage
+    with --verbose when it is not; nothing with --quiet."""
+    if quiet or not (sys.stderr.isatty() or verbose):
+        yield None
+        return
+    names = {
+        "read": ("membaca file", "reading files"),
+        "evaluate": ("menilai standar", "evaluating standards"),
+    }
+    if not sys.stderr.isatty():
+
+        def line(stage: str, done: int, total: int) -> None:
+            _err().print(f"spm-rules: {names[stage][lang == 'en']} {done}/{total}", markup=False)
+
+        yield line
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=_err(), transient=True
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(names[stage][lang == "en"], total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 def _render_check_text(out: Console, result, standards, label: str, lang: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,7 @@ def read_folder(
     today: dt.date | None = None,
     also: tuple[Path, ...] = (),
     limits: Limits = DEFAULT_LIMITS,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Register:
     """Read every CSV, XLSX and JSONL file of a folder (`DataFolderMissing` if there is none).
 
@@ -127,7 +129,10 @@ def read_folder(
         problems.append(
             RowProblem(_display(path), 1, None, None, Reason.of("table.unsupported", suffix=path.suffix))
         )
-    for path in [p for f in (folder, *also) for p in data_files(f)]:
+    paths = [p for f in (folder, *also) for p in data_files(f)]
+    for i, path in enumerate(paths, start=1):
+        if progress is not None:
+            progress("read", i, len(paths))
         for table in _read_file(path, mapping, limits):
             kind, table_entries, table_problems = read_table(table, mapping, contract, today, limits)
             sources.append((table.name, kind))

@@ -121,16 +121,18 @@ def render_report(
     console.print()
 
 
-def render_input_summary(console: Console, register: Register, lang: str) -> None:
+def render_input_summary(console: Console, register: Register, lang: str, shown: int | None = 50) -> None:
+    """Rows read and rejected, and the data problems (the first `shown`, or all for None)."""
     read, rejected = register.rows_read, register.rows_rejected
     console.print(f"{number(read, lang)} {t(lang, 'rows')}, {number(rejected, lang)} {t(lang, 'rejected')}.")
     if register.problems:
         console.print(Text(f"{t(lang, 'problems')}:", style="bold"))
-        for p in register.problems[:50]:
+        listed = register.problems if shown is None else register.problems[:shown]
+        for p in listed:
             style = "red" if p.severity == "error" else "yellow"
             console.print(Text(f"  {problem_text(p, lang)}", style=style))
-        if len(register.problems) > 50:
-            console.print(f"  … {len(register.problems) - 50}")
+        if len(listed) < len(register.problems):
+            console.print(f"  … {len(register.problems) - len(listed)} (--verbose)")
 
 
 # ---- explain -------------------------------------------------------------------------------
