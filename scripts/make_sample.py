@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import tempfile
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "reports_in" / "sample"
@@ -361,10 +362,56 @@ def add_screening(i: int, suffix: str, defect: str | None) -> None:
         screenings.append(later)
 
 
+# The other ten services: small quotas through the worked examples' generator (each its own
+# NIK region, so nobody collides with the people above), with a complete history for most and
+# one named defect (the generator's variant) for a few, so every table has both.
+OTHER_SERVICES = [
+    # (standard, region, [(facility, count, variant)], sasaran rows (code, facility, number))
+    ("ibu_bersalin", "321602", [("PKM Cibitung", 3, "lengkap"), ("PKM Cibitung", 1, "dukun_di_rumah"),
+                                ("PKM Setu", 3, "lengkap")],
+     [("ibu_bersalin", "PKM Cibitung", 5), ("ibu_bersalin", "PKM Setu", 4)]),
+    ("bayi_baru_lahir", "321603", [("PKM Cibitung", 3, "lengkap"), ("PKM Setu", 2, "lengkap"),
+                                   ("PKM Setu", 1, "tanpa_kunjungan")],
+     [("bayi_baru_lahir", "PKM Cibitung", 4), ("bayi_baru_lahir", "PKM Setu", 3)]),
+    ("balita", "321604", [("PKM Cibitung", 3, "lengkap"), ("PKM Tambun", 2, "lengkap"),
+                          ("PKM Tambun", 1, "ditimbang_5_kali")],
+     [("balita", "PKM Cibitung", 4), ("balita", "PKM Tambun", 3)]),
+    ("pendidikan_dasar", "321605", [("PKM Cibitung", 3, "lengkap"), ("PKM Setu", 2, "lengkap"),
+                                    ("PKM Setu", 1, "tidak_dijaring")], []),
+    ("usia_lanjut", "321607", [("PKM Cibitung", 3, "lengkap"), ("PKM Cibitung", 1, "tanpa_tekanan_darah"),
+                               ("Posbindu Melati", 2, "lengkap"), ("PKM Setu", 1, "tanpa_mental")],
+     [("usia_lanjut", "*", 9)]),
+    ("hipertensi", "321608", [("PKM Cibitung", 3, "lengkap"), ("PKM Tambun", 2, "lengkap")],
+     [("prevalensi_hipertensi", "*", 25.61), ("penduduk_15_plus", "*", 24)]),
+    ("diabetes_melitus", "321609", [("PKM Setu", 3, "lengkap"), ("PKM Setu", 1, "menolak"),
+                                    ("PKM Setu", 1, "kasus_lama")],
+     [("prevalensi_dm", "*", 6.9), ("penduduk", "*", 60)]),
+    ("odgj_berat", "321610", [("PKM Tambun", 3, "lengkap"), ("PKM Tambun", 1, "belum_dikunjungi")], []),
+    ("tb", "321611", [("PKM Cibitung", 3, "lengkap")], []),
+    ("hiv_risiko", "321612", [("PKM Setu", 3, "lengkap"), ("PKM Setu", 1, "tidak_dites")], []),
+]  # fmt: skip
+
+
+def other_services(tables: dict[str, list[dict]]) -> list[tuple[str, str, str]]:
+    """Add the ten other services' rows to `tables`; return (standard, facility, variant) cases."""
+    from spm_rules.examples.juknis import generate
+
+    cases = []
+    for standard, region, quota, _sasaran in OTHER_SERVICES:
+        with tempfile.TemporaryDirectory() as tmp:
+            generate(Path(tmp), standard, quota, region)
+            for path in sorted(Path(tmp).glob("*.csv")):
+                with path.open(encoding="utf-8", newline="") as fh:
+                    tables.setdefault(path.stem, []).extend(csv.DictReader(fh))
+        cases += [(standard, facility, f"{count} × {variant}") for facility, count, variant in quota]
+    return cases
+
+
 def write(name: str, rows: list[dict], delimiter: str = ",") -> None:
     path = OUT / f"{name}.csv"
+    columns = list(dict.fromkeys(c for row in rows for c in row))
     with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter=delimiter)
+        w = csv.DictWriter(fh, fieldnames=columns, delimiter=delimiter, restval="")
         w.writeheader()
         w.writerows(rows)
 
@@ -375,25 +422,35 @@ def main() -> None:
         add_pregnancy(i, suffix, defect)
     for i, (suffix, defect, _desc) in enumerate(PROD_CASES):
         add_screening(i, suffix, defect)
-    write("penduduk", persons)
-    write("kehamilan", pregnancies)
-    # Indonesian Excel writes semicolon-separated CSV: keep one file that way
-    write("kunjungan_anc", visits, delimiter=";")
-    write("pemeriksaan_lab", labs)
-    write("imunisasi", immunisations)
-    write("skrining_ptm", screenings)
     sasaran = [
         {"indikator": "ibu_hamil", "tahun": 2018, "fasilitas": "PKM Cibitung", "jumlah": 12},
         {"indikator": "ibu_hamil", "tahun": 2018, "fasilitas": "PKM Setu", "jumlah": 12},
         {"indikator": "ibu_hamil", "tahun": 2018, "fasilitas": "PKM Tambun", "jumlah": 11},
         {"indikator": "usia_produktif", "tahun": 2018, "fasilitas": "*", "jumlah": 40},
     ]
-    write("sasaran", sasaran)
+    sasaran += [
+        {"indikator": code, "tahun": 2018, "fasilitas": facility, "jumlah": number}
+        for _std, _region, _quota, rows in OTHER_SERVICES
+        for code, facility, number in rows
+    ]
+    tables: dict[str, list[dict]] = {
+        "penduduk": persons,
+        "kehamilan": pregnancies,
+        "kunjungan_anc": visits,
+        "pemeriksaan_lab": labs,
+        "imunisasi": immunisations,
+        "skrining_ptm": screenings,
+        "sasaran": sasaran,
+    }
+    other_cases = other_services(tables)
+    for name, rows in tables.items():
+        # Indonesian Excel writes semicolon-separated CSV: keep one file that way
+        write(name, rows, delimiter=";" if name == "kunjungan_anc" else ",")
     cases = [("ibu_hamil", f"KH-2018-{s}", d) for s, _x, d in IBU_CASES]
     cases += [
         ("usia_produktif", p["nik"], d)
         for p, (_s, _x, d) in zip(
-            [p for p in persons if p["nama"].startswith("Warga")], PROD_CASES, strict=True
+            [p for p in persons if p.get("nama", "").startswith("Warga")], PROD_CASES, strict=True
         )
     ]
     lines = [
@@ -406,6 +463,16 @@ def main() -> None:
         "|---|---|---|",
     ]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in cases]
+    lines += [
+        "",
+        "The other ten services come from the worked examples' generator (`spm_rules.examples.juknis`),",
+        "a few people per facility; each row: how many people, and the variant the generator wrote",
+        "(`lengkap` = a complete service history; any other name = that one defect).",
+        "",
+        "| standar | fasilitas | orang × varian |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in other_cases]
     (OUT / "KASUS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -63,8 +63,8 @@ def test_the_report_renders_offline_with_tables_charts_and_no_errors(report, tmp
     assert 'data-ready="yes"' in dom, run.stderr[-2000:]
     assert "data-errors" not in dom
     assert not re.search(r"Uncaught|CONSOLE\(\d+\)].*(Error|error)", run.stderr), run.stderr[-2000:]
-    assert dom.count("<svg") == 2 and dom.count('class="bar"') >= 6
-    assert dom.count("<table") == 2 and "Sesuai standar" in dom and "22,86 %" in dom
+    assert dom.count("<svg") == 12 and dom.count('class="bar"') >= 36
+    assert dom.count("<table") == 12 and "Sesuai standar" in dom and "22,86 %" in dom
     assert not re.search(r"(?<![\d.])\d{16}(?!\d)", dom)  # NIKs masked everywhere
 
 

@@ -573,3 +573,13 @@ def example_folders(root: Path) -> Iterator[Path]:
     for p in sorted(root.iterdir()):
         if (p / MANIFEST).is_file():
             yield p
+
+
+def generate(folder: Path, standard: str, quota: Quota, region: str) -> None:
+    """Write one service's synthetic registers (the worked examples' generator) into a folder:
+    one CSV per record kind. Used by scripts/make_sample.py for the bundled sample."""
+    writer = _Writer(folder)
+    try:
+        GENERATORS[standard](writer, _People(region), quota)
+    finally:
+        writer.close()
