@@ -187,13 +187,19 @@ def test_check_to_excel(capsys, tmp_path):
     assert code == 0
     wb = load_workbook(out_file)
     summary = wb["Ringkasan"]
-    rows = list(summary.iter_rows(min_row=2, values_only=True))
-    total = next(r for r in rows if r[0] == "ibu_hamil" and r[2] == "Jumlah")
-    assert total[3:6] == (35, 32, 8) and abs(total[6] - 8 / 35) < 1e-12
-    assert len({r[0] for r in rows if r[0]}) == 12  # the sample covers all twelve services
-    assert summary["G2"].number_format == "0.00%"
+    # Tabel 3.4 shape: one row per service — indicator, sasaran, served, target, realisasi, capaian
+    rows = {r[0]: r for r in summary.iter_rows(min_row=2, values_only=True)}
+    assert len(rows) == 12  # the sample covers all twelve services
+    assert rows["ibu_hamil"][2:5] == (35, 8, 1) and abs(rows["ibu_hamil"][5] - 8 / 35) < 1e-12
+    assert summary["F2"].number_format == "0.00%" and summary.freeze_panes == "A2" and summary.auto_filter.ref
+    # one Juknis-shaped sheet per service, with its total row
+    ibu = list(wb["ibu_hamil"].iter_rows(min_row=2, values_only=True))
+    assert ibu[-1][:4] == ("Jumlah", 35, 32, 8) and wb["ibu_hamil"]["E2"].number_format == "0.00%"
+    # the drill-down: every subject in the population, with the source rows of those not counted
     subjects = list(wb["Subjek"].iter_rows(min_row=2, values_only=True))
-    assert len(subjects) == sum(r[4] for r in rows if r[2] == "Jumlah")  # every subject in the population
+    assert len(subjects) == sum(list(wb[sid].iter_rows(values_only=True))[-1][2] for sid in rows)
+    not_counted = [r for r in subjects if r[3] == "tidak"]
+    assert not_counted and all(r[6] and ".csv:" in r[6] for r in not_counted)
     people = [r for r in subjects if r[0] == "usia_produktif"]
     assert all("********" in r[2] for r in people)  # NIK masked
     assert any(r[3] == "tidak" and r[4] for r in subjects)
@@ -276,6 +282,8 @@ def test_quiet_and_verbose(capsys, tmp_path):
     code = main(["check", "--quiet", "--format", "json", "--output", str(tmp_path / "a.json")])
     out, err = capsys.readouterr()
     assert code == 0 and out == "" and err == ""
-    code = main(["check", "--verbose", "--period", "2018", "--format", "json", "--output", str(tmp_path / "b.json")])
+    code = main(
+        ["check", "--verbose", "--period", "2018", "--format", "json", "--output", str(tmp_path / "b.json")]
+    )
     out, err = capsys.readouterr()
     assert code == 0 and "menilai standar 12/12" in err and "membaca file" in err

@@ -1,9 +1,15 @@
-"""Excel output: the SPM tables and the subjects behind every count, for people who work in Excel.
+"""Excel output in the shapes people already use, for data officers who work in Excel.
 
-Sheets: "Ringkasan" (one row per standard and facility, with the total), "Subjek" (every subject
-in the population: counted or not, and the criteria it failed). Numbers are numbers, capaian is a
-percentage cell computed from the exact fraction; text that a spreadsheet would read as a formula
-is written as text.
+Sheets:
+- "Ringkasan": one row per service, in the shape of the city report's Tabel 3.4 — indicator,
+  target, realisasi (capaian against the sasaran), capaian of the target — with sasaran and
+  the number served;
+- one sheet per service, in the shape of the Juknis tables: Fasilitas, Sasaran, Tercatat,
+  Sesuai standar, Capaian, Keterangan, Sumber penyebut, with the total row;
+- "Subjek": the drill-down — every subject in the population, counted or not, the criteria it
+  failed and the source rows behind them.
+Headers are frozen and filtered; numbers are numbers and percentages are percentage cells
+computed from the exact fractions; text a spreadsheet would read as a formula stays text.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import io
 import os
 import re
 import zipfile
+from fractions import Fraction
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -20,127 +27,122 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ..engine.verdict import NodeResult, Status
 from .aggregate import Row, StandardReport, failed_ids
-from .catalogue import facility_name
-from .i18n import pick, t
+from .catalogue import facility_name, label
+from .i18n import pick
 from .phrases import short_label
 from .privacy import Privacy
 from .render_text import criterion_labels, denominator_source_text, remarks
 
 _BOLD = Font(bold=True)
+_PERCENT = "0.00%"
 
 
-def _text_cell(ws, row: int, col: int, value: str, privacy: Privacy) -> None:
-    """A cell that holds the text as typed, even when it starts with '=' (masked as asked)."""
-    cell = ws.cell(row=row, column=col)
-    cell.value = privacy.text(value)
-    cell.data_type = TYPE_STRING
+class _Sheet:
+    """One worksheet written row by row: text as text (masked as asked), numbers as numbers."""
+
+    def __init__(self, ws, privacy: Privacy, headers: list[str], widths: list[int]):
+        self.ws, self.privacy, self.r = ws, privacy, 1
+        for col, name in enumerate(headers, start=1):
+            self.ws.cell(row=1, column=col, value=name).font = _BOLD
+            self.ws.column_dimensions[get_column_letter(col)].width = widths[col - 1]
+        self.ws.freeze_panes = "A2"
+        self.columns = len(headers)
+
+    def row(self, values: list, bold: bool = False, percent_cols: tuple[int, ...] = ()) -> None:
+        self.r += 1
+        for col, value in enumerate(values, start=1):
+            cell = self.ws.cell(row=self.r, column=col)
+            if isinstance(value, str):
+                cell.value = self.privacy.text(value)
+                cell.data_type = TYPE_STRING
+            elif isinstance(value, Fraction):
+                cell.value = float(value)
+            else:
+                cell.value = value
+            if col in percent_cols:
+                cell.number_format = _PERCENT
+            if bold:
+                cell.font = _BOLD
+
+    def finish(self) -> None:
+        last = get_column_letter(self.columns)
+        self.ws.auto_filter.ref = f"A1:{last}{max(self.r, 1)}"
 
 
-def _header(ws, names: list[str]) -> None:
-    for col, name in enumerate(names, start=1):
-        ws.cell(row=1, column=col, value=name).font = _BOLD
-    ws.freeze_panes = "A2"
+def _number(value) -> float | int | None:
+    if value is None:
+        return None
+    return int(value) if value == int(value) else float(value)
 
 
-def _widths(ws, widths: list[int]) -> None:
-    for col, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
+def _sheet_title(std_id: str, used: set[str]) -> str:
+    title = std_id[:31]
+    n = 2
+    while title in used:
+        title = f"{std_id[:28]}~{n}"
+        n += 1
+    used.add(title)
+    return title
 
 
-def _summary_row(
-    ws,
-    r: int,
-    std_id: str,
-    title: str,
-    row: Row,
-    text: str,
-    source: str,
-    total: bool,
-    privacy: Privacy,
-    lang: str,
-) -> None:
-    _text_cell(ws, r, 1, std_id, privacy)
-    _text_cell(ws, r, 2, title, privacy)
-    _text_cell(ws, r, 3, facility_name(row.facility, lang), privacy)
-    ws.cell(row=r, column=4, value=float(row.denominator) if row.denominator is not None else None)
-    ws.cell(row=r, column=5, value=row.subjects)
-    ws.cell(row=r, column=6, value=row.numerator)
-    cap = row.capaian
-    cell = ws.cell(row=r, column=7, value=float(cap) if cap is not None else None)
-    cell.number_format = "0.00%"
-    _text_cell(ws, r, 8, text, privacy)
-    _text_cell(ws, r, 9, source, privacy)
-    if total:
-        for col in range(1, 10):
-            ws.cell(row=r, column=col).font = _BOLD
+def _failed_refs(nodes: tuple[NodeResult, ...]) -> list[str]:
+    out: list[str] = []
+    for node in nodes:
+        if node.status == Status.NOT_MET and not node.informative:
+            out += [str(r) for r in node.evidence]
+            out += _failed_refs(node.children)
+    return out
 
 
 def write_xlsx(path: Path, reports: list[StandardReport], lang: str, privacy: Privacy | None = None) -> None:
     privacy = privacy or Privacy()
     wb = Workbook()
-    ws = wb.active
-    ws.title = t(lang, "sheet.summary")
-    _header(
-        ws,
-        [
-            t(lang, "standard"),
-            t(lang, "title"),
-            t(lang, "facility"),
-            t(lang, "sasaran"),
-            t(lang, "recorded"),
-            t(lang, "served"),
-            t(lang, "capaian"),
-            t(lang, "remarks"),
-            t(lang, "source"),
-        ],
-    )
-    r = 2
+    summary = _Sheet(
+        wb.active,
+        privacy,
+        [label("standard", lang), label("indicator", lang), label("sasaran", lang), label("served", lang),
+         label("target", lang).capitalize(), label("realisasi", lang), label("capaian_target", lang)],
+        [18, 60, 12, 14, 10, 12, 16],
+    )  # fmt: skip
+    wb.active.title = label("sheet.summary", lang)
+    used = {wb.active.title, label("sheet.subjects", lang)}
     for report in reports:
         std = report.standard
-        title = pick(lang, std.header.title, std.header.title_en)
-        for row in report.rows:
-            _summary_row(
-                ws,
-                r,
-                std.id,
-                title,
-                row,
-                remarks(row, std, lang),
-                denominator_source_text(row, lang),
-                False,
-                privacy,
-                lang,
-            )
-            r += 1
-        _summary_row(
-            ws,
-            r,
-            std.id,
-            title,
-            report.total,
-            remarks(report.total, std, lang, True, report),
-            denominator_source_text(report.total, lang),
-            True,
+        total = report.total
+        target = None if std.target is None else Fraction(std.target)
+        realised = total.capaian
+        of_target = realised / target if realised is not None and target else None
+        summary.row(
+            [std.id, pick(lang, std.header.title, std.header.title_en), _number(total.denominator),
+             total.numerator, target, realised, of_target],
+            percent_cols=(5, 6, 7),
+        )  # fmt: skip
+        sheet = _Sheet(
+            wb.create_sheet(_sheet_title(std.id, used)),
             privacy,
-            lang,
-        )
-        r += 2
-    _widths(ws, [18, 40, 30, 12, 12, 15, 10, 80, 50])
-
-    subjects = wb.create_sheet(t(lang, "sheet.subjects"))
-    _header(
-        subjects,
-        [
-            t(lang, "standard"),
-            t(lang, "facility"),
-            t(lang, "subject"),
-            t(lang, "served"),
-            t(lang, "remarks"),
-            t(lang, "info"),
-        ],
-    )
-    r = 2
+            [label("facility", lang), label("sasaran", lang), label("recorded", lang), label("served", lang),
+             label("capaian", lang), label("remarks", lang), label("source", lang)],
+            [28, 12, 12, 14, 12, 80, 50],
+        )  # fmt: skip
+        rows: list[tuple[Row, bool]] = [(r, False) for r in report.rows] + [(total, True)]
+        for row, is_total in rows:
+            sheet.row(
+                [facility_name(row.facility, lang), _number(row.denominator), row.subjects, row.numerator,
+                 row.capaian, remarks(row, std, lang, is_total, report), denominator_source_text(row, lang)],
+                bold=is_total,
+                percent_cols=(5,),
+            )  # fmt: skip
+        sheet.finish()
+    summary.finish()
+    subjects = _Sheet(
+        wb.create_sheet(label("sheet.subjects", lang)),
+        privacy,
+        [label("standard", lang), label("facility", lang), label("subject", lang), label("served", lang),
+         label("remarks", lang), label("info", lang).capitalize(), label("source_rows", lang)],
+        [18, 28, 24, 14, 70, 40, 80],
+    )  # fmt: skip
     for report in reports:
         labels = criterion_labels(report.standard)
         for v in report.verdicts:
@@ -148,20 +150,14 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, privacy: Pr
                 continue
             reasons = ", ".join(short_label(c, labels, lang) for c in failed_ids(v.criteria))
             info = ", ".join(short_label(c, labels, lang) for c in failed_ids(v.criteria, informative=True))
-            _text_cell(subjects, r, 1, report.standard.id, privacy)
-            _text_cell(subjects, r, 2, v.facility or "", privacy)
-            _text_cell(subjects, r, 3, v.subject, privacy)
-            _text_cell(
-                subjects,
-                r,
-                4,
-                t(lang, "yes" if v.counted else "no"),
-                privacy,
+            sources = (
+                "" if v.counted else "; ".join(dict.fromkeys([str(v.subject_ref), *_failed_refs(v.criteria)]))
             )
-            _text_cell(subjects, r, 5, reasons, privacy)
-            _text_cell(subjects, r, 6, info, privacy)
-            r += 1
-    _widths(subjects, [18, 30, 24, 14, 80, 40])
+            subjects.row(
+                [report.standard.id, facility_name(v.facility or "?", lang), v.subject,
+                 label("yes" if v.counted else "no", lang), reasons, info, sources]
+            )  # fmt: skip
+    subjects.finish()
     save_reproducibly(wb, path)
 
 
