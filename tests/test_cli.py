@@ -287,3 +287,19 @@ def test_quiet_and_verbose(capsys, tmp_path):
     )
     out, err = capsys.readouterr()
     assert code == 0 and "menilai standar 12/12" in err and "membaca file" in err
+
+
+def test_explain_speaks_plain_words_and_keeps_the_rule_text_for_maintainers(capsys):
+    code, out, _ = run_cli(capsys, "explain", "--standard", "ibu_hamil", "--subject", "KH-2018-24")
+    assert code == 0
+    assert "berat badan tercatat pada 4 dari 4 kunjungan ANC" in out
+    assert "tablet tambah darah: 89 tablet, minimal 90 (kurang 1)" in out
+    assert "is not missing" not in out and "reports_in/sample/kunjungan_anc.csv baris 94" in out
+    code, out, _ = run_cli(
+        capsys, "explain", "--standard", "ibu_hamil", "--subject", "KH-2018-24", "--lang", "en"
+    )
+    assert "berat badan recorded in 4 of 4" in out and "(1 short)" in out
+    code, out, _ = run_cli(
+        capsys, "explain", "--standard", "ibu_hamil", "--subject", "KH-2018-24", "--verbose"
+    )
+    assert "v.berat_badan is not missing: 4 dari 4" in out

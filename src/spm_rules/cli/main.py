@@ -392,7 +392,10 @@ def _render_check_text(out: Console, result, standards, label: str, lang: str) -
 @_format_opt
 @_mask_opt
 @_limit_opt
-def explain(standards, subject, rules, data, period, lang, fmt, mask_nik, limit) -> int:
+@click.option(
+    "--verbose", "-v", is_flag=True, help="Tampilkan juga syarat aturan apa adanya (untuk penyusun aturan)."
+)
+def explain(standards, subject, rules, data, period, lang, fmt, mask_nik, limit, verbose) -> int:
     """Jelaskan putusan satu orang atau subjek / explain a person's or subject's verdicts."""
     rules = rules or bundled_rules()
     data = data or bundled_sample()
@@ -436,7 +439,7 @@ def explain(standards, subject, rules, data, period, lang, fmt, mask_nik, limit)
         for i, (std, verdict) in enumerate(found):
             if i:
                 out.print()
-            render_explain(out, std, verdict, lang)
+            render_explain(out, std, verdict, lang, raw=verbose)
     return OK
 
 

@@ -438,7 +438,7 @@ class SubjectEvaluator:
 
     def _aggregate(self, e: A.Aggregate, env: _Env, ctx: _Ctx) -> Any:
         src = self.ev(e.source, env, ctx)
-        label = ctx.label(e.source)
+        label = plain = ctx.label(e.source)
         if e.where is not None:
             label = f"{label} [{source_text(e.where, ctx.texts)}]"
         if e.value is not None and e.func == "all":
@@ -478,7 +478,7 @@ class SubjectEvaluator:
             if f == "count":
                 return Decimal(len(matching))
             if f == "any":
-                ctx.fact(Fact("any", label, len(matching), total=len(src)))
+                ctx.fact(Fact("any", label, len(matching), total=len(src), source_label=plain, where=e.where))
                 return bool(matching)
             if f == "filter":
                 return matching
@@ -495,10 +495,23 @@ class SubjectEvaluator:
             ctx.depth -= 1
         if f == "all":
             if not matching:
-                ctx.fact(Fact("all", label, None, total=0))
+                ctx.fact(
+                    Fact("all", label, None, total=0, source_label=plain, where=e.where, condition=e.value)
+                )
                 return Missing(label, code="missing.no_record")
             failing = tuple(r.ref for r, v in values if v is not True)
-            ctx.fact(Fact("all", label, len(values) - len(failing), total=len(values), failing=failing))
+            ctx.fact(
+                Fact(
+                    "all",
+                    label,
+                    len(values) - len(failing),
+                    total=len(values),
+                    failing=failing,
+                    source_label=plain,
+                    where=e.where,
+                    condition=e.value,
+                )
+            )
             if any(v is False for _r, v in values):
                 return False
             miss = next((v for _r, v in values if _is_missing(v)), None)

@@ -36,6 +36,11 @@ class Fact:
     other2: Any = None
     total: int | None = None
     failing: tuple[RecordRef, ...] = ()
+    # for aggregates: the collection's own label and the rule's filter and condition (AST), so
+    # the report can say them in plain words; `label` keeps the rule text for maintainers
+    source_label: str | None = None
+    where: Any = None
+    condition: Any = None
 
 
 @dataclass(frozen=True, slots=True)

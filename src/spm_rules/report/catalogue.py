@@ -192,6 +192,17 @@ REASONS: dict[str, tuple[str, str]] = {
         "No subject in the population in this data for: {standards}",
     ),
     "say.rows_of": ("{n} baris", "{n} rows"),
+    # explanations in plain words (report/words.py says the rule's expressions)
+    "say.all": ("{cond} pada {n} dari {total} {scope}", "{cond} in {n} of {total} {scope}"),
+    "say.all_failing": (
+        "{cond} pada {n} dari {total} {scope}; tidak pada {refs}",
+        "{cond} in {n} of {total} {scope}; not in {refs}",
+    ),
+    "say.all_none": ("tidak ada {scope}", "no {scope}"),
+    "say.any": ("{n} dari {total} {scope} {cond}", "{n} of {total} {scope} {cond}"),
+    "say.scope_where": ("{scope} dengan {where}", "{scope} with {where}"),
+    "say.with": ("dengan {where}", "with {where}"),
+    "say.short": ("kurang {diff}", "{diff} short"),
     # rule tests
     "test.no_rules_above": (
         "{file}: tidak ada folder aturan (.spm) di atasnya",

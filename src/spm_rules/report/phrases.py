@@ -9,8 +9,9 @@ from typing import Any
 from ..engine.verdict import Fact, Missing, NodeResult, Status, Verdict
 from ..lang.printer import format_decimal
 from ..model import Record
-from .catalogue import say
+from .catalogue import say, words
 from .i18n import pick, t
+from .words import expr_words
 
 _OPS = {
     ">=": "at_least",
@@ -49,12 +50,46 @@ def _v(value, lang: str) -> str:
     return value_text(value, lang)
 
 
-def fact_text(fact: Fact, unit: str | None, lang: str) -> str:
+def _refs_words(refs, lang: str) -> str:
+    return ", ".join(f"{r.file} {t(lang, 'line_one')} {r.line}" for r in refs[:5]) + (
+        " …" if len(refs) > 5 else ""
+    )
+
+
+def _plain_aggregate(fact: Fact, lang: str) -> str:
+    """`all`/`any` in the auditor's words: what was looked for, in how many of which records."""
+    scope = fact.source_label or ""
+    if scope.isidentifier():  # a collection without a label: its name, said plainly
+        scope = scope.replace("_", " ")
+    if fact.kind == "all":
+        if fact.where is not None:
+            scope = words("say.scope_where", lang, scope=scope, where=expr_words(fact.where, lang))
+        if not fact.total:
+            return words("say.all_none", lang, scope=scope)
+        cond = expr_words(fact.condition, lang)
+        if fact.failing:
+            return words(
+                "say.all_failing", lang, cond=cond, n=fact.value, total=fact.total, scope=scope,
+                refs=_refs_words(fact.failing, lang),
+            )  # fmt: skip
+        return words("say.all", lang, cond=cond, n=fact.value, total=fact.total, scope=scope)
+    cond = words("say.with", lang, where=expr_words(fact.where, lang)) if fact.where is not None else ""
+    return words("say.any", lang, n=fact.value, total=fact.total, scope=scope, cond=cond).rstrip()
+
+
+def fact_text(fact: Fact, unit: str | None, lang: str, raw: bool = False) -> str:
+    """One fact: in plain words, or (`raw`) with the rule's own text for rule maintainers."""
     # the unit belongs to counted numbers, never to dates or codes
     numeric = isinstance(fact.value, Decimal | int) and not isinstance(fact.value, bool)
     u = f" {unit}" if unit and numeric else ""
+    if not raw and fact.kind in ("all", "any") and fact.source_label is not None:
+        return _plain_aggregate(fact, lang)
     if fact.kind == "compare" and fact.op in _OPS:
-        return f"{fact.label}: {_v(fact.value, lang)}{u}, {t(lang, _OPS[fact.op])} {_v(fact.other, lang)}"
+        text = f"{fact.label}: {_v(fact.value, lang)}{u}, {t(lang, _OPS[fact.op])} {_v(fact.other, lang)}"
+        short = isinstance(fact.other, Decimal) and numeric and fact.op in (">=", ">")
+        if not raw and short and fact.value < fact.other:
+            text += f" ({words('say.short', lang, diff=_v(fact.other - fact.value, lang))})"
+        return text
     if fact.kind == "between":
         return f"{fact.label}: {_v(fact.value, lang)} ({_v(fact.other, lang)}–{_v(fact.other2, lang)})"
     if fact.kind == "in":
@@ -83,12 +118,12 @@ def node_label(node: NodeResult, lang: str) -> str:
     return pick(lang, node.label, node.label_en)
 
 
-def node_reason(node: NodeResult, lang: str) -> str:
-    """One line: why this criterion has its status."""
+def node_reason(node: NodeResult, lang: str, raw: bool = False) -> str:
+    """One line: why this criterion has its status (plain words; `raw`: the rule's text)."""
     unit = pick(lang, node.unit, node.unit_en) or None
     if node.status == Status.NOT_MET and node.missing:
         return "; ".join(missing_text(m, lang) for m in node.missing)
-    parts = [fact_text(f, unit, lang) for f in node.facts]
+    parts = [fact_text(f, unit, lang, raw) for f in node.facts]
     return "; ".join(dict.fromkeys(parts))
 
 
@@ -103,15 +138,15 @@ def cite_text(citations, lang: str) -> str:
     return f"[{c.source}{section}, {word} {lines}]"
 
 
-def verdict_words(v: Verdict, lang: str) -> list[str]:
+def verdict_words(v: Verdict, lang: str, raw: bool = False) -> list[str]:
     """A verdict in words, one line per criterion: status, label, why, citation (rule tests
     compare these, built from the structured verdict, never from a terminal rendering)."""
-    out = [fact_text(f, None, lang) for f in v.scope_facts]
+    out = [fact_text(f, None, lang, raw) for f in v.scope_facts]
     out += [missing_text(m, lang) for m in v.scope_missing]
 
     def walk(node: NodeResult, depth: int) -> None:
         info = f" ({t(lang, 'info')})" if node.informative else ""
-        reason = "" if node.is_group else node_reason(node, lang)
+        reason = "" if node.is_group else node_reason(node, lang, raw)
         if node.is_group and node.missing:
             reason = "; ".join(missing_text(m, lang) for m in node.missing)
         out.append(

@@ -13,7 +13,7 @@ from ..model import Register
 from .aggregate import Row, StandardReport
 from .catalogue import facility_name, say
 from .i18n import percent_plain, pick
-from .phrases import value_text
+from .phrases import fact_text, value_text
 
 SCHEMA_VERSION = 2
 
@@ -146,8 +146,14 @@ def _value(v: Any) -> Any:
     return value_text(v)
 
 
-def _fact(f: Fact) -> dict[str, Any]:
-    out: dict[str, Any] = {"kind": f.kind, "label": f.label, "value": _value(f.value)}
+def _fact(f: Fact, lang: str) -> dict[str, Any]:
+    # `text`: the fact in plain words; `label` keeps the rule's own text for maintainers
+    out: dict[str, Any] = {
+        "kind": f.kind,
+        "text": fact_text(f, None, lang),
+        "label": f.label,
+        "value": _value(f.value),
+    }
     if f.op is not None:
         out["op"] = f.op
     if f.other is not None:
@@ -170,7 +176,7 @@ def _node(n: NodeResult, lang: str) -> dict[str, Any]:
         "not_recorded": [
             {"what": m.what, "code": m.code, "record": str(m.ref) if m.ref else None} for m in n.missing
         ],
-        "facts": [_fact(f) for f in n.facts],
+        "facts": [_fact(f, lang) for f in n.facts],
         "records": [str(r) for r in n.evidence],
         "citations": [_cite(c) for c in n.citations],
         "notes": [n_.text for n_ in n.notes],
@@ -188,7 +194,7 @@ def verdict_json(std: A.Standard, v: Verdict, lang: str = "id") -> dict[str, Any
         "in_population": v.in_population,
         "counted": v.counted,
         "facility": v.facility,
-        "scope_facts": [_fact(f) for f in v.scope_facts],
+        "scope_facts": [_fact(f, lang) for f in v.scope_facts],
         "criteria": [_node(n, lang) for n in v.criteria],
         "records": [str(r) for r in v.evidence],
     }

@@ -144,7 +144,9 @@ def render_explain(
     v: Verdict,
     lang: str,
     notes: bool = True,
+    raw: bool = False,
 ) -> None:
+    """One subject's verdict tree, in plain words (`raw`: with the rules' own conditions)."""
     subject = v.subject
     label = std.subject_label or std.subject_kind
     if not v.in_period:
@@ -158,11 +160,11 @@ def render_explain(
     title = pick(lang, std.header.title, std.header.title_en)
     console.print(f"{std.id} · {title} {cite_text(std.header.citations, lang)}")
     for f in v.scope_facts:
-        console.print(f"  · {fact_text(f, None, lang)}")
+        console.print(f"  · {fact_text(f, None, lang, raw)}")
     for m in v.scope_missing:
         console.print(f"  · {missing_text(m, lang)}")
     for node in v.criteria:
-        _explain_node(console, node, lang, 1, notes)
+        _explain_node(console, node, lang, 1, notes, raw)
     refs = sorted({*v.evidence, *(r for n in v.criteria for r in _all_refs(n))})
     if refs:
         console.print(f"  {t(lang, 'records')}: {_refs_text(refs, lang, limit=None)}")
@@ -188,7 +190,7 @@ def _all_refs(node: NodeResult):
         yield from _all_refs(c)
 
 
-def _explain_node(console: Console, node: NodeResult, lang: str, depth: int, notes: bool) -> None:
+def _explain_node(console: Console, node: NodeResult, lang: str, depth: int, notes: bool, raw: bool) -> None:
     pad = "  " * depth
     sym = SYMBOL[node.status]
     style = {Status.MET: "green", Status.NOT_MET: "red"}.get(node.status, "dim")
@@ -200,9 +202,9 @@ def _explain_node(console: Console, node: NodeResult, lang: str, depth: int, not
         for m in node.missing:
             console.print(f"{pad}    {missing_text(m, lang)}")
         for child in node.children:
-            _explain_node(console, child, lang, depth + 1, notes)
+            _explain_node(console, child, lang, depth + 1, notes, raw)
         return
-    reason = node_reason(node, lang)
+    reason = node_reason(node, lang, raw)
     if node.status == Status.NOT_APPLICABLE and not reason:
         reason = t(lang, "not_applicable")
     console.print(head + Text(f"  {cite}", style="dim"))

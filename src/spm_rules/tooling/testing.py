@@ -228,7 +228,12 @@ def _run_case(
     res.verdict = verdict
     res.explanation = "\n".join(verdict_words(verdict, lang))
     # expected phrases may be written in either language, whatever language the run reports in
-    searchable = "\n".join(verdict_words(verdict, "id") + verdict_words(verdict, "en"))
+    searchable = "\n".join(
+        line
+        for language in ("id", "en")
+        for raw in (False, True)
+        for line in verdict_words(verdict, language, raw)
+    )
     res.problems = _compare(std, verdict, _strip_lines(case.get("expect") or {}), searchable, lang)
     res.status = "failed" if res.problems else "passed"
     return res
