@@ -303,3 +303,10 @@ def test_explain_speaks_plain_words_and_keeps_the_rule_text_for_maintainers(caps
         capsys, "explain", "--standard", "ibu_hamil", "--subject", "KH-2018-24", "--verbose"
     )
     assert "v.berat_badan is not missing: 4 dari 4" in out
+
+
+def test_explain_names_the_visit_left_out_and_why(capsys):
+    code, out, _ = run_cli(capsys, "explain", "--standard", "ibu_hamil", "--subject", "KH-2018-15")
+    assert code == 0 and "Tidak dihitung:" in out
+    assert "kunjungan_anc.csv baris 59 (2018-05-21, PKM Tambun) tidak termasuk kunjungan ANC" in out
+    assert "str penolong tercatat" in " ".join(out.split())

@@ -109,6 +109,7 @@ class SubjectEvaluator:
     _excluded: dict[RecordRef, Reason] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)  # shared by the subjects of one run
     calls: CallContext | None = None
+    _in_let: str | None = None  # the standard-level let being evaluated (it names a collection)
 
     def __post_init__(self) -> None:
         if self.calls is None:
@@ -277,7 +278,11 @@ class SubjectEvaluator:
                     raise _EvalFailure(f"let {name}")
                 self._evaluating.add(name)
                 quiet = _Ctx(self._labels, tracing=False, texts=self.texts)
-                self._lets[name] = self.ev(self._std_lets[name].expr, self._root(), quiet)
+                outer, self._in_let = self._in_let, name
+                try:
+                    self._lets[name] = self.ev(self._std_lets[name].expr, self._root(), quiet)
+                finally:
+                    self._in_let = outer
                 self._evaluating.discard(name)
             return self._lets[name]
         if name in self._link_decls:
@@ -458,8 +463,15 @@ class SubjectEvaluator:
                 if w is True:
                     matching.append(rec)
                 elif rec.ref not in self._excluded:
+                    kind = self.register.contract.kinds.get(rec.kind)
+                    day = rec.get(kind.date_field) if kind is not None and kind.date_field else None
                     self._excluded[rec.ref] = Reason.of(
-                        "engine.filter", condition=source_text(e.where, ctx.texts)
+                        "engine.filter",
+                        condition=source_text(e.where, ctx.texts),
+                        where=e.where,  # the filter itself, for explanations in plain words
+                        collection=self._in_let or "",
+                        date=day,
+                        facility=rec.get("fasilitas"),
                     )
         finally:
             ctx.tracing = saved

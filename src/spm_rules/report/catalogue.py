@@ -203,6 +203,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "say.scope_where": ("{scope} dengan {where}", "{scope} with {where}"),
     "say.with": ("dengan {where}", "with {where}"),
     "say.short": ("kurang {diff}", "{diff} short"),
+    "say.left_out": ("Tidak dihitung", "Not counted"),
+    "say.left_out_record": (
+        "{ref}{when} tidak termasuk {collection}: tidak memenuhi {words}",
+        "{ref}{when} not among {collection}: does not meet {words}",
+    ),
     # rule tests
     "test.no_rules_above": (
         "{file}: tidak ada folder aturan (.spm) di atasnya",
