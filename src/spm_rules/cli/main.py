@@ -507,7 +507,13 @@ def _missing_paths(paths: tuple[Path, ...], lang: str) -> bool:
 @_tool_format
 @_lang_opt
 @_limit_opt
-def lint(paths, config, fmt, lang, limit) -> int:
+@click.option(
+    "--no-provisional",
+    "no_provisional",
+    is_flag=True,
+    help="Tolak rule set berstatus sementara (provisional), mis. di CI / reject provisional rule sets.",
+)
+def lint(paths, config, fmt, lang, limit, no_provisional) -> int:
     """Periksa file aturan: sintaks, tipe, sitasi, syarat mustahil, ... / lint rule files."""
     paths = paths or (Path("rules"),)
     if _missing_paths(paths, lang):
@@ -518,7 +524,7 @@ def lint(paths, config, fmt, lang, limit) -> int:
     limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang)
     if limits is FAILED:
         return USAGE
-    result = lint_paths(list(paths), cfg, limits)
+    result = lint_paths(list(paths), cfg, limits, provisional_ok=not no_provisional)
     click.echo(lint_output(result, cfg, fmt, lang), nl=False)
     return FINDINGS if result.failing(cfg) else OK
 

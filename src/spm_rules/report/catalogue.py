@@ -33,6 +33,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "not a date; write YYYY-MM-DD, DD/MM/YYYY or 12 March 2024",
     ),
     "cell.not_a_number": ("bukan angka", "not a number"),
+    "cell.not_a_time": (
+        "bukan jam; tulis JJ:MM (07:30) dalam 24 jam",
+        "not a time of day; write HH:MM (07:30), 24-hour clock",
+    ),
     "cell.not_whole": ("harus bilangan bulat", "must be a whole number"),
     "cell.too_many_digits": (
         "angka lebih dari {limit} digit (batas number_digits; naikkan dengan --limit number_digits=N)",
@@ -136,6 +140,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "missing.no_value": ("tidak ada nilai: {what}", "no value: {what}"),
     "missing.division_by_zero": ("pembagian dengan nol", "division by zero"),
     "missing.no_sasaran": ("tidak ada baris sasaran {what}", "no sasaran row {what}"),
+    "missing.not_a_time": ("{what} bukan jam JJ:MM", "{what} is not a time HH:MM"),
     "missing.failure": ("tidak dapat dinilai: {what}", "cannot be assessed: {what}"),
     "missing.not_computable": (
         "tidak dapat dihitung: {left} {op} {right}",
