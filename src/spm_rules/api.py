@@ -21,6 +21,7 @@ from .lang import ast as A
 from .lang.checker import RuleSet
 from .lang.library import Choice, choose, discover
 from .lang.loader import load_rules
+from .lang.params import with_params
 from .limits import DEFAULT_LIMITS, Limits
 from .messages import BilingualError
 from .model import Register
@@ -177,10 +178,15 @@ def choose_rule_set(
 
 
 def rules_for(
-    rules: Path, rule_set: str | None, spec: str, limits: Limits = DEFAULT_LIMITS
+    rules: Path,
+    rule_set: str | None,
+    spec: str,
+    limits: Limits = DEFAULT_LIMITS,
+    params: dict[str, str] | None = None,
 ) -> tuple[RuleSet, Choice | None]:
+    """The chosen set, loaded and checked, with any parameter set for this run."""
     folder, choice = choose_rule_set(rules, rule_set, spec, limits)
-    return load_rules(folder, limits=limits), choice
+    return with_params(load_rules(folder, limits=limits), params or {}), choice
 
 
 def period_spec_for(register: Register, period_spec: str | None, data: Path | DataSource) -> str:
@@ -198,6 +204,7 @@ def run_check(
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
     rule_set: str | None = None,
+    params: dict[str, str] | None = None,
 ) -> CheckResult:
     """Read, choose the rule set (the one named, or the one in force for the period), load,
     evaluate, aggregate; raise `LedgerUnbalanced` rather than report numbers that do not
@@ -206,7 +213,7 @@ def run_check(
     register = open_register(source, load_contract(), mapping, today, limits, progress)
     origin = "option" if period_spec else "manifest" if source.period else "data"
     spec = period_spec or source.period or default_period_spec(register)
-    rs, choice = rules_for(rules, rule_set, spec, limits)
+    rs, choice = rules_for(rules, rule_set, spec, limits, params)
     reports, force = evaluate_set(rs, register, spec, select_standards(rs, standards), progress)
     ledger = build_ledger(register, reports)
     if not ledger.balanced:
@@ -253,6 +260,7 @@ def run_diff(
     mapping: Path | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
+    params: dict[str, str] | None = None,
 ) -> DiffResult:
     """Read once, evaluate under both sets, compare subject by subject."""
     source = prepare_data(data)
@@ -261,7 +269,9 @@ def run_diff(
     spec = period_spec or source.period or default_period_spec(register)
     results = []
     for wanted in (rule_set_from, rule_set_to):
+        # a parameter applies to each set that declares it
         rs, choice = rules_for(rules, wanted, spec, limits)
+        rs = with_params(rs, {k: v for k, v in (params or {}).items() if k in rs.params})
         known = [sid for sid in standards or [] if rs.standard(sid) is not None]
         if standards and not known:
             raise UnknownStandard(standards[0], list(rs.standards))

@@ -36,6 +36,7 @@ from ..api import (
 from ..engine.period import parse_period
 from ..lang.errors import RuleError
 from ..lang.library import discover as discover_rule_sets
+from ..lang.params import parse_pairs
 from ..limits import DEFAULT_LIMITS
 from ..messages import BilingualError
 from ..registers.contract import load_contract
@@ -139,6 +140,12 @@ _ruleset_opt = click.option(
     default=None,
     help="Pakai rule set ini (nama, versi atau folder; lihat 'spm-rules rule-sets') / use this rule set.",
 )
+_param_opt = click.option(
+    "--param",
+    "params",
+    multiple=True,
+    help="Ubah parameter rule set untuk run ini, NAMA=NILAI (boleh berulang) / set a rule set parameter.",
+)
 _data_opt = click.option(
     "--data",
     "data",
@@ -202,6 +209,7 @@ def cli() -> None:
 @cli.command()
 @_rules_opt
 @_ruleset_opt
+@_param_opt
 @_data_opt
 @_period_opt
 @click.option("--standard", "standards", multiple=True, help="Hanya standar ini (boleh berulang).")
@@ -232,6 +240,7 @@ def cli() -> None:
 def check(
     rules,
     rule_set,
+    params,
     data,
     period,
     standards,
@@ -275,6 +284,7 @@ def check(
                 limits=limits,
                 progress=progress,
                 rule_set=rule_set,
+                params=parse_pairs(params),
             ),
             lang,
             early,
@@ -412,6 +422,7 @@ def _say_rule_set(stamp, lang: str, privacy: Privacy) -> None:
 @click.option("--from", "rule_set_from", required=True, help="Rule set pertama (nama, versi, folder).")
 @click.option("--to", "rule_set_to", required=True, help="Rule set kedua (nama, versi, folder).")
 @_rules_opt
+@_param_opt
 @_data_opt
 @_period_opt
 @click.option("--standard", "standards", multiple=True, help="Hanya standar ini (boleh berulang).")
@@ -433,6 +444,7 @@ def diff(
     rule_set_from,
     rule_set_to,
     rules,
+    params,
     data,
     period,
     standards,
@@ -469,6 +481,7 @@ def diff(
                 mapping,
                 limits,
                 progress,
+                parse_pairs(params),
             ),
             lang,
             early,
@@ -583,6 +596,7 @@ def _render_check_text(out: Console, result, standards, label: str, lang: str) -
 )
 @_rules_opt
 @_ruleset_opt
+@_param_opt
 @_data_opt
 @_period_opt
 @_lang_opt
@@ -592,7 +606,9 @@ def _render_check_text(out: Console, result, standards, label: str, lang: str) -
 @click.option(
     "--verbose", "-v", is_flag=True, help="Tampilkan juga syarat aturan apa adanya (untuk penyusun aturan)."
 )
-def explain(standards, subject, rules, rule_set, data, period, lang, fmt, mask_nik, limit, verbose) -> int:
+def explain(
+    standards, subject, rules, rule_set, params, data, period, lang, fmt, mask_nik, limit, verbose
+) -> int:
     """Jelaskan putusan satu orang atau subjek / explain a person's or subject's verdicts."""
     rules = rules or bundled_library()
     data = data or bundled_sample()
@@ -607,7 +623,7 @@ def explain(standards, subject, rules, rule_set, data, period, lang, fmt, mask_n
     if register is FAILED:
         return USAGE
     spec = period_spec_for(register, period, source)
-    loaded = _guarded(lambda: rules_for(rules, rule_set, spec, limits), lang, early)
+    loaded = _guarded(lambda: rules_for(rules, rule_set, spec, limits, parse_pairs(params)), lang, early)
     if loaded is FAILED:
         return USAGE
     rs, _choice = loaded
