@@ -111,7 +111,8 @@ def _echo(text: str, privacy: Privacy, nl: bool = True) -> None:
 
 
 def _say_error(message: str, message_en: str, lang: str, privacy: Privacy | None = None) -> None:
-    _err(privacy).print(f"spm-rules: {message_en if lang == 'en' else message}", markup=False)
+    # one message, one line: logs and `grep` see it whole, whatever the terminal's width
+    _err(privacy).print(f"spm-rules: {message_en if lang == 'en' else message}", markup=False, soft_wrap=True)
 
 
 def _guarded(action, lang: str, privacy: Privacy | None = None):

@@ -44,8 +44,9 @@ def _literal(name: str, kind: str, raw: Any, span: Span) -> A.Literal:
             return A.Literal(text.strip('"'), "string", span, None)
     except (InvalidOperation, ValueError, KeyError):
         pass
+    kind_id = {"number": "angka", "date": "tanggal", "bool": "ya/tidak", "string": "teks"}.get(kind, kind)
     raise ParamError(
-        f"nilai param '{name}' harus {kind}: {text!r}",
+        f"nilai param '{name}' harus {kind_id}: {text!r}",
         f"the value of param '{name}' must be a {kind}: {text!r}",
     )
 
