@@ -36,7 +36,7 @@ def visit(n: int, **kw) -> dict:
         "djj": "140" if n > 90 else "",
         "status_tt": "T2" if n < 91 else "",
         "tablet_ttd": "30",
-        "konseling": "gizi",
+        "konseling": "ya",
         "komplikasi": "",
         "tatalaksana": "",
     }
@@ -304,12 +304,12 @@ def test_urine_protein_only_when_hypertensive(run):
 
 
 def test_case_management(run):
-    unmanaged = [visit(56), visit(140, komplikasi="anemia"), visit(210), visit(252, tablet_ttd="0")]
+    unmanaged = [visit(56), visit(140, komplikasi="ya"), visit(210), visit(252, tablet_ttd="0")]
     r = run("ibu_hamil", complete(kunjungan_anc=unmanaged), PID)
     assert r.status("t9") == Status.NOT_MET
     managed = [
         visit(56),
-        visit(140, komplikasi="anemia", tatalaksana="dirujuk"),
+        visit(140, komplikasi="ya", tatalaksana="dirujuk"),
         visit(210),
         visit(252, tablet_ttd="0"),
     ]

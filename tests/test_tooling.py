@@ -143,7 +143,8 @@ def test_lint_missing_path_exit_2(capsys):
 def test_bundled_rule_tests_pass_with_full_coverage(capsys):
     code, out, _ = cli(capsys, "test", str(bundled_rules()), "--coverage", "--threshold", "100")
     assert code == 0
-    assert out.rstrip().endswith("95 passed, 0 failed")
+    passed, failed = re.search(r"(\d+) passed, (\d+) failed\s*$", out).groups()
+    assert int(passed) >= 114 and failed == "0"
     assert "100.0 %" in out
 
 

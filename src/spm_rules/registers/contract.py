@@ -30,6 +30,9 @@ class FieldSpec:
     required: bool
     derived: bool = False  # computed by the reader (id_orang), never read from input
     personal: str | None = None  # "nik": an identity number, masked by `--mask-nik` everywhere
+    # records that something was done or given (`x-evidence`): the not-done spellings
+    # ("tidak", "belum", "-", "0", "tidak ada", "tidak diketahui") never count as done
+    evidence: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +131,7 @@ def load_contract() -> Contract:
                 required=name in required,
                 derived=bool(spec.get("x-derived", False)),
                 personal=spec.get("x-personal"),
+                evidence=bool(spec.get("x-evidence", False)),
             )
             for name, spec in schema["properties"].items()
         }

@@ -38,6 +38,7 @@ _PROP = {
     "x-unit",
     "x-derived",
     "x-personal",
+    "x-evidence",
 }
 
 

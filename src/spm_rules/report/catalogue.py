@@ -82,6 +82,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "{found} columns, expected {expected} (truncated row?)",
     ),
     "row.problems": ("{problems}", "{problems}"),
+    "row.optional_not_recorded": (
+        "{problem}; kolom opsional ini dianggap tidak tercatat dan sisa baris tetap dipakai",
+        "{problem}; this optional column is taken as not recorded and the rest of the row is used",
+    ),
     "row.local_id_needs_facility": (
         "id_lokal tanpa NIK hanya berlaku bersama kolom fasilitas",
         "an id_lokal without a NIK needs the fasilitas column",
