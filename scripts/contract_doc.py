@@ -110,6 +110,20 @@ from such a column — valid or rejected, whatever its length or spacing — is 
 output. Visits at a Puskesmas and at a private midwife under the same NIK, or
 under the same pregnancy number, combine into one subject, attributed as the standard declares.
 
+**One episode, however many facilities.** A pregnancy recorded at a Puskesmas and at a private
+midwife under two local pregnancy numbers is still one pregnancy. `x-spm.episode` declares how
+such rows are recognised: the same person (`by`: `id_orang`, the NIK or local id) and episode
+dates at most `tolerance_days` apart. For `kehamilan` the date is `hpht` and the tolerance
+**28 days**: an HPHT recalled at two facilities, or re-estimated by ultrasound, differs by up to
+two weeks either way, while two pregnancies of one woman cannot begin within four weeks of each
+other. For `kasus_tb` the date is `tanggal_diagnosis` and the tolerance **60 days** (a case
+diagnosed at one facility and registered again at another while on treatment). The later row is
+merged into the first (its empty fields filled; where both are recorded the first row's value
+wins and the difference is reported); every record that names the later number (ANC visits,
+the delivery) is linked to the first number, so visits, labs, tablets and immunisations of both
+combine; the later row's fate is `duplicate` in the ledger, and `validate`/`check` report the
+merge as a warning naming both numbers, the days apart and the tolerance.
+
 ## The ledger
 
 For every run and every input file: rows read = rows used as evidence + rows out of scope +

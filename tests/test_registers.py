@@ -655,3 +655,51 @@ def test_every_evidence_field_has_a_declared_type():
         ("kunjungan_anc", "komplikasi"),
     ]:
         assert done in names
+
+
+# ---- one pregnancy across facilities (issue #11, item 2) -------------------------------------
+
+
+def _two_facilities(tmp_path: Path, second_hpht: str) -> Path:
+    nik = "3216015203900001"
+    return folder_with(
+        tmp_path,
+        {
+            "kehamilan.csv": "id_kehamilan,nik,hpht,tanggal_persalinan,fasilitas\n"
+            f"KH-PKM-1,{nik},2018-01-01,,PKM Cibitung\n"
+            f"BPM-77,{nik},{second_hpht},2018-10-03,BPM Sari\n",
+            "kunjungan_anc.csv": "id_kehamilan,tanggal,fasilitas,penolong\n"
+            "KH-PKM-1,2018-02-26,PKM Cibitung,bidan\n"
+            "BPM-77,2018-07-30,BPM Sari,bidan\n",
+            "persalinan.csv": f"id_kehamilan,nik,tanggal,fasilitas\nBPM-77,{nik},2018-10-03,BPM Sari\n",
+        },
+    )
+
+
+def test_one_pregnancy_at_two_facilities_is_one_subject(tmp_path):
+    reg = read_folder(_two_facilities(tmp_path, "2018-01-29"), today=TODAY)
+    (preg,) = reg.of_kind("kehamilan")
+    assert preg.get("id_kehamilan") == "KH-PKM-1" and preg.get("hpht") == dt.date(2018, 1, 1)
+    assert preg.get("tanggal_persalinan") == dt.date(2018, 10, 3)  # filled from the midwife's row
+    assert [v.get("id_kehamilan") for v in reg.of_kind("kunjungan_anc")] == ["KH-PKM-1", "KH-PKM-1"]
+    assert [d.get("id_kehamilan") for d in reg.of_kind("persalinan")] == ["KH-PKM-1"]
+    (merge,) = [p for p in reg.problems if p.reason.code == "cross.same_episode_merged"]
+    assert merge.severity == "warning" and merge.line == 3 and merge.file.endswith("kehamilan.csv")
+    text = say(merge.reason)
+    assert "id_kehamilan=BPM-77" in text and "id_kehamilan=KH-PKM-1" in text and "28 hari" in text
+    assert "fasilitas: PKM Cibitung / BPM Sari" in text
+    fates = {(e.ref.line, e.fate) for e in reg.entries if e.ref.file.endswith("kehamilan.csv")}
+    assert fates == {(2, "record"), (3, "duplicate")}
+
+
+def test_pregnancies_further_apart_than_the_tolerance_stay_two(tmp_path):
+    reg = read_folder(_two_facilities(tmp_path, "2018-01-30"), today=TODAY)
+    assert sorted(p.get("id_kehamilan") for p in reg.of_kind("kehamilan")) == ["BPM-77", "KH-PKM-1"]
+    assert not [p for p in reg.problems if p.reason.code == "cross.same_episode_merged"]
+
+
+def test_the_merge_is_in_validate_and_the_ledger(tmp_path, capsys):
+    d = _two_facilities(tmp_path, "2018-01-15")
+    main(["validate", str(d)])
+    out = capsys.readouterr()
+    assert "BPM-77" in out.out + out.err and "episode yang sama" in out.out + out.err

@@ -23,7 +23,7 @@ import yaml
 
 from ..messages import BilingualError
 
-GENERATOR_VERSION = "4"  # bump when the generated rows change
+GENERATOR_VERSION = "5"  # bump when the generated rows change
 MANIFEST = "contoh.yaml"
 D = dt.date
 
@@ -277,6 +277,7 @@ def _pendidikan_dasar(w: _Writer, p: _People, quota: Quota) -> None:
                 "tanggal": D(2018, 8, 1) + dt.timedelta(days=_spread(x.n, 90)),
                 "sekolah": school,
                 "fasilitas": x.facility,
+                "jenis_fasilitas": "puskesmas",
                 "petugas": "perawat",
                 "tinggi_badan": 120 if grade == 1 else 150,
                 "berat_badan": 22 if grade == 1 else 40,

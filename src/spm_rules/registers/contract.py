@@ -65,6 +65,20 @@ class PersonRegister:
 
 
 @dataclass(frozen=True, slots=True)
+class Episode:
+    """How records of one kind that name the same episode are recognised (`x-spm.episode`).
+
+    Two rows with the same `by` values (the person) whose `date` fields lie at most
+    `tolerance_days` apart are one episode — one pregnancy recorded at a Puskesmas and at a
+    private midwife under two local numbers — even when their keys differ.
+    """
+
+    by: tuple[str, ...]
+    date: str
+    tolerance_days: int
+
+
+@dataclass(frozen=True, slots=True)
 class RecordKind:
     name: str
     title: str
@@ -77,6 +91,7 @@ class RecordKind:
     # fields whose values name one subject: two rows with the same values are one subject
     unique: tuple[tuple[str, ...], ...] = ()
     person_register: PersonRegister | None = None
+    episode: Episode | None = None
     # jsonschema, the reference, and the compiled fast check of the same schema (or None)
     validator: Any = field(default=None, compare=False, repr=False)
     fast: Callable[[dict], bool] | None = field(default=None, compare=False, repr=False)
@@ -114,6 +129,12 @@ def _identity(meta: dict | None) -> Identity | None:
     return Identity(meta["field"], tuple(tuple(alt) for alt in meta["from"]), meta.get("join", "#"))
 
 
+def _episode(meta: dict | None) -> Episode | None:
+    if not meta:
+        return None
+    return Episode(tuple(meta["by"]), meta["date"], int(meta["tolerance_days"]))
+
+
 @cache
 def load_contract() -> Contract:
     kinds: dict[str, RecordKind] = {}
@@ -146,6 +167,7 @@ def load_contract() -> Contract:
             identity=_identity(meta.get("identity")),
             unique=tuple(tuple(u) for u in meta.get("unique", ())),
             person_register=PersonRegister(**meta["person_register"]) if "person_register" in meta else None,
+            episode=_episode(meta.get("episode")),
             validator=Draft202012Validator(schema, format_checker=FormatChecker()),
             fast=compile_schema(schema),
         )

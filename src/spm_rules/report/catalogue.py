@@ -121,6 +121,14 @@ REASONS: dict[str, tuple[str, str]] = {
         "subjek yang sama dengan {first}; digabung (nilai baris pertama menang, yang kosong diisi)",
         "the same subject as {first}; merged (the first row's values win, empty ones are filled)",
     ),
+    "cross.same_episode_merged": (
+        "{key} adalah episode yang sama dengan {first_key} ({first}): orang yang sama, {date} berselisih "
+        "{days} hari (toleransi {tolerance} hari); digabung menjadi satu subjek, catatan yang memakai "
+        "{key} dihitung untuk {first_key}; nilai berbeda (baris pertama menang): {differs}",
+        "{key} is the same episode as {first_key} ({first}): the same person, {date} {days} days apart "
+        "(tolerance {tolerance} days); merged into one subject, records under {key} count for "
+        "{first_key}; differing values (the first row wins): {differs}",
+    ),
     "cross.same_subject_conflict": (
         "subjek yang sama ({key}) dengan {first}, tetapi isinya berbeda: {fields}; baris ini ditolak, "
         "perbaiki salah satunya",
