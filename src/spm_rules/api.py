@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .engine.compiled import Evaluation, Fallback, compile_standard, printable
 from .engine.denominators import denominators
 from .engine.evaluate import evaluate
 from .engine.period import Period, parse_period
@@ -63,6 +64,7 @@ class CheckResult:
     period_spec: str = ""
     period_source: str = "option"  # "option" (--period), "manifest" (contoh.yaml) or "data"
     inputs: tuple[tuple[str, str], ...] = ()  # (file as shown, sha256) of every input file read
+    fallbacks: tuple[Fallback, ...] = ()  # standards the interpreter evaluated instead of the compiled query
 
 
 @dataclass(frozen=True)
@@ -162,9 +164,11 @@ def run_check(
     today: dt.date | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
+    engine: str = "auto",
 ) -> CheckResult:
-    """Load, read, evaluate, aggregate; raise `LedgerUnbalanced` rather than report numbers
-    that do not account for every row read."""
+    """Load, read, evaluate (compiled to DuckDB where possible, see `engine.compiled`),
+    aggregate; raise `LedgerUnbalanced` rather than report numbers that do not account for
+    every row read."""
     rs = load_rules(rules, limits=limits)
     source = prepare_data(data)
     register = open_register(source, rs.contract, mapping, today, limits, progress)
@@ -173,17 +177,31 @@ def run_check(
     reports = []
     force = True
     chosen = select_standards(rs, standards)
-    for i, std in enumerate(chosen, start=1):
-        if progress is not None:
-            progress("evaluate", i, len(chosen))
-        period = parse_period(spec, std.period_kind or "year")
-        force = force and in_force(rs, period)
-        verdicts = evaluate(rs, std, register, period)
-        reports.append(aggregate(std, verdicts, denominators(rs, std, register, period, verdicts), period))
+    evaluation = Evaluation(rs, register, engine)
+    try:
+        for i, std in enumerate(chosen, start=1):
+            if progress is not None:
+                progress("evaluate", i, len(chosen))
+            period = parse_period(spec, std.period_kind or "year")
+            force = force and in_force(rs, period)
+            verdicts = evaluation.verdicts(std, period)
+            reports.append(
+                aggregate(std, verdicts, denominators(rs, std, register, period, verdicts), period)
+            )
+    finally:
+        evaluation.close()
     ledger = build_ledger(register, reports)
     if not ledger.balanced:
         raise LedgerUnbalanced(ledger)
-    return CheckResult(rs, register, reports, force, ledger, spec, origin, input_digests(register))
+    fallbacks = tuple(evaluation.fallbacks)
+    return CheckResult(rs, register, reports, force, ledger, spec, origin, input_digests(register), fallbacks)
+
+
+def compiled_sql(rules: Path, standard: str, period_spec: str, dialect: str = "duckdb") -> str:
+    """The compiled query of one standard for a period, as text in a SQL dialect."""
+    rs = load_rules(rules)
+    std = select_standards(rs, [standard])[0]
+    return printable(compile_standard(rs, std, parse_period(period_spec, std.period_kind or "year")), dialect)
 
 
 def _period_for(std: A.Standard, register: Register, period_spec: str | None, data) -> Period:

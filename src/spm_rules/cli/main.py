@@ -21,12 +21,14 @@ from rich.console import Console
 from .. import __version__
 from ..api import (
     closest_people,
+    compiled_sql,
     explain_person,
     open_register,
     prepare_data,
     run_check,
     select_standards,
 )
+from ..engine.compiled import DIALECTS, ENGINES
 from ..lang.errors import RuleError
 from ..lang.loader import load_rules
 from ..limits import DEFAULT_LIMITS
@@ -211,6 +213,14 @@ def cli() -> None:
     "--quiet", "-q", is_flag=True, help="Hanya hasil dan galat; tanpa catatan dan kemajuan di stderr."
 )
 @click.option("--verbose", "-v", is_flag=True, help="Semua masalah data dan setiap tahap di stderr.")
+@click.option(
+    "--engine",
+    type=click.Choice(list(ENGINES)),
+    default="auto",
+    show_default=True,
+    help="auto: kueri DuckDB terkompilasi, juru tafsir bila tidak dapat dikompilasi (dikatakan di stderr); "
+    "compiled: tanpa cadangan; interpreter: juru tafsir rujukan.",
+)
 def check(
     rules,
     data,
@@ -226,6 +236,7 @@ def check(
     limit,
     quiet,
     verbose,
+    engine,
 ) -> int:
     """Hitung capaian SPM per fasilitas / compute SPM coverage per facility."""
     rules = rules or bundled_rules()
@@ -248,7 +259,14 @@ def check(
     with _progress(lang, quiet, verbose) as progress:
         result = _guarded(
             lambda: run_check(
-                rules, source, period, list(standards) or None, mapping, limits=limits, progress=progress
+                rules,
+                source,
+                period,
+                list(standards) or None,
+                mapping,
+                limits=limits,
+                progress=progress,
+                engine=engine,
             ),
             lang,
             early,
@@ -256,6 +274,13 @@ def check(
     if result is FAILED:
         return USAGE
     privacy = Privacy.for_register(result.register, mask_nik)
+    for fallback in result.fallbacks:  # never silent, not even with --quiet
+        _say_error(
+            f"standar {fallback.standard} dinilai dengan juru tafsir: {fallback.reason.text('id')}",
+            f"standard {fallback.standard} evaluated by the interpreter: {fallback.reason.text('en')}",
+            lang,
+            privacy,
+        )
     if result.period_source != "option" and not quiet:
         why_id = {"manifest": "periode contoh.yaml", "data": "tahun dengan catatan pelayanan terbanyak"}
         why_en = {"manifest": "the contoh.yaml period", "data": "the year with most service records"}
@@ -440,6 +465,23 @@ def explain(standards, subject, rules, data, period, lang, fmt, mask_nik, limit,
             if i:
                 out.print()
             render_explain(out, std, verdict, lang, raw=verbose)
+    return OK
+
+
+@cli.command(name="sql")
+@click.option("--standard", "standard", required=True, help="Standar yang dikompilasi / the standard.")
+@click.option("--dialect", type=click.Choice(list(DIALECTS)), default="duckdb", show_default=True)
+@_rules_opt
+@click.option(
+    "--period", "period", default="2018", show_default=True, help="2018, 2018/2019, 2018-Q1, 2018-03."
+)
+@_lang_opt
+def sql_cmd(standard, dialect, rules, period, lang) -> int:
+    """Cetak kueri SQL terkompilasi satu standar / print a standard's compiled query."""
+    text = _guarded(lambda: compiled_sql(rules or bundled_rules(), standard, period, dialect), lang)
+    if text is FAILED:
+        return USAGE
+    click.echo(text)
     return OK
 
 

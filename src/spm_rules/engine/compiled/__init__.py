@@ -6,9 +6,21 @@ The interpreter (`engine/evaluate.py`) stays the reference and the explainer; wh
 compiled raises `NotCompilable` and the caller falls back to it, saying so.
 """
 
+from .dispatch import ENGINES, Evaluation, Fallback
 from .errors import NotCompilable
 from .load import Tables
 from .query import DIALECTS, CompiledStandard, compile_standard, printable
 from .verdicts import run
 
-__all__ = ["DIALECTS", "CompiledStandard", "NotCompilable", "Tables", "compile_standard", "printable", "run"]
+__all__ = [
+    "DIALECTS",
+    "ENGINES",
+    "CompiledStandard",
+    "Evaluation",
+    "Fallback",
+    "NotCompilable",
+    "Tables",
+    "compile_standard",
+    "printable",
+    "run",
+]

@@ -36,6 +36,10 @@ def table_name(kind: str) -> str:
     return f"t_{kind}"
 
 
+def let_column(name: str) -> str:
+    return f"_l_{name}"
+
+
 # ---- what a name stands for while compiling --------------------------------------------------
 
 
@@ -112,7 +116,12 @@ class ExprCompiler:
     period: Period
     aliases: itertools.count = field(default_factory=lambda: itertools.count(1))
     columns: dict[str, set[str]] = field(default_factory=dict)
+    # standard-level lets with a scalar value become columns of the subject row, computed
+    # once in layers (a let is one layer after the lets it reads): `_l_<name>`
+    let_layer: dict[str, int] = field(default_factory=dict)
+    let_sql: dict[str, exp.Expression] = field(default_factory=dict)
     _lets: dict[str, Bound] = field(default_factory=dict)
+    _deps: list[set[str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._std_lets = {let.name: let for let in self.std.lets}
@@ -141,12 +150,14 @@ class ExprCompiler:
     def name(self, name: str, env: Env) -> Bound:
         found = env.find(name)
         if found is not None:
-            return found
+            return _fresh(found)
         if env.sees_subject:
             if name in self._std_lets:
                 if name not in self._lets:
-                    self._lets[name] = self.bound(self._std_lets[name].expr, self.root())
-                return self._lets[name]
+                    self._let(name)
+                if name in self.let_layer and self._deps:
+                    self._deps[-1].add(name)
+                return _fresh(self._lets[name])
             if name in self._links:
                 link = self._links[name]
                 coll = Coll(link.kind, link.by, link.in_period)
@@ -166,6 +177,18 @@ class ExprCompiler:
         if name == "period_label":
             return Scalar(exp.Literal.string(self.period.label))
         raise self.fail(f"name {name}")
+
+    def _let(self, name: str) -> None:
+        self._deps.append(set())
+        try:
+            b = self.bound(self._std_lets[name].expr, self.root())
+        finally:
+            deps = self._deps.pop()
+        if isinstance(b, Scalar):
+            self.let_layer[name] = 1 + max((self.let_layer[d] for d in deps), default=0)
+            self.let_sql[name] = b.sql
+            b = Scalar(exp.column(let_column(name), table=SUBJECT))
+        self._lets[name] = b
 
     # ---- expressions ----
     def sql(self, e: A.Expr, env: Env) -> exp.Expression:
@@ -230,7 +253,7 @@ class ExprCompiler:
                 cond = self.sql(c, env)
                 return Scalar(
                     case(
-                        (exp.Is(this=paren(cond), expression=exp.Null()), exp.Null()),
+                        (exp.Is(this=paren(cond.copy()), expression=exp.Null()), exp.Null()),
                         (cond, self.sql(t, env)),
                         default=self.sql(f, env),
                     )
@@ -245,7 +268,8 @@ class ExprCompiler:
             alias = self.alias()
             self.use(target.coll.kind, fname)
             order = exp.Ordered(this=exp.column("_rid", table=alias), desc=target.last)
-            q = self.select(target.coll, alias, [exp.column(fname, table=alias)]).order_by(order).limit(1)
+            q = self.select(target.coll, alias, [exp.column(fname, table=alias)])
+            q = q.order_by(order, copy=False).limit(1, copy=False)
             return exp.Subquery(this=q)
         raise self.fail(f"field .{fname} of a {type(target).__name__.lower()}")
 
@@ -268,8 +292,10 @@ class ExprCompiler:
         """SELECT projections FROM the collection's table WHERE linked, in period, filtered."""
         alias = alias or self.alias()
         conds = self.conditions(coll, alias)
-        q = exp.select(*projections).from_(exp.to_table(table_name(coll.kind)).as_(alias))
-        return q.where(exp.and_(*conds)) if conds else q
+        q = exp.select(*projections, copy=False).from_(
+            exp.to_table(table_name(coll.kind)).as_(alias, copy=False), copy=False
+        )
+        return q.where(exp.and_(*conds, copy=False), copy=False) if conds else q
 
     def conditions(self, coll: Coll, alias: str) -> list[exp.Expression]:
         self.use(coll.kind, coll.by)
@@ -320,7 +346,7 @@ class ExprCompiler:
         elif f == "all":
             agg = case(
                 (exp.EQ(this=count, expression=num(0)), exp.Null()),
-                (exp.GT(this=_count_if(exp.Not(this=paren(value))), expression=num(0)), exp.false()),
+                (exp.GT(this=_count_if(exp.Not(this=paren(value.copy()))), expression=num(0)), exp.false()),
                 (
                     exp.GT(
                         this=_count_if(exp.Is(this=paren(value), expression=exp.Null())), expression=num(0)
@@ -332,6 +358,11 @@ class ExprCompiler:
         else:
             raise self.fail(f"aggregate {f}")
         return Scalar(exp.Subquery(this=self.select(coll, alias, [agg])))
+
+
+def _fresh(b: Bound) -> Bound:
+    """A bound value placed once more in the query: SQL trees are not shared between places."""
+    return Scalar(b.sql.copy()) if isinstance(b, Scalar) else b
 
 
 def _count_if(cond: exp.Expression) -> exp.Expression:
@@ -367,7 +398,9 @@ def arith(op: str, a: exp.Expression, b: exp.Expression) -> exp.Expression:
     if op == "*":
         return paren(exp.Mul(this=a, expression=b))
     if op == "/":  # division by zero is missing, never an error
-        return case((exp.EQ(this=b, expression=num(0)), exp.Null()), default=exp.Div(this=a, expression=b))
+        return case(
+            (exp.EQ(this=b.copy(), expression=num(0)), exp.Null()), default=exp.Div(this=a, expression=b)
+        )
     raise NotCompilable(f"operator {op}")
 
 

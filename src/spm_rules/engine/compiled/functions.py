@@ -33,16 +33,16 @@ def paren(e: exp.Expression) -> exp.Expression:
 def case(*whens: tuple[exp.Expression, exp.Expression], default: exp.Expression | None = None) -> exp.Case:
     out = exp.Case()
     for cond, value in whens:
-        out = out.when(cond, value)
-    return out.else_(default) if default is not None else out
+        out = out.when(cond, value, copy=False)
+    return out.else_(default, copy=False) if default is not None else out
 
 
 def any_null(args: list[exp.Expression]) -> exp.Expression:
-    return exp.or_(*(exp.Is(this=paren(a), expression=exp.Null()) for a in args))
+    return exp.or_(*(exp.Is(this=paren(a.copy()), expression=exp.Null()) for a in args), copy=False)
 
 
 def _part(unit: str, day: exp.Expression) -> exp.Expression:
-    return {"year": exp.Year, "month": exp.Month, "day": exp.Day}[unit](this=paren(day))
+    return {"year": exp.Year, "month": exp.Month, "day": exp.Day}[unit](this=paren(day.copy()))
 
 
 def days(a: exp.Expression, b: exp.Expression) -> exp.Expression:

@@ -17,7 +17,7 @@ from sqlglot import exp
 from ...lang import ast as A
 from ...lang.checker import RuleSet
 from ..period import Period
-from .compiler import SUBJECT, Env, ExprCompiler, table_name
+from .compiler import SUBJECT, Env, ExprCompiler, let_column, table_name
 from .errors import NotCompilable
 from .functions import case, date_lit, paren
 
@@ -40,7 +40,7 @@ class CompiledStandard:
 def _char(value: exp.Expression) -> exp.Expression:
     """T, F or U (missing) for a boolean."""
     return case(
-        (exp.Is(this=paren(value), expression=exp.Null()), exp.Literal.string("U")),
+        (exp.Is(this=paren(value.copy()), expression=exp.Null()), exp.Literal.string("U")),
         (value, exp.Literal.string("T")),
         default=exp.Literal.string("F"),
     )
@@ -77,12 +77,19 @@ def compile_standard(rs: RuleSet, std: A.Standard, period: Period) -> CompiledSt
     joined = codes[0] if len(codes) == 1 else exp.DPipe(this=codes[0], expression=codes[1])
     for code in codes[2:]:
         joined = exp.DPipe(this=joined, expression=code)
-    subject_table = exp.to_table(table_name(std.subject_kind)).as_(SUBJECT)
+    star = exp.Column(this=exp.Star(), table=exp.to_identifier(SUBJECT))
+    layers: list[tuple[str, exp.Select]] = []
+    source = table_name(std.subject_kind)
+    for n in range(1, max(c.let_layer.values(), default=0) + 1):
+        names = sorted(name for name, layer in c.let_layer.items() if layer == n)
+        cols = [exp.alias_(c.let_sql[name], let_column(name)) for name in names]
+        layers.append((f"l{n}", exp.select(star.copy(), *cols).from_(exp.to_table(source).as_(SUBJECT))))
+        source = f"l{n}"
     scope = exp.select(
-        exp.Column(this=exp.Star(), table=exp.to_identifier(SUBJECT)),
+        star.copy(),
         exp.alias_(pdate, "_pdate"),
         exp.alias_(pop, "_pop"),
-    ).from_(subject_table)
+    ).from_(exp.to_table(source).as_(SUBJECT))
     in_pop = exp.select("*").from_("sc").where(exp.and_(paren(in_period), exp.column("_pop")))
     crit = exp.select(
         exp.column("_rid", table=SUBJECT),
@@ -104,10 +111,10 @@ def compile_standard(rs: RuleSet, std: A.Standard, period: Period) -> CompiledSt
             join_type="left",
         )
         .order_by(exp.column("_rid", table="sc"))
-        .with_("sc", as_=scope)
-        .with_("inpop", as_=in_pop)
-        .with_("crit", as_=crit)
     )
+    for name, layer in layers:
+        query = query.with_(name, as_=layer)
+    query = query.with_("sc", as_=scope).with_("inpop", as_=in_pop).with_("crit", as_=crit)
     columns = {kind: tuple(sorted(cols)) for kind, cols in c.columns.items()}
     return CompiledStandard(std, period, query, columns)
 
