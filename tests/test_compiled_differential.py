@@ -11,6 +11,7 @@ falling back.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -332,3 +333,29 @@ def test_generated_usia_produktif(ruleset, tables):
 def test_generated_ibu_hamil(ruleset, tables):
     register = register_from_tables(tables, "gen", ruleset.contract)
     assert_same(ruleset, ruleset.standards["ibu_hamil"], register, parse_period("2018"))
+
+
+def test_check_json_with_the_compiled_engine_is_clean_json(capsys):
+    from spm_rules.cli.main import main
+
+    assert main(["check", "--engine", "compiled", "--format", "json", "--standard", "usia_produktif"]) == 0
+    doc = json.loads(capsys.readouterr().out)  # nothing else on stdout (DuckDB's progress bar is off)
+    assert doc["standards"][0]["id"] == "usia_produktif"
+
+
+def test_duckdb_never_draws_on_stdout(ruleset):
+    register, _spec = _register(ROOT / "reports_in" / "sample", ruleset)
+    tables = Tables(register)
+    try:
+        assert tables.con.execute("SELECT current_setting('enable_progress_bar')").fetchone()[0] is False
+    finally:
+        tables.close()
+
+
+def test_sql_command_prints_the_query(capsys):
+    from spm_rules.cli.main import main
+
+    assert main(["sql", "--standard", "tb", "--dialect", "postgres"]) == 0
+    out = capsys.readouterr().out
+    assert "FROM t_kasus_tb" in out and "_codes" in out
+    assert main(["sql", "--standard", "nope"]) == 2

@@ -39,6 +39,8 @@ class Tables:
     def __init__(self, register: Register, connection: duckdb.DuckDBPyConnection | None = None):
         self.register = register
         self.con = connection if connection is not None else duckdb.connect()
+        # DuckDB draws a progress bar on stdout for long queries: it would corrupt JSON output
+        self.con.execute("SET enable_progress_bar = false")
         self._loaded: dict[str, set[str]] = {}
 
     def ensure(self, columns: dict[str, tuple[str, ...]]) -> None:
