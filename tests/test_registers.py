@@ -753,3 +753,31 @@ def test_one_tb_episode_registered_at_two_facilities_is_one_case(tmp_path):
     assert [c.get("id_kasus") for c in reg.of_kind("kasus_tb")] == ["TB-A-1", "TB-B-10"]
     (merge,) = [p for p in reg.problems if p.reason.code == "cross.same_episode_merged"]
     assert "54" in say(merge.reason) and "60" in say(merge.reason)
+
+
+def test_the_merge_is_a_row_of_the_ledger(tmp_path, capsys):
+    d = _two_facilities(tmp_path / "in", "2018-01-15")
+    ledger = tmp_path / "ledger.csv"
+    main(["check", "--data", str(d), "--period", "2018", "--standard", "ibu_hamil", "--ledger", str(ledger)])
+    capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(ledger.read_text(encoding="utf-8-sig"))))
+    merged = [r for r in rows if r["file"].endswith("kehamilan.csv") and r["baris"] == "3"]
+    assert len(merged) == 1 and merged[0]["nasib"] == "di luar cakupan"
+    assert "BPM-77" in merged[0]["alasan"] and "episode yang sama" in merged[0]["alasan"]
+
+
+def test_expressions_in_words_say_yes_no_and_keep_the_grouping():
+    from spm_rules.lang.parser import parse_text
+    from spm_rules.report.words import expr_words
+
+    rf = parse_text(
+        'source j "J"\nstandard s {\n title "S"\n cite j "1" line 1\n subject penduduk\n'
+        " period year\n population true\n attribute wilayah\n denominator counted\n"
+        ' let x "x" = any(v in k where v.konseling == true and (v.a is missing or v.b == false))\n'
+        ' criterion c "C" {\n  cite j "1" line 1\n  require x\n }\n}\n',
+        "t.spm",
+    )
+    std = next(i for i in rf.items if type(i).__name__ == "Standard")
+    said = expr_words(std.lets[0].expr, "id", {"k": "kunjungan FKTP"})
+    assert said == "ada kunjungan FKTP dengan konseling = ya dan (a tidak tercatat atau b = tidak)"
+    assert expr_words(std.lets[0].expr, "en").endswith("konseling = yes and (a not recorded or b = no)")
