@@ -129,6 +129,13 @@ the delivery) is linked to the first number, so visits, labs, tablets and immuni
 combine; the later row's fate is `duplicate` in the ledger, and `validate`/`check` report the
 merge as a warning naming both numbers, the days apart and the tolerance.
 
+When a register has no shared pregnancy number, an ANC visit can name its pregnancy by the
+mother's NIK instead (`kunjungan_anc.nik`; `x-spm.episode_link`): it is linked to the one
+pregnancy of that woman whose span holds the visit date — from HPHT to the delivery date, or,
+without one, to HPHT + 294 days (42 weeks). A visit that no pregnancy of hers spans, or that
+two span, is linked to none and reported as a warning; a visit needs a pregnancy number or
+the mother's NIK.
+
 ## The ledger
 
 For every run and every input file: rows read = rows used as evidence + rows out of scope +

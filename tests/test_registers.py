@@ -703,3 +703,81 @@ def test_the_merge_is_in_validate_and_the_ledger(tmp_path, capsys):
     main(["validate", str(d)])
     out = capsys.readouterr()
     assert "BPM-77" in out.out + out.err and "episode yang sama" in out.out + out.err
+
+
+def test_visits_without_a_pregnancy_number_link_by_the_mothers_nik_and_date(tmp_path):
+    nik = "3216015203900001"
+    d = folder_with(
+        tmp_path,
+        {
+            "kehamilan.csv": "id_kehamilan,nik,hpht,tanggal_persalinan\n"
+            f"KH-1,{nik},2017-01-01,2017-10-01\nKH-2,{nik},2018-01-01,\n",
+            "kunjungan_anc.csv": "id_kehamilan,nik,tanggal,fasilitas,penolong\n"
+            f",{nik},2017-03-01,BPM Sari,bidan\n"  # KH-1
+            f",{nik},2018-02-26,BPM Sari,bidan\n"  # KH-2 (no delivery yet: HPHT + 294 days)
+            f",{nik},2018-10-22,BPM Sari,bidan\n"  # day 294 of KH-2: still KH-2
+            f",{nik},2018-10-23,BPM Sari,bidan\n"  # day 295: no pregnancy spans it
+            "KH-2,,2018-03-26,PKM A,bidan\n",
+        },
+    )
+    reg = read_folder(d, today=TODAY)
+    linked = [(v.get("tanggal").isoformat(), v.get("id_kehamilan")) for v in reg.of_kind("kunjungan_anc")]
+    assert linked == [
+        ("2017-03-01", "KH-1"),
+        ("2018-02-26", "KH-2"),
+        ("2018-03-26", "KH-2"),
+        ("2018-10-22", "KH-2"),
+        ("2018-10-23", None),
+    ]
+    (warning,) = [p for p in reg.problems if p.reason.code == "cross.no_episode"]
+    assert (warning.line, warning.column, warning.severity) == (5, "nik", "warning")
+    assert "2018-10-23" in say(warning.reason) and "kehamilan" in say(warning.reason)
+
+
+def test_a_visit_needs_a_pregnancy_number_or_the_mothers_nik(tmp_path):
+    anc = "id_kehamilan,nik,tanggal,fasilitas\n,,2018-02-26,PKM A\n"
+    d = folder_with(tmp_path, {"kunjungan_anc.csv": anc})
+    reg = read_folder(d, today=TODAY)
+    assert reg.rows_rejected == 1
+    assert "salah satu wajib diisi: id_kehamilan, nik" in say(problems(reg)[0].reason)
+
+
+def test_one_tb_episode_registered_at_two_facilities_is_one_case(tmp_path):
+    header = "id_kasus,nik,tanggal_diagnosis,fasilitas,tipe,paduan\n"
+    rows = (
+        "TB-A-1,3216010101750001,2018-01-10,PKM A,baru,kategori_1\n"
+        "TB-B-9,3216010101750001,2018-03-05,RSUD,pindahan,kategori_1\n"  # 54 days: one episode
+        "TB-B-10,3216010101750001,2018-11-01,RSUD,kambuh,kategori_2\n"  # 295 days: another
+    )
+    reg = read_folder(folder_with(tmp_path, {"kasus_tb.csv": header + rows}), today=TODAY)
+    assert [c.get("id_kasus") for c in reg.of_kind("kasus_tb")] == ["TB-A-1", "TB-B-10"]
+    (merge,) = [p for p in reg.problems if p.reason.code == "cross.same_episode_merged"]
+    assert "54" in say(merge.reason) and "60" in say(merge.reason)
+
+
+def test_the_merge_is_a_row_of_the_ledger(tmp_path, capsys):
+    d = _two_facilities(tmp_path / "in", "2018-01-15")
+    ledger = tmp_path / "ledger.csv"
+    main(["check", "--data", str(d), "--period", "2018", "--standard", "ibu_hamil", "--ledger", str(ledger)])
+    capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(ledger.read_text(encoding="utf-8-sig"))))
+    merged = [r for r in rows if r["file"].endswith("kehamilan.csv") and r["baris"] == "3"]
+    assert len(merged) == 1 and merged[0]["nasib"] == "di luar cakupan"
+    assert "BPM-77" in merged[0]["alasan"] and "episode yang sama" in merged[0]["alasan"]
+
+
+def test_expressions_in_words_say_yes_no_and_keep_the_grouping():
+    from spm_rules.lang.parser import parse_text
+    from spm_rules.report.words import expr_words
+
+    rf = parse_text(
+        'source j "J"\nstandard s {\n title "S"\n cite j "1" line 1\n subject penduduk\n'
+        " period year\n population true\n attribute wilayah\n denominator counted\n"
+        ' let x "x" = any(v in k where v.konseling == true and (v.a is missing or v.b == false))\n'
+        ' criterion c "C" {\n  cite j "1" line 1\n  require x\n }\n}\n',
+        "t.spm",
+    )
+    std = next(i for i in rf.items if type(i).__name__ == "Standard")
+    said = expr_words(std.lets[0].expr, "id", {"k": "kunjungan FKTP"})
+    assert said == "ada kunjungan FKTP dengan konseling = ya dan (a tidak tercatat atau b = tidak)"
+    assert expr_words(std.lets[0].expr, "en").endswith("konseling = yes and (a not recorded or b = no)")

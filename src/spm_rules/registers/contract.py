@@ -76,6 +76,20 @@ class Episode:
     by: tuple[str, ...]
     date: str
     tolerance_days: int
+    until: str | None = None  # the episode's end (a delivery), when recorded
+    max_days: int | None = None  # else it ends this many days after `date` (294: 42 weeks)
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeLink:
+    """Records that name their episode by the person and a date, when the register has no
+    shared episode number (`x-spm.episode_link`): an ANC visit by the mother's NIK and its date
+    falls in one pregnancy of hers."""
+
+    kind: str
+    key: str
+    person: str
+    date: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +106,7 @@ class RecordKind:
     unique: tuple[tuple[str, ...], ...] = ()
     person_register: PersonRegister | None = None
     episode: Episode | None = None
+    episode_link: EpisodeLink | None = None
     # jsonschema, the reference, and the compiled fast check of the same schema (or None)
     validator: Any = field(default=None, compare=False, repr=False)
     fast: Callable[[dict], bool] | None = field(default=None, compare=False, repr=False)
@@ -134,7 +149,9 @@ def _identity(meta: dict | None) -> Identity | None:
 def _episode(meta: dict | None) -> Episode | None:
     if not meta:
         return None
-    return Episode(tuple(meta["by"]), meta["date"], int(meta["tolerance_days"]))
+    return Episode(
+        tuple(meta["by"]), meta["date"], int(meta["tolerance_days"]), meta.get("until"), meta.get("max_days")
+    )
 
 
 @cache
@@ -170,6 +187,7 @@ def load_contract() -> Contract:
             unique=tuple(tuple(u) for u in meta.get("unique", ())),
             person_register=PersonRegister(**meta["person_register"]) if "person_register" in meta else None,
             episode=_episode(meta.get("episode")),
+            episode_link=EpisodeLink(**meta["episode_link"]) if "episode_link" in meta else None,
             validator=Draft202012Validator(schema, format_checker=FormatChecker()),
             fast=compile_schema(schema),
         )

@@ -12,7 +12,11 @@
   documented tolerance — one pregnancy with a local number at the Puskesmas and another at the
   private midwife): one subject. The later row is merged into the first (its empty fields
   filled, differing values reported), and every record linked by the later key (visits,
-  delivery) is linked to the first key; the merge is reported as a warning and in the ledger.
+  delivery) is linked to the first key; the merge is reported as a warning and in the ledger;
+- a record that names its episode only by the person and a date (`x-spm.episode_link`: an ANC
+  visit with the mother's NIK and no shared pregnancy number) is linked to the one episode of
+  that person whose span (start to end, or start + `max_days`) holds its date; none or several
+  is a warning, and the record stays unlinked.
 Each check takes the entries and returns what it found; none changes a file count by hand
 (file counts are derived from the fates).
 """
@@ -235,4 +239,53 @@ def merge_same_episode(
             if target is not None:
                 linked = Record(rec.kind, {**rec.values, f: target[0]}, rec.ref)
                 out[i] = dataclasses.replace(e, record=linked)
+    return out, problems
+
+
+def link_to_episode(entries: list[RowEntry], contract: Contract) -> tuple[list[RowEntry], list[RowProblem]]:
+    """Records without an episode key get the key of the one episode of their person that holds
+    their date (an ANC visit recorded by the mother's NIK)."""
+    linking = {k.name: k.episode_link for k in contract.kinds.values() if k.episode_link is not None}
+    if not linking:
+        return entries, []
+    spans: dict[tuple[str, str], list[tuple[dt.date, dt.date | None, str]]] = {}
+    for _e, rec in _records(entries):
+        kind = contract.kinds[rec.kind]
+        ep = kind.episode
+        if ep is None or kind.key is None or rec.kind not in {lk.kind for lk in linking.values()}:
+            continue
+        start, key = rec.get(ep.date), rec.get(kind.key)
+        if start is None or key is None:
+            continue
+        end = rec.get(ep.until) if ep.until else None
+        if end is None and ep.max_days is not None:
+            end = start + dt.timedelta(days=ep.max_days)
+        for person in (rec.get(f) for f in ep.by):
+            if person is not None:
+                spans.setdefault((rec.kind, str(person)), []).append((start, end, str(key)))
+    out = list(entries)
+    problems: list[RowProblem] = []
+    for i, e in enumerate(entries):
+        rec = e.record
+        if e.fate != Fate.RECORD or rec is None or rec.kind not in linking:
+            continue
+        link = linking[rec.kind]
+        person, day = rec.get(link.person), rec.get(link.date)
+        if rec.get(link.key) is not None or person is None or day is None:
+            continue
+        keys = sorted(
+            {
+                key
+                for start, end, key in spans.get((link.kind, str(person)), ())
+                if start <= day and (end is None or day <= end)
+            }
+        )
+        if len(keys) == 1:
+            linked = Record(rec.kind, {**rec.values, link.key: keys[0]}, rec.ref)
+            out[i] = dataclasses.replace(e, record=linked)
+            continue
+        code = "cross.no_episode" if not keys else "cross.several_episodes"
+        reason = Reason.of(code, kind=link.kind, person=link.person, date=day, keys=tuple(keys) or ("-",))
+        problem = RowProblem(e.ref.file, e.ref.line, link.person, str(person), reason, Severity.WARNING)
+        problems.append(problem)
     return out, problems

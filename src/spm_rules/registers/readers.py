@@ -19,6 +19,7 @@ from ..messages import DataFolderMissing
 from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry, RowProblem, Severity
 from .contract import Contract, RecordKind, load_contract
 from .crosscheck import (
+    link_to_episode,
     mark_duplicates,
     merge_same_episode,
     merge_same_subject,
@@ -104,8 +105,9 @@ def assemble(
     entries, duplicates = mark_duplicates(entries)
     # episodes first: the records they re-link (two deliveries of one pregnancy) then merge by key
     entries, same_episode = merge_same_episode(entries, contract)
+    entries, linked = link_to_episode(entries, contract)
     entries, same_subject = merge_same_subject(entries, contract)
-    problems += before_birth + duplicates + same_episode + same_subject
+    problems += before_birth + duplicates + same_episode + linked + same_subject
     records: dict[str, list[Record]] = defaultdict(list)
     for e in entries:
         if e.fate == Fate.RECORD and e.record is not None:

@@ -196,7 +196,10 @@ def _schema_reason(err) -> Reason:
             return Reason.of("schema.nik_pattern")
         return Reason.of("schema.pattern", pattern=err.validator_value)
     if v == "anyOf":
-        return Reason.of("schema.nik_or_local_id")
+        fields = tuple(f for alt in err.validator_value for f in alt.get("required", ()))
+        if set(fields) == {"nik", "id_lokal"}:
+            return Reason.of("schema.nik_or_local_id")
+        return Reason.of("schema.one_of_required", fields=fields)
     return Reason.of("schema.other", detail=err.message)
 
 

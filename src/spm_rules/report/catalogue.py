@@ -66,6 +66,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "schema.pattern": ("bentuk tidak sesuai (pola {pattern})", "wrong form (pattern {pattern})"),
     "schema.nik_or_local_id": ("NIK atau id_lokal wajib diisi", "a NIK or an id_lokal is required"),
     "schema.required": ("wajib diisi", "is required"),
+    "schema.one_of_required": ("salah satu wajib diisi: {fields}", "one of these is required: {fields}"),
     "schema.other": ("tidak sesuai kontrak data ({detail})", "does not fit the data contract ({detail})"),
     # headers, rows, tables
     "header.unknown_column": (
@@ -132,6 +133,17 @@ REASONS: dict[str, tuple[str, str]] = {
         "{key} is the same episode as {first_key} ({first}): the same person, {date} {days} days apart "
         "(tolerance {tolerance} days); merged into one subject, records under {key} count for "
         "{first_key}; differing values (the first row wins): {differs}",
+    ),
+    "cross.no_episode": (
+        "tidak ada {kind} dengan {person} ini yang mencakup tanggal {date}; catatan ini tidak terkait ke "
+        "subjek mana pun",
+        "no {kind} with this {person} spans the date {date}; the record is linked to no subject",
+    ),
+    "cross.several_episodes": (
+        "beberapa {kind} dengan {person} ini mencakup tanggal {date} ({keys}); catatan ini tidak "
+        "dikaitkan, isi nomornya",
+        "several {kind} with this {person} span the date {date} ({keys}); the record is not linked, "
+        "give its number",
     ),
     "cross.same_subject_conflict": (
         "subjek yang sama ({key}) dengan {first}, tetapi isinya berbeda: {fields}; baris ini ditolak, "
