@@ -23,6 +23,18 @@ def ruleset():
     return load_rules(bundled_rules())
 
 
+def copy_rule_set(folder: Path, ignore=None) -> Path:
+    """A copy of the bundled 2016 set at `folder`, with the shared declarations it `uses` beside
+    it (`../shared`), so that a test may edit the copy."""
+    import shutil
+
+    shutil.copytree(bundled_rules(), folder, ignore=ignore)
+    shared = bundled_rules().parent / "shared"
+    if not (folder.parent / "shared").exists():
+        shutil.copytree(shared, folder.parent / "shared")
+    return folder
+
+
 def write_register(folder: Path, tables: dict[str, list[dict]]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for kind, rows in tables.items():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,12 +12,12 @@ from spm_rules.api import run_check
 from spm_rules.engine.period import PeriodError, parse_period
 from spm_rules.resources import bundled_rules
 
-from .conftest import write_register
+from .conftest import copy_rule_set, write_register
 
 
 def rules_with(tmp_path: Path, old: str, new: str) -> Path:
     folder = tmp_path / "rules"
-    shutil.copytree(bundled_rules(), folder)
+    copy_rule_set(folder)
     path = folder / "06_usia_produktif.spm"
     text = path.read_text(encoding="utf-8")
     assert old in text

@@ -125,6 +125,11 @@ CASES = [
     ("year(period_end)", Decimal(2024)),
     ("month(2024-02-29)", Decimal(2)),
     ("abs(-3)", Decimal(3)),
+    # hours across midnight, fractions of an hour; a clock that is not HH:MM is not a time
+    ("hours_between(2024-03-01, \"22:00\", 2024-03-02, \"04:00\")", Decimal(6)),
+    ("hours_between(2024-03-01, \"08:00\", 2024-03-03, \"08:00\")", Decimal(48)),
+    ("hours_between(2024-03-01, \"08:00\", 2024-03-01, \"09:30\")", Decimal("1.5")),
+    ("hours_between(2024-03-01, \"08:00\", 2024-03-01, \"pagi\")", MISSING),
 ]
 
 

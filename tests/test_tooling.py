@@ -20,6 +20,8 @@ from spm_rules.lang.parser import parse_text
 from spm_rules.resources import bundled_rules
 from spm_rules.tooling.fmt import format_text
 
+from .conftest import copy_rule_set
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -117,7 +119,7 @@ def test_lint_overlapping_rule_sets(capsys, tmp_path):
     src = (bundled_rules() / "00_ruleset.spm").read_text(encoding="utf-8")
     for name, eff in (("a", "effective 2017-12-28 to 2018-12-31"), ("b", "effective 2018-06-01")):
         folder = tmp_path / name
-        shutil.copytree(bundled_rules(), folder, ignore=shutil.ignore_patterns("tests"))
+        copy_rule_set(folder, ignore=shutil.ignore_patterns("tests"))
         (folder / "00_ruleset.spm").write_text(
             src.replace("effective 2017-12-28 to 2018-12-31", eff), encoding="utf-8"
         )
@@ -173,7 +175,7 @@ cases:
 @pytest.fixture
 def failing_tests(tmp_path: Path) -> Path:
     folder = tmp_path / "rules"
-    shutil.copytree(bundled_rules(), folder, ignore=shutil.ignore_patterns("tests"))
+    copy_rule_set(folder, ignore=shutil.ignore_patterns("tests"))
     (folder / "coba.test.yaml").write_text(FAILING, encoding="utf-8")
     return folder
 

@@ -19,13 +19,18 @@ from .engine.verdict import Verdict
 from .examples.juknis import prepare_example
 from .lang import ast as A
 from .lang.checker import RuleSet
+from .lang.library import Choice, choose, discover
 from .lang.loader import load_rules
+from .lang.params import with_params
 from .limits import DEFAULT_LIMITS, Limits
 from .messages import BilingualError
 from .model import Register
+from .registers.contract import load_contract
 from .registers.readers import read_folder
 from .report.aggregate import StandardReport, aggregate
+from .report.compare import ServiceDiff, compare_reports
 from .report.ledger import Ledger, build_ledger
+from .report.stamp import RuleSetStamp, stamp_of
 
 # (stage, done, total): "read" per file, "evaluate" per standard; the CLI draws it, or not
 Progress = Callable[[str, int, int], None]
@@ -63,6 +68,12 @@ class CheckResult:
     period_spec: str = ""
     period_source: str = "option"  # "option" (--period), "manifest" (contoh.yaml) or "data"
     inputs: tuple[tuple[str, str], ...] = ()  # (file as shown, sha256) of every input file read
+    choice: Choice | None = None  # which set of a library, and why (None: one folder was given)
+
+    @property
+    def stamp(self) -> RuleSetStamp:
+        """What every report says about the rules that produced its numbers."""
+        return stamp_of(self.rules, self.choice, self.in_force, self.period_spec)
 
 
 @dataclass(frozen=True)
@@ -153,6 +164,36 @@ def select_standards(rs: RuleSet, ids: list[str] | None) -> list[A.Standard]:
     return out
 
 
+def choose_rule_set(
+    rules: Path, rule_set: str | None, spec: str, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Path, Choice | None]:
+    """The set folder to load: `rules` itself when it is one set, else the set of the library
+    named by `rule_set`, or in force for the period `spec`."""
+    infos = discover([rules], limits)
+    if not infos or (len(infos) == 1 and infos[0].folder.resolve() == rules.resolve() and not rule_set):
+        return rules, None
+    year = parse_period(spec, "year")
+    choice = choose(infos, rule_set, year.start, year.end)
+    return choice.info.folder, choice
+
+
+def rules_for(
+    rules: Path,
+    rule_set: str | None,
+    spec: str,
+    limits: Limits = DEFAULT_LIMITS,
+    params: dict[str, str] | None = None,
+) -> tuple[RuleSet, Choice | None]:
+    """The chosen set, loaded and checked, with any parameter set for this run."""
+    folder, choice = choose_rule_set(rules, rule_set, spec, limits)
+    return with_params(load_rules(folder, limits=limits), params or {}), choice
+
+
+def period_spec_for(register: Register, period_spec: str | None, data: Path | DataSource) -> str:
+    """The period asked for, else the worked example's, else the year with most records."""
+    return period_spec or prepare_data(data).period or default_period_spec(register)
+
+
 def run_check(
     rules: Path,
     data: Path | DataSource,
@@ -162,17 +203,34 @@ def run_check(
     today: dt.date | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
+    rule_set: str | None = None,
+    params: dict[str, str] | None = None,
 ) -> CheckResult:
-    """Load, read, evaluate, aggregate; raise `LedgerUnbalanced` rather than report numbers
-    that do not account for every row read."""
-    rs = load_rules(rules, limits=limits)
+    """Read, choose the rule set (the one named, or the one in force for the period), load,
+    evaluate, aggregate; raise `LedgerUnbalanced` rather than report numbers that do not
+    account for every row read."""
     source = prepare_data(data)
-    register = open_register(source, rs.contract, mapping, today, limits, progress)
+    register = open_register(source, load_contract(), mapping, today, limits, progress)
     origin = "option" if period_spec else "manifest" if source.period else "data"
     spec = period_spec or source.period or default_period_spec(register)
+    rs, choice = rules_for(rules, rule_set, spec, limits, params)
+    reports, force = evaluate_set(rs, register, spec, select_standards(rs, standards), progress)
+    ledger = build_ledger(register, reports)
+    if not ledger.balanced:
+        raise LedgerUnbalanced(ledger)
+    return CheckResult(rs, register, reports, force, ledger, spec, origin, input_digests(register), choice)
+
+
+def evaluate_set(
+    rs: RuleSet,
+    register: Register,
+    spec: str,
+    chosen: list[A.Standard],
+    progress: Progress | None = None,
+) -> tuple[list[StandardReport], bool]:
+    """Each standard evaluated and aggregated for the period; whether the set is in force."""
     reports = []
     force = True
-    chosen = select_standards(rs, standards)
     for i, std in enumerate(chosen, start=1):
         if progress is not None:
             progress("evaluate", i, len(chosen))
@@ -180,10 +238,50 @@ def run_check(
         force = force and in_force(rs, period)
         verdicts = evaluate(rs, std, register, period)
         reports.append(aggregate(std, verdicts, denominators(rs, std, register, period, verdicts), period))
-    ledger = build_ledger(register, reports)
-    if not ledger.balanced:
-        raise LedgerUnbalanced(ledger)
-    return CheckResult(rs, register, reports, force, ledger, spec, origin, input_digests(register))
+    return reports, force
+
+
+@dataclass
+class DiffResult:
+    """The same registers under two rule sets: per service the two reports, and what changed."""
+
+    before: CheckResult
+    after: CheckResult
+    services: list[ServiceDiff]
+
+
+def run_diff(
+    rules: Path,
+    rule_set_from: str,
+    rule_set_to: str,
+    data: Path | DataSource,
+    period_spec: str | None = None,
+    standards: list[str] | None = None,
+    mapping: Path | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
+    params: dict[str, str] | None = None,
+) -> DiffResult:
+    """Read once, evaluate under both sets, compare subject by subject."""
+    source = prepare_data(data)
+    register = open_register(source, load_contract(), mapping, None, limits, progress)
+    origin = "option" if period_spec else "manifest" if source.period else "data"
+    spec = period_spec or source.period or default_period_spec(register)
+    results = []
+    for wanted in (rule_set_from, rule_set_to):
+        # a parameter applies to each set that declares it
+        rs, choice = rules_for(rules, wanted, spec, limits)
+        rs = with_params(rs, {k: v for k, v in (params or {}).items() if k in rs.params})
+        known = [sid for sid in standards or [] if rs.standard(sid) is not None]
+        if standards and not known:
+            raise UnknownStandard(standards[0], list(rs.standards))
+        reports, force = evaluate_set(rs, register, spec, select_standards(rs, known or None), progress)
+        ledger = build_ledger(register, reports)
+        results.append(
+            CheckResult(rs, register, reports, force, ledger, spec, origin, input_digests(register), choice)
+        )
+    before, after = results
+    return DiffResult(before, after, compare_reports(before.reports, after.reports))
 
 
 def _period_for(std: A.Standard, register: Register, period_spec: str | None, data) -> Period:

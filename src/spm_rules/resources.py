@@ -28,8 +28,14 @@ def grammar_text() -> str:
     return _find("grammar/spm.lark").read_text(encoding="utf-8")
 
 
+def bundled_library() -> Path:
+    """The bundled rule library: one folder per regulation, and the declarations they share.
+    `check` takes from it the set in force for the period."""
+    return _find("rules")
+
+
 def bundled_rules() -> Path:
-    """The default rule set: the newest one bundled (today Permenkes 43/2016)."""
+    """The Permenkes 43/2016 set, which the bundled sample and the worked examples are for."""
     return _find("rules/permenkes-43-2016")
 
 

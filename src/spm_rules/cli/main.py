@@ -7,6 +7,7 @@ Exit codes for every command: 0 success, 1 findings (where a command reports the
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import json
 import sys
@@ -17,23 +18,33 @@ from typing import TextIO
 
 import click
 from rich.console import Console
+from rich.table import Table
 
 from .. import __version__
 from ..api import (
+    choose_rule_set,
     closest_people,
     explain_person,
     open_register,
+    period_spec_for,
     prepare_data,
+    rules_for,
     run_check,
+    run_diff,
     select_standards,
 )
+from ..engine.period import parse_period
 from ..lang.errors import RuleError
-from ..lang.loader import load_rules
+from ..lang.library import discover as discover_rule_sets
+from ..lang.params import parse_pairs
 from ..limits import DEFAULT_LIMITS
 from ..messages import BilingualError
+from ..registers.contract import load_contract
+from ..report.catalogue import label as label_text
 from ..report.catalogue import words
 from ..report.ledger import ledger_csv
 from ..report.privacy import Privacy, personal_values
+from ..report.render_diff import diff_json, render_diff_text, write_diff_xlsx
 from ..report.render_html import render_html
 from ..report.render_json import ledger_json, register_json, report_json, verdict_json
 from ..report.render_text import (
@@ -44,7 +55,7 @@ from ..report.render_text import (
     render_validation,
 )
 from ..report.render_xlsx import write_xlsx
-from ..resources import bundled_rules, bundled_sample
+from ..resources import bundled_library, bundled_sample
 from ..tooling.config import load_config
 from ..tooling.fmt import fmt_paths
 from ..tooling.lint import lint_paths
@@ -100,7 +111,8 @@ def _echo(text: str, privacy: Privacy, nl: bool = True) -> None:
 
 
 def _say_error(message: str, message_en: str, lang: str, privacy: Privacy | None = None) -> None:
-    _err(privacy).print(f"spm-rules: {message_en if lang == 'en' else message}", markup=False)
+    # one message, one line: logs and `grep` see it whole, whatever the terminal's width
+    _err(privacy).print(f"spm-rules: {message_en if lang == 'en' else message}", markup=False, soft_wrap=True)
 
 
 def _guarded(action, lang: str, privacy: Privacy | None = None):
@@ -120,7 +132,20 @@ _rules_opt = click.option(
     "rules",
     type=click.Path(path_type=Path),
     default=None,
-    help="Folder aturan (.spm) / rule folder. Default: aturan bawaan (Permenkes 43/2016).",
+    help="Folder satu rule set, atau pustaka beberapa rule set / a rule set or a library of them. "
+    "Default: pustaka bawaan (rules/): rule set yang berlaku untuk periode.",
+)
+_ruleset_opt = click.option(
+    "--rule-set",
+    "rule_set",
+    default=None,
+    help="Pakai rule set ini (nama, versi atau folder; lihat 'spm-rules rule-sets') / use this rule set.",
+)
+_param_opt = click.option(
+    "--param",
+    "params",
+    multiple=True,
+    help="Ubah parameter rule set untuk run ini, NAMA=NILAI (boleh berulang) / set a rule set parameter.",
 )
 _data_opt = click.option(
     "--data",
@@ -184,6 +209,8 @@ def cli() -> None:
 
 @cli.command()
 @_rules_opt
+@_ruleset_opt
+@_param_opt
 @_data_opt
 @_period_opt
 @click.option("--standard", "standards", multiple=True, help="Hanya standar ini (boleh berulang).")
@@ -213,6 +240,8 @@ def cli() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Semua masalah data dan setiap tahap di stderr.")
 def check(
     rules,
+    rule_set,
+    params,
     data,
     period,
     standards,
@@ -228,7 +257,7 @@ def check(
     verbose,
 ) -> int:
     """Hitung capaian SPM per fasilitas / compute SPM coverage per facility."""
-    rules = rules or bundled_rules()
+    rules = rules or bundled_library()
     data = data or bundled_sample()
     early = Privacy(mask_nik)  # before the registers are read: NIK-shaped numbers only
     if fmt in ("xlsx", "html") and output is None:
@@ -248,7 +277,15 @@ def check(
     with _progress(lang, quiet, verbose) as progress:
         result = _guarded(
             lambda: run_check(
-                rules, source, period, list(standards) or None, mapping, limits=limits, progress=progress
+                rules,
+                source,
+                period,
+                list(standards) or None,
+                mapping,
+                limits=limits,
+                progress=progress,
+                rule_set=rule_set,
+                params=parse_pairs(params),
             ),
             lang,
             early,
@@ -265,7 +302,10 @@ def check(
             lang,
             privacy,
         )
-    label = f"{result.rules.name} ({result.rules.header.regulation or ''})"
+    stamp = result.stamp
+    if not quiet:
+        _say_rule_set(stamp, lang, privacy)
+    label = stamp.line(lang)
     written = _guarded(
         lambda: _write_check(result, fmt, output, ledger, standards, label, lang, privacy, quiet, verbose),
         lang,
@@ -293,12 +333,12 @@ def _write_check(
             write_text_atomic(ledger, privacy.text(ledger_csv(result.ledger, lang)))
         shown = [r for r in result.reports if r.rows or standards]
         if fmt == "xlsx":
-            write_atomic(output, lambda tmp: write_xlsx(tmp, shown, lang, privacy))
+            write_atomic(output, lambda tmp: write_xlsx(tmp, shown, lang, privacy, result.stamp))
             if not quiet:
                 render_ledger_summary(_err(privacy), result.ledger, lang)
             return True
         if fmt == "html":
-            page = render_html(shown, label, result.rules.header, result.in_force, result.inputs, lang)
+            page = render_html(shown, result.stamp, result.rules.header, result.inputs, lang)
             write_text_atomic(output, privacy.text(page))
             if not quiet:
                 render_ledger_summary(_err(privacy), result.ledger, lang)
@@ -306,6 +346,7 @@ def _write_check(
         if fmt == "json":
             doc = report_json(result.reports, result.register, label, lang)
             doc["in_force"] = result.in_force
+            doc["rule_set"] = result.stamp.as_json()
             doc["ledger"] = ledger_json(result.ledger)
             text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
             if output is None:
@@ -364,8 +405,177 @@ def _progress(lang: str, quiet: bool, verbose: bool):
         yield update
 
 
+def _say_rule_set(stamp, lang: str, privacy: Privacy) -> None:
+    """Which rules produced the numbers, and why these: on stderr, before anything else."""
+    why = "; ".join(stamp.why(lang))
+    _say_error(
+        f"aturan: {stamp.line('id')}" + (f" — {why}" if why else ""),
+        f"rules: {stamp.line('en')}" + (f" — {why}" if why else ""),
+        lang,
+        privacy,
+    )
+    if stamp.provisional:
+        banner = label_text("provisional_banner", "id"), label_text("provisional_banner", "en")
+        _say_error(*banner, lang, privacy)
+
+
+@cli.command()
+@click.option("--from", "rule_set_from", required=True, help="Rule set pertama (nama, versi, folder).")
+@click.option("--to", "rule_set_to", required=True, help="Rule set kedua (nama, versi, folder).")
+@_rules_opt
+@_param_opt
+@_data_opt
+@_period_opt
+@click.option("--standard", "standards", multiple=True, help="Hanya standar ini (boleh berulang).")
+@_lang_opt
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "xlsx"]),
+    default="text",
+    show_default=True,
+    help="xlsx memerlukan --output FILE",
+)
+@click.option("--output", "output", type=click.Path(path_type=Path), default=None, help="File keluaran.")
+@_mask_opt
+@_mapping_opt
+@_limit_opt
+@click.option("--quiet", "-q", is_flag=True, help="Hanya hasil dan galat.")
+def diff(
+    rule_set_from,
+    rule_set_to,
+    rules,
+    params,
+    data,
+    period,
+    standards,
+    lang,
+    fmt,
+    output,
+    mask_nik,
+    mapping,
+    limit,
+    quiet,
+) -> int:
+    """Bandingkan hasil dua rule set pada data yang sama / compare two rule sets on the same data."""
+    rules = rules or bundled_library()
+    data = data or bundled_sample()
+    early = Privacy(mask_nik)
+    if fmt == "xlsx" and output is None:
+        _say_error("--format xlsx memerlukan --output FILE.xlsx", "--format xlsx needs --output FILE", lang)
+        return USAGE
+    limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang, early)
+    source = FAILED if limits is FAILED else _guarded(lambda: prepare_data(data), lang, early)
+    if source is FAILED:
+        return USAGE
+    if _guarded(lambda: check_targets([output], [data, source.folder]), lang, early) is FAILED:
+        return USAGE
+    with _progress(lang, quiet, False) as progress:
+        result = _guarded(
+            lambda: run_diff(
+                rules,
+                rule_set_from,
+                rule_set_to,
+                source,
+                period,
+                list(standards) or None,
+                mapping,
+                limits,
+                progress,
+                parse_pairs(params),
+            ),
+            lang,
+            early,
+        )
+    if result is FAILED:
+        return USAGE
+    privacy = Privacy.for_register(result.before.register, mask_nik)
+    a, b = result.before.stamp, result.after.stamp
+    if not quiet:
+        for stamp in (a, b):
+            _say_rule_set(stamp, lang, privacy)
+    spec = result.before.period_spec
+
+    def write() -> None:
+        if fmt == "xlsx":
+            write_atomic(output, lambda tmp: write_diff_xlsx(tmp, result.services, a, b, lang, privacy))
+        elif fmt == "json":
+            text = json.dumps(diff_json(result.services, a, b, spec, lang), ensure_ascii=False, indent=2)
+            if output is None:
+                _echo(text, privacy)
+            else:
+                write_text_atomic(output, privacy.text(text + "\n"))
+        elif output is None:
+            render_diff_text(_out(privacy), result.services, a, b, lang)
+        else:
+            buffer = io.StringIO()
+            console = Console(file=buffer, width=160, highlight=False)
+            render_diff_text(console, result.services, a, b, lang, 10**9)
+            write_text_atomic(output, privacy.text(buffer.getvalue()))
+
+    if _guarded(write, lang, privacy) is FAILED:
+        return USAGE
+    return OK
+
+
+@cli.command(name="rule-sets")
+@_rules_opt
+@_period_opt
+@_lang_opt
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rule_sets(rules, period, lang, fmt) -> int:
+    """Daftar rule set dan yang berlaku untuk periode / list rule sets and the one in force."""
+    rules = rules or bundled_library()
+    if _missing_paths((rules,), lang):
+        return USAGE
+    infos = discover_rule_sets([rules])
+    spec = period or str(dt.date.today().year)
+    picked = _guarded(lambda: choose_rule_set(rules, None, spec), lang)
+    if picked is FAILED:
+        return USAGE
+    folder, _choice = picked
+    year = parse_period(spec, "year")
+    rows = [
+        {
+            "name": i.name,
+            "folder": str(i.folder),
+            "regulation": i.header.regulation,
+            "version": i.header.version,
+            "status": i.header.status or "final",
+            "effective_from": i.header.effective_from.isoformat() if i.header.effective_from else None,
+            "effective_to": i.header.effective_to.isoformat() if i.header.effective_to else None,
+            "in_force_for_period": i.start <= year.end and year.start <= i.end,
+            "chosen_for_period": i.folder.resolve() == folder.resolve(),
+        }
+        for i in infos
+    ]
+    if fmt == "json":
+        _echo(json.dumps({"period": spec, "rule_sets": rows}, ensure_ascii=False, indent=2), Privacy())
+        return OK
+    table = Table(box=None, pad_edge=False)
+    for head in ("", "rule set", "regulation", "version", "status", "effective", "folder"):
+        table.add_column(head)
+    for r in rows:
+        status = label_text(f"status_{r['status']}", lang)
+        table.add_row(
+            "→" if r["chosen_for_period"] else "*" if r["in_force_for_period"] else "",
+            r["name"],
+            r["regulation"] or "",
+            r["version"] or "",
+            status,
+            f"{r['effective_from'] or '-'} {label_text('until', lang)} {r['effective_to'] or '-'}",
+            r["folder"],
+        )
+    out = _out(None)
+    out.print(table)
+    out.print(words("say.rule_sets_legend", lang, period=spec), markup=False)
+    return OK
+
+
 def _render_check_text(out: Console, result, standards, label: str, lang: str) -> None:
     empty = []
+    if result.stamp.provisional:
+        out.print(label_text("provisional_banner", lang), markup=False, style="bold yellow")
     for report in result.reports:
         if not report.rows and not standards:
             empty.append(report.standard.id)
@@ -386,6 +596,8 @@ def _render_check_text(out: Console, result, standards, label: str, lang: str) -
     "--subject", "subject", required=True, help="NIK, id lokal, atau kunci subjek (mis. id_kehamilan)."
 )
 @_rules_opt
+@_ruleset_opt
+@_param_opt
 @_data_opt
 @_period_opt
 @_lang_opt
@@ -395,24 +607,28 @@ def _render_check_text(out: Console, result, standards, label: str, lang: str) -
 @click.option(
     "--verbose", "-v", is_flag=True, help="Tampilkan juga syarat aturan apa adanya (untuk penyusun aturan)."
 )
-def explain(standards, subject, rules, data, period, lang, fmt, mask_nik, limit, verbose) -> int:
+def explain(
+    standards, subject, rules, rule_set, params, data, period, lang, fmt, mask_nik, limit, verbose
+) -> int:
     """Jelaskan putusan satu orang atau subjek / explain a person's or subject's verdicts."""
-    rules = rules or bundled_rules()
+    rules = rules or bundled_library()
     data = data or bundled_sample()
     early = Privacy(mask_nik, [subject])
     limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang, early)
     if limits is FAILED:
         return USAGE
-    rs = _guarded(lambda: load_rules(rules, limits=limits), lang, early)
-    if rs is FAILED:
-        return USAGE
-    if _guarded(lambda: select_standards(rs, list(standards)), lang, early) is FAILED:
-        return USAGE
     source = _guarded(lambda: prepare_data(data), lang, early)
     if source is FAILED:
         return USAGE
-    register = _guarded(lambda: open_register(source, rs.contract, limits=limits), lang, early)
+    register = _guarded(lambda: open_register(source, load_contract(), limits=limits), lang, early)
     if register is FAILED:
+        return USAGE
+    spec = period_spec_for(register, period, source)
+    loaded = _guarded(lambda: rules_for(rules, rule_set, spec, limits, parse_pairs(params)), lang, early)
+    if loaded is FAILED:
+        return USAGE
+    rs, _choice = loaded
+    if _guarded(lambda: select_standards(rs, list(standards)), lang, early) is FAILED:
         return USAGE
     privacy = Privacy(True, [subject, *personal_values(register)]) if mask_nik else Privacy()
     found = _guarded(
@@ -507,7 +723,13 @@ def _missing_paths(paths: tuple[Path, ...], lang: str) -> bool:
 @_tool_format
 @_lang_opt
 @_limit_opt
-def lint(paths, config, fmt, lang, limit) -> int:
+@click.option(
+    "--no-provisional",
+    "no_provisional",
+    is_flag=True,
+    help="Tolak rule set berstatus sementara (provisional), mis. di CI / reject provisional rule sets.",
+)
+def lint(paths, config, fmt, lang, limit, no_provisional) -> int:
     """Periksa file aturan: sintaks, tipe, sitasi, syarat mustahil, ... / lint rule files."""
     paths = paths or (Path("rules"),)
     if _missing_paths(paths, lang):
@@ -518,7 +740,7 @@ def lint(paths, config, fmt, lang, limit) -> int:
     limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang)
     if limits is FAILED:
         return USAGE
-    result = lint_paths(list(paths), cfg, limits)
+    result = lint_paths(list(paths), cfg, limits, provisional_ok=not no_provisional)
     click.echo(lint_output(result, cfg, fmt, lang), nl=False)
     return FINDINGS if result.failing(cfg) else OK
 

@@ -43,6 +43,19 @@ def add_months(day: dt.date, n: int) -> dt.date:
     return dt.date(y, m, min(day.day, last))
 
 
+def hours_between(day1: dt.date, time1: str, day2: dt.date, time2: str) -> Decimal | Missing:
+    """Exact hours between two moments; a clock that is not HH:MM is not a time (missing)."""
+    try:
+        h1, m1 = (int(x) for x in str(time1).split(":"))
+        h2, m2 = (int(x) for x in str(time2).split(":"))
+        start = dt.datetime.combine(day1, dt.time(h1, m1))
+        end = dt.datetime.combine(day2, dt.time(h2, m2))
+    except ValueError:
+        return Missing("jam", code="missing.not_a_time")
+    minutes = int((end - start).total_seconds()) // 60
+    return Decimal(minutes) / Decimal(60)
+
+
 def _is_missing(v: Any) -> bool:
     return isinstance(v, Missing)
 
@@ -62,6 +75,7 @@ IMPLEMENTATIONS: dict[str, Impl] = {
     "weeks_between": lambda a, _c: Decimal((a[1] - a[0]).days // 7),
     "add_days": lambda a, _c: a[0] + dt.timedelta(days=int(a[1])),
     "add_months": lambda a, _c: add_months(a[0], int(a[1])),
+    "hours_between": lambda a, _c: hours_between(a[0], a[1], a[2], a[3]),
     "year": lambda a, _c: Decimal(a[0].year),
     "month": lambda a, _c: Decimal(a[0].month),
     "abs": lambda a, _c: abs(a[0]),

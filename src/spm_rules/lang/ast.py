@@ -181,6 +181,8 @@ class Define:
     params: tuple[str, ...] | None
     body: Expr
     span: Span
+    label: str | None = None  # a `param`'s label
+    is_param: bool = False  # declared with `param`: a literal the sources leave open
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +257,8 @@ class Header:
     version: str | None = None
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
+    status: str | None = None  # rule sets: "final" (the default) or "provisional"
+    uses: tuple[tuple[str, Span], ...] = ()  # rule sets: shared folders or files, as written
     citations: tuple[Citation, ...] = ()
     notes: tuple[Note, ...] = ()
 

@@ -83,6 +83,12 @@ _DECLARED = (
         "{0} ditambah {1} bulan", "{0} plus {1} months",
         "The same day so many months later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb).",
     ),
+    Builtin(
+        "hours_between", (DATE, STRING, DATE, STRING), NUMBER,
+        "jam dari {0} {1} sampai {2} {3}", "hours from {0} {1} to {2} {3}",
+        "Hours (with fractions: 90 minutes = 1.5) from a date and time of day (`HH:MM`, a contract "
+        "`time` field) to another; a time that is not `HH:MM` gives missing.",
+    ),
     Builtin("year", (DATE,), NUMBER, "tahun {0}", "year of {0}", "The calendar year of a date."),
     Builtin("month", (DATE,), NUMBER, "bulan {0}", "month of {0}", "The month of a date, 1-12."),
     Builtin("abs", (NUMBER,), NUMBER, "nilai mutlak {0}", "absolute value of {0}", "The absolute value."),

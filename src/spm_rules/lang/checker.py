@@ -26,6 +26,9 @@ AGGREGATES = ("count", "count_distinct", "sum", "min", "max", "any", "all", "fir
 # ---- the checked rule set ------------------------------------------------------------------
 
 
+STATUSES = ("final", "provisional")
+
+
 @dataclass(frozen=True)
 class RuleSet:
     """A checked rule set, ready for the engine."""
@@ -42,6 +45,15 @@ class RuleSet:
 
     def standard(self, sid: str) -> A.Standard | None:
         return self.standards.get(sid)
+
+    @property
+    def provisional(self) -> bool:
+        return self.header.status == "provisional"
+
+    @property
+    def params(self) -> dict[str, A.Define]:
+        """The set's parameters: values its sources leave open, shown in every report."""
+        return {n: d for n, d in self.defines.items() if d.is_param}
 
     def source_text(self, path: str) -> str | None:
         for f in self.files:
@@ -114,8 +126,11 @@ class Checker:
             for item in rf.items:
                 if isinstance(item, A.RuleSetDecl):
                     self._check_header(item.header, item.span, require_cite=False)
+                    self._check_status(item.header, item.span)
                     self._check_duplicates(item.duplicates)
                 elif isinstance(item, A.Define):
+                    if item.is_param:
+                        self._check_param(item)
                     self._define_type(item.name)
                 elif isinstance(item, A.ValueSet):
                     self._check_valueset(item)
@@ -225,6 +240,31 @@ class Checker:
         for note in notes:
             if note.see is not None:
                 self._check_citation(note.see)
+
+    def _check_status(self, h: A.Header, span: Span) -> None:
+        if h.status is not None and h.status not in STATUSES:
+            self.err(
+                "E106",
+                span,
+                f"status rule set tidak dikenal: '{h.status}' (pilih: {', '.join(STATUSES)})",
+                f"unknown rule set status: '{h.status}' (choose: {', '.join(STATUSES)})",
+            )
+
+    def _check_param(self, d: A.Define) -> None:
+        """A parameter is a literal (a number may be negative): a value a reader can see and
+        `--param` can replace with a value of the same type."""
+        body = d.body
+        if isinstance(body, A.Unary) and body.op == "-" and isinstance(body.operand, A.Literal):
+            body = body.operand
+        if not isinstance(body, A.Literal | A.SetLit) or (
+            isinstance(body, A.Literal) and body.kind == "missing"
+        ):
+            self.err(
+                "E107",
+                d.span,
+                f"param '{d.name}' harus berupa nilai tetap (angka, teks, tanggal, ya/tidak)",
+                f"param '{d.name}' must be a literal (number, text, date, true/false)",
+            )
 
     def _check_header(self, h: A.Header, span: Span, require_cite: bool) -> None:
         for cit in h.citations:
@@ -821,9 +861,8 @@ class Checker:
 
 
 def _scalar(type_name: str) -> T:
-    return {"integer": NUMBER, "number": NUMBER, "string": STRING, "date": DATE, "bool": BOOL}.get(
-        type_name, ANY
-    )
+    scalars = {"integer": NUMBER, "number": NUMBER, "string": STRING, "time": STRING, "date": DATE}
+    return {**scalars, "bool": BOOL}.get(type_name, ANY)
 
 
 def check(files: Iterable[A.RuleFile], contract: Contract | None = None):

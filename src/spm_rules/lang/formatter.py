@@ -118,6 +118,10 @@ def _statement(st: A.Statement, indent: int) -> str:
             return f"effective {v[0].isoformat()}" + (f" to {v[1].isoformat()}" if v[1] else "")
         case "cite":
             return f"cite {_cite(v)}"
+        case "status":
+            return f"status {v[0]}"
+        case "uses":
+            return f"uses {_q(v[0])}"
         case "note":
             text = f"note {_q(v.text)}"
             if v.see is not None:
@@ -273,6 +277,9 @@ def _item_text(item: A.Item) -> str | None:
             if 4 + len(one) <= WIDTH:
                 return head.rstrip() + "\n    " + one
             return head + "{\n" + ",\n".join(f"    {to_source(i)}" for i in items) + "\n}"
+        case A.Define(name=n, body=body, label=label, is_param=True):
+            head = f"param {n}" + (f" {_q(label)}" if label else "") + " = "
+            return head + to_source(body)
         case A.Define(name=n, params=params, body=body):
             sig = n + (f"({', '.join(params)})" if params is not None else "")
             head = f"define {sig} = "

@@ -33,45 +33,38 @@ def _display(path: Path) -> str:
 def parse_files(
     paths: Iterable[Path], limits: Limits = DEFAULT_LIMITS
 ) -> tuple[list[A.RuleFile], list[Diagnostic], dict]:
-    """Parse each file; a broken file gives its diagnostic and the others are still parsed."""
+    """Parse each file, and the shared files a `ruleset`'s `uses` names (each once); a broken
+    file gives its diagnostic and the others are still parsed."""
     parsed: list[A.RuleFile] = []
     diags: list[Diagnostic] = []
     texts: dict[str, str] = {}
     files = rule_files(paths)
-    for path in files:
-        name = _display(path)
-        try:
-            size = path.stat().st_size
-            kb, limit = size // 1024, limits.rule_file_kb
-            if size > limit * 1024:
+    seen = {p.resolve() for p in files}
+    queue = list(files)
+    while queue:
+        path = queue.pop(0)
+        rf = _parse_one(path, limits, diags, texts)
+        if rf is None:
+            continue
+        parsed.append(rf)
+        for used, span in _uses(rf):
+            target = (path.parent / used).resolve()
+            if not target.exists():
                 diags.append(
-                    _io_diag(
-                        name,
-                        f"file aturan {kb} KB melebihi batas rule_file_kb={limit}; "
-                        "naikkan dengan --limit rule_file_kb=N",
-                        f"rule file of {kb} KB exceeds the limit rule_file_kb={limit}; "
-                        "raise it with --limit rule_file_kb=N",
-                        "E004",
+                    Diagnostic(
+                        "E108",
+                        Severity.ERROR,
+                        f"'uses' menunjuk ke '{used}' yang tidak ada (dari {path.parent})",
+                        f"'uses' names '{used}', which does not exist (from {path.parent})",
+                        rf.path,
+                        span,
                     )
                 )
                 continue
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            diags.append(_io_diag(name, "file tidak ditemukan", "file not found"))
-            continue
-        except UnicodeDecodeError:
-            diags.append(_io_diag(name, "file bukan teks UTF-8", "file is not UTF-8 text"))
-            continue
-        except OSError as exc:
-            diags.append(
-                _io_diag(name, f"file tidak bisa dibaca: {exc.strerror}", f"cannot read file: {exc.strerror}")
-            )
-            continue
-        texts[name] = text
-        try:
-            parsed.append(parse_text(text, name, limits))
-        except RuleError as err:
-            diags.extend(err.diagnostics)
+            for extra in rule_files([target]):
+                if extra.resolve() not in seen:
+                    seen.add(extra.resolve())
+                    queue.append(extra)
     if not files:
         diags.append(
             _io_diag(
@@ -81,6 +74,47 @@ def parse_files(
             )
         )
     return parsed, diags, texts
+
+
+def _uses(rf: A.RuleFile) -> list[tuple[str, Span]]:
+    return [u for item in rf.items if isinstance(item, A.RuleSetDecl) for u in item.header.uses]
+
+
+def _parse_one(path: Path, limits: Limits, diags: list[Diagnostic], texts: dict) -> A.RuleFile | None:
+    name = _display(path)
+    try:
+        size = path.stat().st_size
+        kb, limit = size // 1024, limits.rule_file_kb
+        if size > limit * 1024:
+            diags.append(
+                _io_diag(
+                    name,
+                    f"file aturan {kb} KB melebihi batas rule_file_kb={limit}; "
+                    "naikkan dengan --limit rule_file_kb=N",
+                    f"rule file of {kb} KB exceeds the limit rule_file_kb={limit}; "
+                    "raise it with --limit rule_file_kb=N",
+                    "E004",
+                )
+            )
+            return None
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        diags.append(_io_diag(name, "file tidak ditemukan", "file not found"))
+        return None
+    except UnicodeDecodeError:
+        diags.append(_io_diag(name, "file bukan teks UTF-8", "file is not UTF-8 text"))
+        return None
+    except OSError as exc:
+        diags.append(
+            _io_diag(name, f"file tidak bisa dibaca: {exc.strerror}", f"cannot read file: {exc.strerror}")
+        )
+        return None
+    texts[name] = text
+    try:
+        return parse_text(text, name, limits)
+    except RuleError as err:
+        diags.extend(err.diagnostics)
+        return None
 
 
 def _io_diag(name: str, msg: str, msg_en: str, code: str = "E000") -> Diagnostic:

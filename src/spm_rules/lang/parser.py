@@ -200,6 +200,12 @@ class _ToAst(Transformer):
     def effective(self, meta, c):
         return ("effective", (_date(c[0]), _date(c[1]) if c[1] else None), _mspan(meta))
 
+    def status(self, meta, c):
+        return ("status", (str(c[0]), _tspan(c[0])), _mspan(meta))
+
+    def uses(self, meta, c):
+        return ("uses", (_unquote(c[0]), _tspan(c[0])), _mspan(meta))
+
     def target(self, meta, c):
         return ("target", _number(c[0]) / 100, _mspan(meta))
 
@@ -299,7 +305,7 @@ class _ToAst(Transformer):
     def ruleset(self, meta, c):
         self.item_spans.append(_mspan(meta))
         name, *items = c
-        one, many, dups = _collect(items, {"title", "regulation", "effective"})
+        one, many, dups = _collect(items, {"title", "regulation", "effective", "status"})
         return A.RuleSetDecl(
             str(name), _header(one, many), _tspan(name), duplicates=tuple(dups), body=_body(items)
         )
@@ -321,6 +327,13 @@ class _ToAst(Transformer):
         self.item_spans.append(_mspan(meta))
         name, params, body = c
         return A.Define(str(name), params, body, _tspan(name))
+
+    def param(self, meta, c):
+        self.item_spans.append(_mspan(meta))
+        name, label, body = c
+        return A.Define(
+            str(name), None, body, _tspan(name), _unquote(label) if label else None, is_param=True
+        )
 
     def standard(self, meta, c):
         self.item_spans.append(_mspan(meta))
@@ -394,6 +407,8 @@ def _header(one, many) -> A.Header:
         version=reg[1],
         effective_from=eff[0],
         effective_to=eff[1],
+        status=one["status"][0] if "status" in one else None,
+        uses=tuple(many.get("uses", ())),
         citations=tuple(many.get("cite", ())),
         notes=tuple(many.get("note", ())),
     )

@@ -23,7 +23,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     name: str
-    type: str  # "number" | "integer" | "string" | "date" | "bool"
+    type: str  # "number" | "integer" | "string" | "date" | "time" | "bool"
     description: str
     unit: str | None
     enum: tuple[str, ...] | None
@@ -102,6 +102,8 @@ def _field_type(spec: dict) -> str:
     base = types[0] if types else "string"
     if base == "string" and spec.get("format") == "date":
         return "date"
+    if base == "string" and spec.get("x-format") == "time":
+        return "time"
     return {"boolean": "bool"}.get(base, base)
 
 

@@ -27,6 +27,7 @@ _TOP = {
     "anyOf",
 }
 _PROP = {
+    "x-format",
     "type",
     "enum",
     "minimum",

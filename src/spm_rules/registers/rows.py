@@ -20,7 +20,7 @@ from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Sever
 from .contract import RecordKind
 from .mapping import TableMapping
 from .tables import BROKEN, IMPRECISE
-from .values import CellError, parse_date, parse_number
+from .values import CellError, parse_date, parse_number, parse_time
 
 _YES = ("ya", "y", "true", "1", "yes")
 _NO = ("tidak", "t", "false", "0", "no")
@@ -69,6 +69,8 @@ def convert_cell(
         if day > today:
             raise CellError("cell.future_date", today=today)
         return day
+    if spec.type == "time":
+        return parse_time(text)
     if spec.type in ("number", "integer"):
         return parse_number(text, integer=spec.type == "integer", max_digits=limits.number_digits)
     if spec.type == "bool":

@@ -113,6 +113,17 @@ def parse_date(text: str, today: dt.date | None = None) -> dt.date:
     raise CellError("cell.not_a_date")
 
 
+_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
+
+
+def parse_time(text: str) -> str:
+    """A time of day as registers write it (`7:05`, `07.05`, `07:05:00`), held as `HH:MM`."""
+    m = _TIME.match(text.strip())
+    if m is None or int(m[1]) > 23 or int(m[2]) > 59 or (m[3] is not None and int(m[3]) > 59):
+        raise CellError("cell.not_a_time")
+    return f"{int(m[1]):02d}:{m[2]}"
+
+
 def parse_number(text: str, integer: bool = False, max_digits: int = 40) -> Decimal:
     """Digits with at most one decimal separator, point or comma (Indonesian Excel)."""
     if sum(ch.isdigit() for ch in text) > max_digits:

@@ -33,6 +33,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "not a date; write YYYY-MM-DD, DD/MM/YYYY or 12 March 2024",
     ),
     "cell.not_a_number": ("bukan angka", "not a number"),
+    "cell.not_a_time": (
+        "bukan jam; tulis JJ:MM (07:30) dalam 24 jam",
+        "not a time of day; write HH:MM (07:30), 24-hour clock",
+    ),
     "cell.not_whole": ("harus bilangan bulat", "must be a whole number"),
     "cell.too_many_digits": (
         "angka lebih dari {limit} digit (batas number_digits; naikkan dengan --limit number_digits=N)",
@@ -136,6 +140,50 @@ REASONS: dict[str, tuple[str, str]] = {
     "missing.no_value": ("tidak ada nilai: {what}", "no value: {what}"),
     "missing.division_by_zero": ("pembagian dengan nol", "division by zero"),
     "missing.no_sasaran": ("tidak ada baris sasaran {what}", "no sasaran row {what}"),
+    "say.rule_sets_legend": (
+        "→ = dipakai 'check' untuk periode {period} bila --rule-set tidak diberikan; "
+        "* = juga berlaku dalam sebagian periode itu",
+        "→ = used by 'check' for the period {period} when no --rule-set is given; "
+        "* = also in force during part of that period",
+    ),
+    "diff.title": ("Perbandingan: {a} → {b}", "Comparison: {a} → {b}"),
+    "diff.lost": (
+        "dihitung menurut {a}, tidak menurut {b}: {why}",
+        "counted under {a}, not under {b}: {why}",
+    ),
+    "diff.gained": (
+        "tidak dihitung menurut {a} ({why}), dihitung menurut {b}",
+        "not counted under {a} ({why}), counted under {b}",
+    ),
+    "diff.scope": (
+        "menurut {a}: {before}; menurut {b}: {after} ({why})",
+        "under {a}: {before}; under {b}: {after} ({why})",
+    ),
+    "diff.only_one": (
+        "standar ini tidak ada dalam rule set {version}",
+        "this standard is not in the rule set {version}",
+    ),
+    "diff.no_changes": ("Tidak ada subjek yang putusannya berubah.", "No subject's verdict changed."),
+    "diff.changes": ("Subjek yang putusannya berubah: {n}", "Subjects whose verdict changed: {n}"),
+    "diff.more": (
+        "  … dan {n} lainnya (semua di --format json atau xlsx)",
+        "  … and {n} more (all in --format json or xlsx)",
+    ),
+    "ruleset.chosen.option": ("dipilih dengan --rule-set", "chosen with --rule-set"),
+    "ruleset.chosen.in_force": (
+        "berlaku pada hari terakhir periode {period}",
+        "in force on the last day of the period {period}",
+    ),
+    "ruleset.chosen.latest": (
+        "tidak ada yang berlaku pada akhir periode {period}; dipakai yang terbaru sebelumnya",
+        "none is in force at the end of the period {period}; the latest before it is used",
+    ),
+    "ruleset.chosen.only": ("satu-satunya rule set", "the only rule set"),
+    "ruleset.also": (
+        "periode {period} juga berada dalam masa berlaku {others}; pilih dengan --rule-set",
+        "the period {period} also falls in the time of {others}; choose with --rule-set",
+    ),
+    "missing.not_a_time": ("{what} bukan jam JJ:MM", "{what} is not a time HH:MM"),
     "missing.failure": ("tidak dapat dinilai: {what}", "cannot be assessed: {what}"),
     "missing.not_computable": (
         "tidak dapat dihitung: {left} {op} {right}",
@@ -279,6 +327,25 @@ LABELS: dict[str, tuple[str, str]] = {
     "out_pop": ("di luar populasi", "outside the population"),
     "period": ("Periode", "Period"),
     "rules": ("Aturan", "Rules"),
+    "rule_set": ("Rule set", "Rule set"),
+    "diff.delta": ("Selisih", "Change"),
+    "diff.sheet_changes": ("Perubahan", "Changes"),
+    "state.counted": ("dihitung", "counted"),
+    "state.not_counted": ("tidak dihitung", "not counted"),
+    "state.out_of_scope": ("di luar periode/populasi", "outside period/population"),
+    "state.absent": ("bukan subjek", "not a subject"),
+    "status_final": ("final", "final"),
+    "status_provisional": ("SEMENTARA", "PROVISIONAL"),
+    "provisional_banner": (
+        "PERHATIAN: rule set SEMENTARA — disusun dari sumber sekunder tanpa teks peraturannya; "
+        "angka ini belum boleh dipakai sebagai laporan resmi",
+        "NOTE: PROVISIONAL rule set — built from secondary sources without the regulation's text; "
+        "these numbers are not yet fit for an official report",
+    ),
+    "params": ("Parameter rule set", "Rule set parameters"),
+    "version": ("versi", "version"),
+    "effective": ("berlaku", "in force"),
+    "until": ("s.d.", "to"),
     "not_in_force": (
         "PERINGATAN: aturan ini tidak berlaku untuk periode",
         "WARNING: these rules are not in force for the period",

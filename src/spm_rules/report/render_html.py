@@ -22,6 +22,7 @@ from .catalogue import facility_name, label
 from .i18n import number, percent, pick
 from .phrases import verdict_words
 from .render_text import criterion_labels, denominator_source_text, remarks
+from .stamp import RuleSetStamp
 
 ASSETS = Path(__file__).resolve().parent / "assets"  # style and script, embedded in every report
 
@@ -126,9 +127,8 @@ def _not_counted(report: StandardReport, lang: str) -> str:
 
 def render_html(
     reports: list[StandardReport],
-    rules_label: str,
+    stamp: RuleSetStamp,
     rule_set_header,
-    in_force: bool,
     inputs: tuple[tuple[str, str], ...],
     lang: str = "id",
 ) -> str:
@@ -141,21 +141,23 @@ def render_html(
     ).strftime("%Y-%m-%d %H:%M UTC")
     title = "Laporan SPM Bidang Kesehatan" if lang != "en" else "SPM health report"
     period = reports[0].period.label if reports else "—"
-    h = rule_set_header
-    effective = ""
-    if h is not None and (h.effective_from or h.effective_to):
-        effective = f" · {h.effective_from or '…'} – {h.effective_to or '…'}"
+    why = " · ".join(stamp.why(lang))
     parts = [
         f'<!DOCTYPE html><html lang="{_e(lang)}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title)} · {_e(period)}</title>",
         f"<style>{(ASSETS / 'report.css').read_text(encoding='utf-8')}</style></head><body>",
         f"<header><h1>{_e(title)}</h1><div class='prov'>",
-        f"{_e(label('rules', lang))}: {_e(rules_label)}"
-        f"{_e(' · ' + h.version) if h is not None and h.version else ''}{_e(effective)} · "
+        f"{_e(label('rules', lang))}: {_e(stamp.line(lang))}{_e(' — ' + why) if why else ''} · "
         f"{_e(label('period', lang))}: {_e(period)} · {_e(when)}</div>",
     ]
-    if not in_force:
+    if stamp.provisional:
+        parts.append(f"<div class='warn provisional'>{_e(label('provisional_banner', lang))}</div>")
+    if stamp.params:
+        parts.append(f"<details><summary>{_e(label('params', lang))} ({len(stamp.params)})</summary>")
+        parts += [f"<div><code>{_e(n)} = {_e(v)}</code> {_e(lab)}</div>" for n, lab, v in stamp.params]
+        parts.append("</details>")
+    if not stamp.in_force:
         parts.append(f"<div class='warn'>{_e(label('not_in_force', lang))} {_e(period)}</div>")
     parts.append(f"<details><summary>{_e(label('inputs', lang))} ({len(inputs)})</summary>")
     parts += [f"<div><code>{_e(digest[:16])}…</code> {_e(name)}</div>" for name, digest in inputs]

@@ -34,6 +34,7 @@ from .i18n import pick
 from .phrases import short_label
 from .privacy import Privacy
 from .render_text import criterion_labels, denominator_source_text, remarks
+from .stamp import RuleSetStamp
 
 _BOLD = Font(bold=True)
 _PERCENT = "0.00%"
@@ -96,7 +97,13 @@ def _failed_refs(nodes: tuple[NodeResult, ...]) -> list[str]:
     return out
 
 
-def write_xlsx(path: Path, reports: list[StandardReport], lang: str, privacy: Privacy | None = None) -> None:
+def write_xlsx(
+    path: Path,
+    reports: list[StandardReport],
+    lang: str,
+    privacy: Privacy | None = None,
+    stamp: RuleSetStamp | None = None,
+) -> None:
     privacy = privacy or Privacy()
     wb = Workbook()
     summary = _Sheet(
@@ -158,7 +165,29 @@ def write_xlsx(path: Path, reports: list[StandardReport], lang: str, privacy: Pr
                  label("yes" if v.counted else "no", lang), reasons, info, sources]
             )  # fmt: skip
     subjects.finish()
+    if stamp is not None:
+        _rules_sheet(wb, stamp, lang, privacy)
     save_reproducibly(wb, path)
+
+
+def _rules_sheet(wb: Workbook, stamp: RuleSetStamp, lang: str, privacy: Privacy) -> None:
+    """Which rules produced the numbers; a provisional set's sheet opens first, in red."""
+    sheet = _Sheet(
+        wb.create_sheet(label("rules", lang), 0 if stamp.provisional else None),
+        privacy,
+        [label("rules", lang), ""],
+        [28, 110],
+    )
+    if stamp.provisional:
+        sheet.row([label("status_provisional", lang), label("provisional_banner", lang)], bold=True)
+        sheet.ws.sheet_properties.tabColor = "C00000"
+        wb.active = 0
+    sheet.row([label("rule_set", lang), stamp.line(lang)])
+    for why in stamp.why(lang):
+        sheet.row(["", why])
+    for name, lab, value in stamp.params:
+        sheet.row([f"{label('params', lang)}: {name}", f"{value} — {lab}"])
+    sheet.finish()
 
 
 # a fixed moment for the workbook's own dates and its zip entries: the same results give the

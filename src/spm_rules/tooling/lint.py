@@ -17,6 +17,7 @@ from pathlib import Path
 from ..lang import ast as A
 from ..lang.checker import check
 from ..lang.errors import Diagnostic, Severity, Span
+from ..lang.library import set_folders
 from ..lang.loader import parse_files, rule_files
 from ..lang.printer import to_source
 from ..limits import DEFAULT_LIMITS, Limits
@@ -36,29 +37,37 @@ class LintResult:
         return [d for d in self.diagnostics if config.fails(d.severity)]
 
 
-def rule_set_folders(paths: list[Path]) -> list[Path]:
-    """Each folder that directly holds .spm files is one rule set."""
-    folders: list[Path] = []
-    for f in rule_files(paths):
-        if f.parent not in folders:
-            folders.append(f.parent)
-    return folders
-
-
-def lint_paths(paths: list[Path], config: LintConfig, limits: Limits = DEFAULT_LIMITS) -> LintResult:
+def lint_paths(
+    paths: list[Path], config: LintConfig, limits: Limits = DEFAULT_LIMITS, provisional_ok: bool = True
+) -> LintResult:
+    """Lint each rule set on its own (with the shared files it `uses`); a shared file's findings
+    are reported once, and its declarations are unused only when no set uses them."""
     result = LintResult()
     decls: list[tuple[Path, A.RuleSetDecl, set[str]]] = []
-    for folder in rule_set_folders(paths):
+    seen: set[tuple] = set()
+    shared: dict[str, A.RuleFile] = {}
+    used_anywhere: set[str] = set()
+    for folder in set_folders(paths):
         parsed, diags, texts = parse_files([folder], limits)
-        result.texts.update(texts)
-        result.files.extend(texts)
+        own = {str(t) for t in texts if _inside(t, folder)}
+        for name in texts:
+            if name not in result.texts:
+                result.texts[name] = texts[name]
+                result.files.append(name)
         _rs, checked = check(parsed)
-        found = diags + checked + _maintenance(parsed)
-        result.diagnostics.extend(found)
+        used_anywhere |= _used_names(parsed)
+        shared.update({rf.path: rf for rf in parsed if rf.path not in own})
+        for d in diags + checked + _maintenance([rf for rf in parsed if rf.path in own], _used_names(parsed)):
+            key = (d.file, d.span.line, d.span.col, d.code, d.message)
+            if key not in seen:
+                seen.add(key)
+                result.diagnostics.append(d)
         ids = {i.id for rf in parsed for i in rf.items if isinstance(i, A.Standard)}
-        decls += [
-            (folder, item, ids) for rf in parsed for item in rf.items if isinstance(item, A.RuleSetDecl)
-        ]
+        found = [(folder, item, ids) for rf in parsed for item in rf.items if isinstance(item, A.RuleSetDecl)]
+        decls += found
+        if not provisional_ok:
+            result.diagnostics.extend(_provisional(item) for _f, item, _i in found if _is_provisional(item))
+    result.diagnostics.extend(_unused(list(shared.values()), used_anywhere))
     result.diagnostics.extend(_overlaps(decls))
     if not rule_files(paths):
         for p in paths:
@@ -138,8 +147,31 @@ def _walk(e: A.Expr):
         yield from _walk(c)
 
 
-def _maintenance(parsed: list[A.RuleFile]) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
+def _inside(name: str, folder: Path) -> bool:
+    try:
+        return folder.resolve() in Path(name).resolve().parents
+    except OSError:
+        return False
+
+
+def _is_provisional(decl: A.RuleSetDecl) -> bool:
+    return decl.header.status == "provisional"
+
+
+def _provisional(decl: A.RuleSetDecl) -> Diagnostic:
+    return _diag(
+        "E208",
+        Severity.ERROR,
+        decl.file,
+        decl.span,
+        f"rule set '{decl.name}' berstatus sementara (provisional) dan ditolak oleh --no-provisional",
+        f"rule set '{decl.name}' is provisional and --no-provisional rejects it",
+        "tetapkan 'status final' bila teks peraturannya sudah dikodekan",
+        "set 'status final' once the regulation's text is encoded",
+    )
+
+
+def _used_names(parsed: list[A.RuleFile]) -> set[str]:
     used: set[str] = set()
     for rf in parsed:
         for _where, e in _expressions(rf):
@@ -148,6 +180,11 @@ def _maintenance(parsed: list[A.RuleFile]) -> list[Diagnostic]:
                     used.add(node.name)
                 elif isinstance(node, A.Call):
                     used.add(node.func)
+    return used
+
+
+def _unused(parsed: list[A.RuleFile], used: set[str]) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
     for rf in parsed:
         for item in rf.items:
             if isinstance(item, A.ValueSet | A.Define) and item.name not in used:
@@ -164,6 +201,13 @@ def _maintenance(parsed: list[A.RuleFile]) -> list[Diagnostic]:
                         "remove it, or use it in a rule",
                     )
                 )
+    return out
+
+
+def _maintenance(parsed: list[A.RuleFile], used: set[str]) -> list[Diagnostic]:
+    out: list[Diagnostic] = _unused(parsed, used)
+    for rf in parsed:
+        for item in rf.items:
             if isinstance(item, A.Standard):
                 for node in A.iter_nodes(item.criteria):
                     if not node.label.strip():

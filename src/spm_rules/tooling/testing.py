@@ -39,6 +39,7 @@ from ..lang import ast as A
 from ..lang.checker import RuleSet
 from ..lang.errors import RuleError
 from ..lang.loader import load_rules
+from ..lang.params import ParamError, with_params
 from ..messages import BilingualError, DataFolderMissing
 from ..registers.readers import read_folder, register_from_tables
 from ..report.catalogue import words
@@ -200,6 +201,11 @@ def _run_case(
     std = rs.standard(sid)
     if std is None:
         return _error(res, words("test.unknown_standard", lang, sid=sid, known=tuple(rs.standards)))
+    if case.get("params"):
+        try:
+            rs = with_params(rs, _strip_lines(case["params"]))
+        except ParamError as err:
+            return _error(res, err.text(lang))
     try:
         period = parse_period(str(case.get("period", doc.get("period", ""))), std.period_kind or "year")
     except PeriodError as err:
