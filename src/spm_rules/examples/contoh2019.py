@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from .juknis import _IDL, D, Quota, _born, _People, _people, _spread, _Writer
 
+GENERATOR_VERSION_2019 = "2"  # bump when the generated rows change
 DAY = dt.timedelta(days=1)
 
 

@@ -553,7 +553,12 @@ def materialize(folder: Path, manifest: Manifest | None = None) -> Path:
         return folder
     manifest = manifest or read_manifest(folder)
     text = (folder / MANIFEST).read_text(encoding="utf-8")
-    digest = hashlib.sha256((GENERATOR_VERSION + text).encode()).hexdigest()[:12]
+    version = GENERATOR_VERSION
+    if manifest.rules == "2019":
+        from .contoh2019 import GENERATOR_VERSION_2019
+
+        version += f"/2019-{GENERATOR_VERSION_2019}"
+    digest = hashlib.sha256((version + text).encode()).hexdigest()[:12]
     target = cache_root() / "contoh-juknis" / f"{manifest.contoh}-{digest}"
     done = target / ".selesai"
     if done.exists():
