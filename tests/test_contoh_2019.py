@@ -41,6 +41,13 @@ EXAMPLES = {
         "74,29 %",
         {"Puskesmas A": ["50 tidak di fasyankes"], "Puskesmas B": ["100 tim penolong tidak sesuai"]},
     ),
+    # Lampiran C: the same figures as A, for newborns (KN1 counted in hours from the birth time)
+    "C": (
+        {"Puskesmas B": (350, 150), "Puskesmas C": (500, 300), "Puskesmas D": (150, 100)},
+        (1000, 550),
+        "55,00 %",
+        {"Puskesmas B": ["100 tanpa salep mata"], "Puskesmas C": ["100 tanpa KN3 (hari 8-28)"]},
+    ),
     # Lampiran D: 150 + 70 = 220 of 300 balita = 73,3 %
     "D": (
         {"Puskesmas A": (200, 150), "Puskesmas B": (100, 70)},

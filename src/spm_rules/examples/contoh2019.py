@@ -9,11 +9,12 @@ generator writes raw records only; whether a person is "sesuai standar" is decid
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from .juknis import _IDL, D, Quota, _born, _People, _people, _spread, _Writer
 
-GENERATOR_VERSION_2019 = "2"  # bump when the generated rows change
+GENERATOR_VERSION_2019 = "3"  # bump when the generated rows change
 DAY = dt.timedelta(days=1)
 
 
@@ -86,6 +87,71 @@ def _ibu_bersalin(w: _Writer, p: _People, quota: Quota) -> None:
                 "cara": "normal",
             },
         )
+
+
+def _bayi_baru_lahir(w: _Writer, p: _People, quota: Quota) -> None:
+    """Born in 2019 at a time of day; a birth visit within the hour, KN1 the next morning (6-48 h
+    after birth whatever the birth time), KN2 on day 4, KN3 on day 15."""
+    for x in _births(w, p, quota):
+        visits = [(0, x.birth_hour + 1, None), (1, 8, "sehat"), (4, 9, "sehat")]
+        if x.variant != "tanpa_kn3":
+            visits.append((15, 10, "sehat"))
+        for day, hour, mtbm in visits:
+            w.row(
+                "kunjungan_neonatal",
+                {
+                    "nik": x.nik,
+                    "tanggal": x.born + day * DAY,
+                    "jam": f"{hour:02d}:00",
+                    "fasilitas": x.facility,
+                    "penolong": "bidan",
+                    "pemeriksaan_mtbm": mtbm,
+                    "konseling": "ASI eksklusif" if day == 1 else None,
+                    "tali_pusat": "dirawat_kering" if day == 0 else None,
+                    "imd": "ya" if day == 0 else None,
+                },
+            )
+        given = [("vitamin_k1", "ampul")] + (
+            [] if x.variant == "tanpa_salep_mata" else [("salep_mata", "dosis")]
+        )
+        for obat, satuan in given:
+            w.row(
+                "pemberian_obat",
+                {"nik": x.nik, "tanggal": x.born, "obat": obat, "jumlah": 1, "satuan": satuan},
+            )
+        w.row("imunisasi", {"nik": x.nik, "tanggal": x.born, "antigen": "HB0", "dosis": 0})
+
+
+@dataclass(frozen=True)
+class _Birth:
+    n: int
+    facility: str
+    variant: str
+    nik: str
+    born: dt.date
+    birth_hour: int
+
+
+def _births(w: _Writer, p: _People, quota: Quota) -> Iterator[_Birth]:
+    """Babies born in 2019 (before 23:00, so that the birth visit is the same day), each with a
+    `penduduk` row holding the birth time."""
+    n = 0
+    for facility, count, variant in quota:
+        for _ in range(count):
+            n += 1
+            born, female, hour = D(2019, 1, 1) + _spread(n, 330) * DAY, n % 2 == 0, n % 23
+            nik = p.nik(born, female)
+            w.row(
+                "penduduk",
+                {
+                    "nik": nik,
+                    "jenis_kelamin": "P" if female else "L",
+                    "tanggal_lahir": born,
+                    "jam_lahir": f"{hour:02d}:00",
+                    "wilayah": facility,
+                },
+            )
+            yield _Birth(n, facility, variant, nik, born, hour)
 
 
 def _balita(w: _Writer, p: _People, quota: Quota) -> None:
@@ -353,6 +419,7 @@ def _hiv_risiko(w: _Writer, p: _People, quota: Quota) -> None:
 GENERATORS_2019: dict[str, Callable[[_Writer, _People, Quota], None]] = {
     "ibu_hamil": _ibu_hamil,
     "ibu_bersalin": _ibu_bersalin,
+    "bayi_baru_lahir": _bayi_baru_lahir,
     "balita": _balita,
     "pendidikan_dasar": _pendidikan_dasar,
     "usia_produktif": _usia_produktif,
