@@ -144,3 +144,15 @@ def test_worked_example_k_printed_60_percent_is_75():
     assert report.total.capaian == Fraction(3, 4)
     assert percent(report.total.capaian) == "75,00 %"
     assert not report.target_reached
+
+
+@pytest.mark.slow
+def test_worked_example_h_hypertension_at_full_size():
+    """The estimate 22 % x 2.300.000 = 506.000 (line 5492); 245.000 + 100.000 served to standard."""
+    report = _report("H")
+    total = report.total
+    assert total.source.kind == "estimate"
+    assert (int(total.denominator), total.numerator) == (506000, 245000 + 100000)
+    assert percent(total.capaian) == "68,18 %"
+    rows = {r.facility: r.numerator for r in report.rows}
+    assert rows == {"Puskesmas dan Jaringannya": 245000, "Fasilitas Kesehatan Swasta": 100000}

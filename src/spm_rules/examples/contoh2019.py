@@ -308,6 +308,36 @@ def _usia_lanjut(w: _Writer, p: _People, quota: Quota) -> None:
         )
 
 
+def _hipertensi(w: _Writer, p: _People, quota: Quota) -> None:
+    """New cases found by screening in November and December: blood pressure measured every month
+    from the month of diagnosis (1-2 visits), education, and drugs when systolic > 140."""
+    for x in _people(w, p, quota, _born(1945, 50)):
+        found = D(2019, 11, 4) + _spread(x.n, 50) * DAY
+        w.row("diagnosis", {"nik": x.nik, "tanggal": found, "kode_icd10": "I10", "kasus": "baru"})
+        if x.variant == "tidak_dilayani":
+            continue
+        month = found
+        while month <= D(2019, 12, 31):
+            first = month == found
+            w.row(
+                "kunjungan_ptm",
+                {
+                    "nik": x.nik,
+                    "tanggal": month,
+                    "fasilitas": x.facility,
+                    "petugas": "dokter" if first else "perawat",
+                    "sistolik": 150 if first else 138,
+                    "diastolik": 92 if first else 86,
+                    "edukasi": "kurangi garam" if first and x.variant != "tanpa_edukasi" else None,
+                },
+            )
+            month = D(2019, 12, 2) if month.month == 11 else D(2020, 1, 1)
+        w.row(
+            "pemberian_obat",
+            {"nik": x.nik, "tanggal": found, "obat": "amlodipin", "jumlah": 30, "satuan": "tablet"},
+        )
+
+
 def _diabetes_melitus(w: _Writer, p: _People, quota: Quota) -> None:
     for x in _people(w, p, quota, _born(1950, 40)):
         new = x.variant == "kasus_baru"
@@ -424,6 +454,7 @@ GENERATORS_2019: dict[str, Callable[[_Writer, _People, Quota], None]] = {
     "pendidikan_dasar": _pendidikan_dasar,
     "usia_produktif": _usia_produktif,
     "usia_lanjut": _usia_lanjut,
+    "hipertensi": _hipertensi,
     "diabetes_melitus": _diabetes_melitus,
     "odgj_berat": _odgj_berat,
     "tb": _tb,
