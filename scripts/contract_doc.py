@@ -40,6 +40,11 @@ scores, enrolment — never pre-computed yes/no flags per criterion.
 ## Cells
 
 - An empty cell is *not recorded* (missing). Numbers may use a decimal comma (`23,5`).
+- Times of day (type `time`, e.g. `jam_lahir`): `07:05`, `7:05`, `07.05` or `07:05:00`, on a
+  24-hour clock, held as `HH:MM`; anything else is an error on that row. `hours_between()`
+  combines a date and a time (KN1 is 6-48 hours after birth).
+- Yes/no fields (type `boolean`, e.g. `usg`, `edukasi`): `ya`/`y`/`true`/`1`/`yes` or
+  `tidak`/`t`/`false`/`0`/`no`; anything else is an error on that row.
 - Dates: ISO `2024-03-12` (also `2024/03/12`, or with a zero time part as Excel writes it); day
   first `12/03/2024`, `12-03-2024`, `12.03.2024`; month names in Indonesian or English, full or
   short (`12 Maret 2024`, `5 Agt 2018`, `12-Mar-24`); Excel serial numbers (`45363`). A two-digit
@@ -114,7 +119,7 @@ def render() -> str:
             elif "minimum" in spec:
                 values = f"{spec['minimum']}–{spec['maximum']}"
             elif "pattern" in spec:
-                values = f"`{spec['pattern']}`"
+                values = "`" + spec['pattern'].replace('|', '\\|') + "`"
             else:
                 values = ""
             required = "yes" if f.required else ""

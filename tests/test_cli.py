@@ -314,3 +314,13 @@ def test_explain_names_the_visit_left_out_and_why(capsys):
     assert code == 0 and "Tidak dihitung:" in out
     assert "kunjungan_anc.csv baris 59 (2018-05-21, PKM Tambun) tidak termasuk kunjungan ANC" in out
     assert "str penolong tercatat" in " ".join(out.split())
+
+
+def test_the_html_report_names_the_visit_left_out_too(capsys, tmp_path):
+    page = tmp_path / "r.html"
+    code, _out, _ = run_cli(
+        capsys, "check", "--standard", "ibu_hamil", "--format", "html", "--output", str(page)
+    )
+    assert code == 0
+    text = " ".join(page.read_text(encoding="utf-8").split())
+    assert "Tidak dihitung:" in text and "kunjungan_anc.csv baris 59 (2018-05-21, PKM Tambun)" in text

@@ -262,3 +262,14 @@ def test_a_copied_set_without_its_shared_folder_says_what_is_missing(tmp_path):
     with pytest.raises(RuleError) as err:
         load_rules(tmp_path / "alone")
     assert "E108" in {d.code for d in err.value.diagnostics}
+
+
+def test_reports_name_input_files_without_local_paths(tmp_path, monkeypatch, capsys):
+    """Run from elsewhere: files are named `data-folder/file`, never by an absolute path."""
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(capsys, "check", "--standard", "usia_produktif", "--format", "json")
+    assert code == 0
+    assert str(bundled_sample().resolve()) not in out
+    assert "sample/sasaran.csv" in out
+    doc = json.loads(out)
+    assert doc["in_force"] is True

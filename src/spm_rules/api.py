@@ -118,7 +118,7 @@ def input_digests(register: Register) -> tuple[tuple[str, str], ...]:
         if file in out or "#" in file:
             continue
         try:
-            out[file] = hashlib.sha256(Path(file).read_bytes()).hexdigest()
+            out[file] = hashlib.sha256(Path(register.paths.get(file, file)).read_bytes()).hexdigest()
         except OSError:
             out[file] = "?"
     return tuple(sorted(out.items()))

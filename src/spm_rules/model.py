@@ -144,6 +144,9 @@ class Register:
     sources: list[tuple[str, str | None]]
     contract: Contract
     entries: list[RowEntry] = field(default_factory=list)
+    # the file behind each shown name (names are relative to the data folder's parent when the
+    # folder is outside the working directory, so that a shared report holds no local paths)
+    paths: dict[str, Any] = field(default_factory=dict)
     _index: dict[tuple[str, str], dict[Any, list[Record]]] = field(default_factory=dict, repr=False)
 
     def of_kind(self, kind: str) -> list[Record]:

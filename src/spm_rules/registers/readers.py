@@ -26,11 +26,19 @@ from .tables import RawTable, TableProblem, data_files, read_tables, unsupported
 MAPPING_FILE = "mapping.yaml"
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, base: Path | None = None) -> str:
+    """A file as reports show it: relative to the working directory when it is below it, else
+    `data-folder/file` (a report shared with another office names no local path)."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(path)
+        pass
+    if base is not None:
+        try:
+            return str(Path(base.resolve().name) / path.resolve().relative_to(base.resolve()))
+        except ValueError:
+            pass
+    return str(path)
 
 
 def _reject_all(name: str, rows, kind: str | None, reason: Reason) -> list[RowEntry]:
@@ -125,25 +133,28 @@ def read_folder(
     entries: list[RowEntry] = []
     problems: list[RowProblem] = []
     sources: list[tuple[str, str | None]] = []
-    for path in [p for f in (folder, *also) for p in unsupported_files(f)]:
-        problems.append(
-            RowProblem(_display(path), 1, None, None, Reason.of("table.unsupported", suffix=path.suffix))
-        )
-    paths = [p for f in (folder, *also) for p in data_files(f)]
-    for i, path in enumerate(paths, start=1):
+    for base, path in [(f, p) for f in (folder, *also) for p in unsupported_files(f)]:
+        unsupported = Reason.of("table.unsupported", suffix=path.suffix)
+        problems.append(RowProblem(_display(path, base), 1, None, None, unsupported))
+    paths = [(f, p) for f in (folder, *also) for p in data_files(f)]
+    shown: dict[str, Path] = {}
+    for i, (base, path) in enumerate(paths, start=1):
         if progress is not None:
             progress("read", i, len(paths))
-        for table in _read_file(path, mapping, limits):
+        shown[_display(path, base)] = path
+        for table in _read_file(path, mapping, limits, base):
             kind, table_entries, table_problems = read_table(table, mapping, contract, today, limits)
             sources.append((table.name, kind))
             entries += table_entries
             problems += table_problems
-    return assemble(entries, problems, sources, contract, today)
+    register = assemble(entries, problems, sources, contract, today)
+    register.paths.update(shown)
+    return register
 
 
-def _read_file(path: Path, mapping: Mapping, limits: Limits) -> list[RawTable]:
+def _read_file(path: Path, mapping: Mapping, limits: Limits, base: Path | None = None) -> list[RawTable]:
     """The tables of one file; a file the system will not let us read is a problem, not a crash."""
-    name = _display(path)
+    name = _display(path, base)
     try:
         return read_tables(path, name, mapping.header_row(path.name), limits=limits)
     except OSError as err:

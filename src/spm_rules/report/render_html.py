@@ -18,10 +18,10 @@ from pathlib import Path
 
 from ..engine.verdict import Verdict
 from .aggregate import StandardReport, failed_ids
-from .catalogue import facility_name, label
+from .catalogue import facility_name, label, words
 from .i18n import number, percent, pick
 from .phrases import verdict_words
-from .render_text import criterion_labels, denominator_source_text, remarks
+from .render_text import criterion_labels, denominator_source_text, left_out_lines, remarks
 from .stamp import RuleSetStamp
 
 ASSETS = Path(__file__).resolve().parent / "assets"  # style and script, embedded in every report
@@ -99,6 +99,12 @@ def _subject_id(std_id: str, v: Verdict) -> str:
     return f"s-{std_id}-{safe}-{v.subject_ref.line}"
 
 
+def _words_with_left_out(std, v: Verdict, lang: str) -> list[str]:
+    lines = verdict_words(v, lang)
+    left_out = left_out_lines(std, v, lang)
+    return lines + ([f"{words('say.left_out', lang)}:"] + [f"  {x}" for x in left_out] if left_out else [])
+
+
 def _not_counted(report: StandardReport, lang: str) -> str:
     std = report.standard
     labels = criterion_labels(std)
@@ -117,7 +123,7 @@ def _not_counted(report: StandardReport, lang: str) -> str:
             f'<details class="subject" id="{sid}"><summary>'
             f'<a class="to-subject" href="#{sid}">{_e(v.subject)}</a> · '
             f"{_e(v.facility or '')} — {_e(failed)}</summary>"
-            f"<pre>{_e(chr(10).join(verdict_words(v, lang)))}</pre>"
+            f"<pre>{_e(chr(10).join(_words_with_left_out(std, v, lang)))}</pre>"
             f'<div class="src">{_e(label("records", lang))}: {_e(str(v.subject_ref))}</div></details>'
         )
     out += links

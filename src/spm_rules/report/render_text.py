@@ -166,27 +166,33 @@ def render_explain(
         console.print(f"  · {missing_text(m, lang)}")
     for node in v.criteria:
         _explain_node(console, node, lang, 1, notes, raw)
-    labels = {let.name: let.label or let.name.replace("_", " ") for let in std.lets}
-    # records a named collection of the rules left out (visits without an STR …): each named,
-    # with its date and place and the condition it did not meet
-    left_out = [
-        (ref, why)
-        for ref, why in v.excluded
-        if v.in_population and why.code == "engine.filter" and why.arg("collection") in labels
-    ]
+    left_out = left_out_lines(std, v, lang, raw)
     if left_out:
         console.print(f"  {words('say.left_out', lang)}:")
-        for ref, why in left_out:
-            when = ", ".join(str(x) for x in (why.arg("date"), why.arg("facility")) if x)
-            condition = why.arg("condition") if raw else expr_words(why.arg("where"), lang)
-            line = words(
-                "say.left_out_record", lang, ref=f"{ref.file} {t(lang, 'line_one')} {ref.line}",
-                when=f" ({when})" if when else "", collection=labels[why.arg("collection")], words=condition,
-            )  # fmt: skip
+        for line in left_out:
             console.print(Text(f"    {line}", style="dim"))
     refs = sorted({*v.evidence, *(r for n in v.criteria for r in _all_refs(n))})
     if refs:
         console.print(f"  {t(lang, 'records')}: {_refs_text(refs, lang, limit=None)}")
+
+
+def left_out_lines(std: A.Standard, v: Verdict, lang: str, raw: bool = False) -> list[str]:
+    """Records a named collection of the rules left out (visits without an STR …): each named,
+    with its date and place and the condition it did not meet."""
+    labels = {let.name: let.label or let.name.replace("_", " ") for let in std.lets}
+    out: list[str] = []
+    for ref, why in v.excluded:
+        if not (v.in_population and why.code == "engine.filter" and why.arg("collection") in labels):
+            continue
+        when = ", ".join(str(x) for x in (why.arg("date"), why.arg("facility")) if x)
+        condition = why.arg("condition") if raw else expr_words(why.arg("where"), lang)
+        out.append(
+            words(
+                "say.left_out_record", lang, ref=f"{ref.file} {t(lang, 'line_one')} {ref.line}",
+                when=f" ({when})" if when else "", collection=labels[why.arg("collection")], words=condition,
+            )
+        )  # fmt: skip
+    return out
 
 
 def _refs_text(refs, lang: str, limit: int | None = 12) -> str:
