@@ -33,8 +33,10 @@ scores, enrolment — never pre-computed yes/no flags per criterion.
 - **Column mapping** (`mapping.yaml` in the data folder, or `--mapping FILE`) reads a local export
   with its own headers, title rows and codes into the contract: `columns` (local header → field),
   `values` (local code → contract code, `~` for "not recorded"), `constants` (fields the export
-  lacks), `header_row`, and `match`/`sheet` to choose the table. A documented example for a
-  Kohort Ibu-style workbook: [`docs/examples/kohort-ibu.mapping.yaml`](examples/kohort-ibu.mapping.yaml)
+  lacks), `header_row`, and `match`/`sheet` to choose the table. Local codes of a yes/no field
+  are translated the same way (`konseling: {V: ya, X: tidak}`); the built-in spellings below
+  need no mapping. A documented example for a Kohort Ibu-style workbook:
+  [`docs/examples/kohort-ibu.mapping.yaml`](examples/kohort-ibu.mapping.yaml)
   (exercised by `tests/test_registers.py`).
 
 ## Cells
@@ -55,12 +57,38 @@ scores, enrolment — never pre-computed yes/no flags per criterion.
   writes a cell back out (the ledger), such text is prefixed with `'` so that a spreadsheet shows
   it as text.
 
+## Evidence fields: what was done or given
+
+Every field that records that something was done or given — the attendant's STR, counselling,
+education, diet and physical-activity advice, hygiene care, adherence evaluation, the MTBM
+examination, lab results, complications, tablets — is marked **evidence** in the tables below
+(`x-evidence` in the schema) and has a declared type:
+
+- **yes/no** (`bool`): `ya`, `y`, `yes`, `true`, `1`, `sudah`, `ada` are yes; `tidak`, `t`, `no`,
+  `n`, `false`, `0`, `belum`, `-`, `tidak ada` are no; `tidak diketahui` is not recorded (case
+  and spaces do not matter). Anything else is outside the type (see below).
+- **a code from a value set** (`string` with values), **a number**, or **a registration number**
+  (the STR: letters, digits, `. / -` and at least one digit).
+
+In an evidence field, `tidak`, `belum`, `-`, `0`, `tidak ada` and `tidak diketahui` are never
+"done": a yes/no reads them as no (`tidak diketahui`: not recorded), any other type as not
+recorded (a number keeps its `0`). So an STR of `-` is no STR, a hygiene field of `tidak` is no
+hygiene care, and `komplikasi: tidak ada` is no complication. Rules test a yes/no field for yes
+(`v.konseling == true`), never merely for a value.
+
 ## Rows
 
 Every row is checked against its kind's schema: types, code lists, plausible ranges (a systolic
 pressure of 20 or 400 mmHg, a height of 20 m), lengths (500 characters at most). A row with any
 error is **rejected**; each problem names file, line, column, value and reason, in Indonesian or
-English (`--lang`). `spm-rules validate DATA` lists every problem with a summary and exits 1 when
+English (`--lang`).
+
+An **optional** field whose value has an unexpected form — not a number, not yes/no, a code
+outside its list, the wrong pattern (`visus` written `normal`) — does not reject the row: that
+field becomes not recorded, the row gets a **warning** naming file, line, column and value, and
+the rest of the row is used. Required fields, dates, the fields that name a person or a subject
+(NIK, local id, facility, pregnancy number) and implausible ranges stay errors that reject the
+row. `spm-rules validate DATA` lists every problem with a summary and exits 1 when
 rows were rejected; `check` goes on with the valid rows and reports what it rejected; `check
 --strict` makes any rejected row fatal (exit 2).
 
@@ -86,6 +114,20 @@ A field marked `x-personal: nik` holds an identity number: with `--mask-nik`, ev
 from such a column — valid or rejected, whatever its length or spacing — is masked in every
 output. Visits at a Puskesmas and at a private midwife under the same NIK, or
 under the same pregnancy number, combine into one subject, attributed as the standard declares.
+
+**One episode, however many facilities.** A pregnancy recorded at a Puskesmas and at a private
+midwife under two local pregnancy numbers is still one pregnancy. `x-spm.episode` declares how
+such rows are recognised: the same person (`by`: `id_orang`, the NIK or local id) and episode
+dates at most `tolerance_days` apart. For `kehamilan` the date is `hpht` and the tolerance
+**28 days**: an HPHT recalled at two facilities, or re-estimated by ultrasound, differs by up to
+two weeks either way, while two pregnancies of one woman cannot begin within four weeks of each
+other. For `kasus_tb` the date is `tanggal_diagnosis` and the tolerance **60 days** (a case
+diagnosed at one facility and registered again at another while on treatment). The later row is
+merged into the first (its empty fields filled; where both are recorded the first row's value
+wins and the difference is reported); every record that names the later number (ANC visits,
+the delivery) is linked to the first number, so visits, labs, tablets and immunisations of both
+combine; the later row's fate is `duplicate` in the ledger, and `validate`/`check` report the
+merge as a warning naming both numbers, the days apart and the tolerance.
 
 ## The ledger
 
@@ -123,8 +165,9 @@ def render() -> str:
             else:
                 values = ""
             required = "yes" if f.required else ""
+            kind_of = ("yes/no" if f.type == "bool" else f.type) + (" · evidence" if f.evidence else "")
             out.append(
-                f"| `{f.name}` | {f.type} | {f.unit or ''} | {required} | {values} | {f.description} |"
+                f"| `{f.name}` | {kind_of} | {f.unit or ''} | {required} | {values} | {f.description} |"
             )
         out.append("")
     return "\n".join(out)

@@ -80,7 +80,7 @@ IBU_CASES = [
     ("29", "hypertension_no_protein", "tekanan darah 150/95, protein urin tidak diperiksa"),
     ("30", "complication_unmanaged", "komplikasi tanpa tatalaksana"),
     ("31", "kek_unmanaged", "LILA 22 cm (KEK) tanpa tatalaksana"),
-    ("32", "no_counselling", "konseling tidak tercatat pada satu kunjungan"),
+    ("32", "no_counselling", "konseling 'tidak' pada satu kunjungan"),
     ("33", "ends_2019", "bersalin 2019: di luar periode 2018"),
     ("34", "ends_2017", "bersalin 2017: di luar periode 2018"),
 ]
@@ -144,13 +144,8 @@ def add_pregnancy(i: int, suffix: str, defect: str | None) -> None:
             "djj": "140" if day > 90 else "",
             "status_tt": status_tt if k == 0 else "",
             "tablet_ttd": str(ttd[k]),
-            "konseling": [
-                "gizi ibu hamil",
-                "tanda bahaya kehamilan",
-                "persiapan persalinan",
-                "KB pascapersalinan",
-            ][k],
-            "komplikasi": "",
+            "konseling": "ya",
+            "komplikasi": "tidak",
             "tatalaksana": "",
         }
         if defect == "tm1_perawat" and k == 0:
@@ -176,12 +171,12 @@ def add_pregnancy(i: int, suffix: str, defect: str | None) -> None:
         if defect in ("hypertension_ok", "hypertension_no_protein") and k == 2:
             v["sistolik"], v["diastolik"] = "150", "95"
         if defect in ("complication_ok", "complication_unmanaged") and k == 1:
-            v["komplikasi"] = "anemia sedang"
+            v["komplikasi"] = "ya"
             v["tatalaksana"] = "ditangani" if defect == "complication_ok" else ""
         if defect == "kek_unmanaged" and k == 0:
             v["lila"] = "22"
         if defect == "no_counselling" and k == 3:
-            v["konseling"] = ""
+            v["konseling"] = "tidak"
         visits.append(v)
     k1 = hpht + dt.timedelta(days=days[0])
     fac = wilayah

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from spm_rules.lang import ast as A
 from spm_rules.lang.loader import load_rules
-from spm_rules.lang.printer import format_decimal, to_source
+from spm_rules.lang.printer import format_decimal
+from spm_rules.report.words import expr_words, human
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules" / "permenkes-43-2016"
@@ -50,26 +51,63 @@ def _cite(c: A.Citation | None) -> str:
     return f"{c.source}{section}, baris {lines}"
 
 
-def _denominator(std: A.Standard) -> str:
+Names = dict[str, str]
+
+
+def _names(rs, std: A.Standard) -> Names:
+    """The words for named values: a value set's or a `let`'s label, else the name in words."""
+    names = {v.name: v.label for v in rs.valuesets.values() if v.label}
+    names.update({let.name: let.label for let in std.lets if let.label})
+    return names
+
+
+def _say(expr: A.Expr | None, names: Names) -> str:
+    return expr_words(expr, "id", names)
+
+
+def _population(std: A.Standard, names: Names) -> str:
+    pop = std.population
+    if isinstance(pop, A.Literal) and pop.value is True:
+        return "semua subjek dalam periode"
+    return _say(pop, names)
+
+
+def _denominator(std: A.Standard, names: Names) -> str:
     parts = []
     for alt in std.denominator:
-        parts.append("dihitung dari catatan (`counted`)" if alt.expr is None else f"`{to_source(alt.expr)}`")
+        counted = "jumlah subjek dalam populasi yang tercatat"
+        parts.append(counted if alt.expr is None else _say(alt.expr, names))
     return "; bila tidak ada: ".join(parts)
 
 
-def _criteria(nodes, depth: int = 0) -> list[str]:
+def _criteria(nodes, names: Names, depth: int = 0) -> list[str]:
     out = []
     for n in nodes:
         pad = "  " * depth
         cite = _cite(n.citations[0]) if n.citations else ""
+        own = {**names, **{let.name: let.label for let in getattr(n, "lets", ()) if let.label}}
+        when = f" — berlaku bila {_say(n.when, own)}" if n.when is not None else ""
         if isinstance(n, A.Group):
-            when = f" — berlaku bila `{to_source(n.when)}`" if n.when is not None else ""
             out.append(f"{pad}- **{n.label}** (`{n.id}`){when} [{cite}]")
-            out += _criteria(n.children, depth + 1)
-        else:
-            info = " *(informasi, tidak menentukan)*" if n.informative else ""
-            when = f" — berlaku bila `{to_source(n.when)}`" if n.when is not None else ""
-            out.append(f"{pad}- {n.label} (`{n.id}`){info}{when} [{cite}]")
+            out += _criteria(n.children, names, depth + 1)
+            continue
+        info = " *(informasi, tidak menentukan)*" if n.informative else ""
+        out.append(f"{pad}- {n.label} (`{n.id}`){info}{when} [{cite}]")
+        for let in n.lets:
+            out.append(f"{pad}  - dengan *{let.label or human(let.name)}* = {_say(let.expr, own)}")
+        unit = f" ({n.unit})" if n.unit else ""
+        out.append(f"{pad}  - dinilai: {_say(n.require, own)}{unit}")
+    return out
+
+
+def _values(std: A.Standard, names: Names) -> list[str]:
+    out = []
+    for link in std.links:
+        how = "catatan" if link.many else "satu catatan"
+        period = " dalam periode" if link.in_period else ""
+        out.append(f"- *{human(link.name)}*: {how} `{link.kind}` dengan {human(link.by)} yang sama{period}")
+    for let in std.lets:
+        out.append(f"- *{let.label or human(let.name)}* = {_say(let.expr, names)}")
     return out
 
 
@@ -98,18 +136,26 @@ def render(version: str = "2016") -> str:
         "| # | standar | subjek | periode | populasi (sasaran) | atribusi | penyebut | target |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    periods = {"year": "tahun", "school_year": "tahun ajaran", "quarter": "triwulan", "month": "bulan"}
     for i, std in enumerate(rs.standards.values(), start=1):
-        period = std.period_kind + (f" on `{to_source(std.period_on)}`" if std.period_on else "")
+        names = _names(rs, std)
+        period = periods.get(std.period_kind or "", std.period_kind or "")
+        if std.period_on:
+            period += f", menurut {_say(std.period_on, names)}"
         target = f"{format_decimal(std.target * 100)} %" if std.target is not None else ""
         out.append(
             f"| {i} | `{std.id}` {std.header.title} | {std.subject_label} (`{std.subject_kind}`) "
-            f"| {period} | `{to_source(std.population)}` | `{to_source(std.attribute)}` "
-            f"| {_denominator(std)} | {target} |"
+            f"| {period} | {_population(std, names)} | {_say(std.attribute, names)} "
+            f"| {_denominator(std, names)} | {target} |"
         )
     out += [
         "",
         "Sesuai standar = di dalam populasi, dan setiap kriteria yang tidak bertanda",
-        "*informasi* terpenuhi atau tidak berlaku.",
+        "*informasi* terpenuhi atau tidak berlaku. Setiap syarat ditulis dengan kata-kata",
+        "(dari `report/words.py`, yang juga dipakai `explain`); teks aturannya ada di file",
+        "`.spm` dan di `explain --verbose`. Nama dalam huruf miring adalah nilai yang",
+        "diuraikan di bawah judul setiap pelayanan; nama fungsi bersama (mis. *trimester*)",
+        "diuraikan di akhir halaman.",
         "",
     ]
     for i, std in enumerate(rs.standards.values(), start=1):
@@ -118,10 +164,13 @@ def render(version: str = "2016") -> str:
             "",
             f"Sumber: {_cite(std.header.citations[0])}.",
             "",
-            "Kriteria:",
+            "Nilai dan catatan yang dipakai:",
             "",
         ]
-        out += _criteria(std.criteria)
+        names = _names(rs, std)
+        out += _values(std, names)
+        out += ["", "Kriteria:", ""]
+        out += _criteria(std.criteria, names)
         notes = _notes(std)
         if notes:
             out += ["", "Catatan tafsiran:", ""]
@@ -129,6 +178,15 @@ def render(version: str = "2016") -> str:
                 see = f" [{_cite(note.see)}]" if note.see else ""
                 out.append(f"- (`{where}`) {note.text}{see}")
         out.append("")
+    out += ["## Definisi bersama", ""]
+    for d in rs.defines.values():
+        params = f" ({', '.join(human(p) for p in d.params)})" if d.params else ""
+        out.append(f"- *{human(d.name)}{params}* = {expr_words(d.body, 'id')}")
+    out += ["", "## Himpunan nilai", ""]
+    for v in rs.valuesets.values():
+        items = ", ".join(f"`{i.value}`" for i in v.items)
+        out.append(f"- *{v.label or human(v.name)}* (`{v.name}`): {items}")
+    out.append("")
     return "\n".join(out)
 
 

@@ -36,7 +36,7 @@ def visit(n: int, **kw) -> dict:
         "djj": "140" if n > 90 else "",
         "status_tt": "T2" if n < 91 else "",
         "tablet_ttd": "30",
-        "konseling": "gizi",
+        "konseling": "ya",
         "komplikasi": "",
         "tatalaksana": "",
     }
@@ -304,12 +304,12 @@ def test_urine_protein_only_when_hypertensive(run):
 
 
 def test_case_management(run):
-    unmanaged = [visit(56), visit(140, komplikasi="anemia"), visit(210), visit(252, tablet_ttd="0")]
+    unmanaged = [visit(56), visit(140, komplikasi="ya"), visit(210), visit(252, tablet_ttd="0")]
     r = run("ibu_hamil", complete(kunjungan_anc=unmanaged), PID)
     assert r.status("t9") == Status.NOT_MET
     managed = [
         visit(56),
-        visit(140, komplikasi="anemia", tatalaksana="dirujuk"),
+        visit(140, komplikasi="ya", tatalaksana="dirujuk"),
         visit(210),
         visit(252, tablet_ttd="0"),
     ]
@@ -332,11 +332,13 @@ def test_pregnancy_counts_in_the_year_it_ends(run):
     assert run("ibu_hamil", ending(dt.date(2019, 1, 1)), PID, period="2019").v.in_period
 
 
-def test_without_delivery_date_hpl_is_used(run):
+def test_without_delivery_date_the_42nd_week_decides_the_year(run):
+    """Permenkes 4/2019 Catatan b): a pregnancy that may still be going on at the end of the
+    year is counted the next year; HPHT + 294 days (42 weeks) is when it has surely ended."""
     tables = complete()
     tables["kehamilan"][0]["tanggal_persalinan"] = ""
     r = run("ibu_hamil", tables, PID)
-    assert r.v.period_date == HPHT + dt.timedelta(days=280)
+    assert r.v.period_date == HPHT + dt.timedelta(days=294)
 
 
 def test_records_link_across_facilities(run):

@@ -41,6 +41,113 @@ def problems(reg, severity="error"):
     return [p for p in reg.problems if p.severity == severity]
 
 
+# ---- typed evidence and optional fields of unexpected form (issue #11, item 1) ---------------
+
+ANC_HEADER = "id_kehamilan,tanggal,fasilitas,penolong,str_penolong,konseling,komplikasi,tatalaksana,lila\n"
+
+
+@pytest.mark.parametrize(
+    "konseling, expected",
+    [
+        ("ya", True),
+        ("Y", True),
+        ("1", True),
+        ("sudah", True),
+        ("Ya", True),
+        ("tidak", False),
+        ("T", False),
+        ("0", False),
+        ("belum", False),
+        ("-", False),
+        ("tidak ada", False),
+        ("Tidak  Ada", False),
+        ("tidak diketahui", None),
+        ("", None),
+    ],
+)
+def test_yes_no_evidence_spellings(tmp_path, konseling, expected):
+    row = f"KH-1,2018-02-26,PKM A,bidan,STR-1,{konseling},,,\n"
+    reg = read_folder(folder_with(tmp_path, {"kunjungan_anc.csv": ANC_HEADER + row}), today=TODAY)
+    (visit,) = reg.of_kind("kunjungan_anc")
+    assert visit.get("konseling") is expected and not reg.problems
+
+
+@pytest.mark.parametrize("text", ["tidak", "-", "0", "belum", "tidak ada", "Tidak Diketahui"])
+def test_not_done_spellings_are_never_a_registration_or_a_management(tmp_path, text):
+    row = f"KH-1,2018-02-26,PKM A,bidan,{text},ya,ya,{text},\n"
+    reg = read_folder(folder_with(tmp_path, {"kunjungan_anc.csv": ANC_HEADER + row}), today=TODAY)
+    (visit,) = reg.of_kind("kunjungan_anc")
+    assert visit.get("str_penolong") is None and visit.get("tatalaksana") is None
+    assert not reg.problems
+
+
+@pytest.mark.parametrize(
+    "column, text, words",
+    [
+        ("konseling", "gizi ibu hamil", "harus ya atau tidak"),
+        ("penolong", "dukun", "nilai tidak dikenal"),
+        ("str_penolong", "belum punya", "bentuk tidak sesuai"),
+        ("lila", "normal", "bukan angka"),
+    ],
+)
+def test_an_optional_field_of_unexpected_form_is_not_recorded_and_the_row_is_used(
+    tmp_path, column, text, words
+):
+    cells = {
+        "id_kehamilan": "KH-1",
+        "tanggal": "2018-02-26",
+        "fasilitas": "PKM A",
+        "penolong": "bidan",
+        "str_penolong": "STR-1",
+        "konseling": "ya",
+        "komplikasi": "",
+        "tatalaksana": "",
+        "lila": "24",
+    }
+    cells[column] = text
+    reg = read_folder(
+        folder_with(tmp_path, {"kunjungan_anc.csv": ANC_HEADER + ",".join(cells.values()) + "\n"}),
+        today=TODAY,
+    )
+    (visit,) = reg.of_kind("kunjungan_anc")
+    assert reg.rows_rejected == 0 and visit.get(column) is None
+    assert visit.get("tanggal") == dt.date(2018, 2, 26) and visit.get("fasilitas") == "PKM A"
+    (warning,) = problems(reg, "warning")
+    assert (warning.line, warning.column, warning.value) == (2, column, text)
+    assert warning.file.endswith("kunjungan_anc.csv")
+    assert words in say(warning.reason) and "tidak tercatat" in say(warning.reason)
+    assert "not recorded" in say(warning.reason, "en")
+
+
+def test_visus_written_normal_keeps_the_rest_of_the_screening(tmp_path):
+    header = "nik,tanggal,fasilitas,petugas,sistolik,diastolik,visus\n"
+    row = "3216010101800001,2018-03-01,Posbindu Melati,kader_posbindu,120,80,normal\n"
+    reg = read_folder(folder_with(tmp_path, {"skrining_ptm.csv": header + row}), today=TODAY)
+    (screen,) = reg.of_kind("skrining_ptm")
+    assert screen.get("visus") is None and screen.get("sistolik") == 120
+    (warning,) = problems(reg, "warning")
+    assert (warning.column, warning.value) == ("visus", "normal")
+
+
+def test_required_and_identity_fields_of_wrong_form_still_reject_the_row(tmp_path):
+    header = "nik,tanggal,fasilitas,petugas,visus\n"
+    rows = "32160101,2018-03-01,Posbindu Melati,kader_posbindu,6/6\n3216010101800001,kemarin,P,dokter,6/6\n"
+    reg = read_folder(folder_with(tmp_path, {"skrining_ptm.csv": header + rows}), today=TODAY)
+    assert reg.rows_rejected == 2
+    assert {p.column for p in problems(reg)} == {"nik", "tanggal"}
+
+
+def test_a_mapping_translates_local_yes_no_codes(tmp_path):
+    mapping = (
+        "tables:\n  - match: anc.csv\n    kind: kunjungan_anc\n"
+        "    values:\n      konseling: {V: ya, X: tidak}\n"
+    )
+    rows = "KH-1,2018-02-26,PKM A,bidan,STR-1,V,,,\nKH-1,2018-03-26,PKM A,bidan,STR-1,X,,,\n"
+    d = folder_with(tmp_path, {"anc.csv": ANC_HEADER + rows, "mapping.yaml": mapping})
+    reg = read_folder(d, today=TODAY)
+    assert [v.get("konseling") for v in reg.of_kind("kunjungan_anc")] == [True, False]
+
+
 # ---- dates ---------------------------------------------------------------------------------
 
 
@@ -220,7 +327,7 @@ def test_rejections_name_file_line_column_value_reason_in_both_languages(tmp_pat
         ("sistolik", "20", "terlalu kecil (minimal 50)"),
         ("tinggi_badan", "2000", "terlalu besar"),
         ("tanggal", "2030-01-01", "masa depan"),
-        ("penolong", "dukun", "nilai tidak dikenal"),
+        ("id_kehamilan", "", "wajib diisi"),
     ],
 )
 def test_implausible_values_are_rejected(tmp_path, column, value, words):
@@ -420,8 +527,8 @@ def test_kohort_ibu_xlsx_with_the_documented_mapping(tmp_path):
     assert [v.get("tanggal") for v in visits] == [dt.date(2018, 2, 26), dt.date(2018, 5, 21)]
     first, second = visits
     assert first.get("penolong") == "bidan" and first.get("presentasi") is None
-    assert first.get("berat_badan") == 55.5 and first.get("konseling") == "konseling tercatat"
-    assert second.get("penolong") == "dokter_spog" and second.get("konseling") is None
+    assert first.get("berat_badan") == 55.5 and first.get("konseling") is True
+    assert second.get("penolong") == "dokter_spog" and second.get("konseling") is False
     assert second.get("fasilitas") == "PKM Cibitung"
     bad = problems(reg)
     assert len(bad) == 1 and bad[0].file.endswith("[Kunjungan]") and bad[0].line == 6
@@ -523,3 +630,76 @@ def test_the_ledger_equation_holds_for_any_register(tmp_path_factory, rows):
     assert len(ledger.rows) == sum(len(rs) for rs in by_kind.values())
     for f in ledger.files:
         assert f.read == f.used + f.out_of_scope + f.rejected
+
+
+def test_every_evidence_field_has_a_declared_type():
+    """Issue #11, item 1: a field that records something done or given is a yes/no, a code from
+    a value set, a number, a date, or text of a declared pattern; never free text."""
+    from spm_rules.registers.contract import load_contract
+
+    evidence = [(k, f) for k in load_contract().kinds.values() for f in k.fields.values() if f.evidence]
+    assert len(evidence) >= 20
+    for kind, f in evidence:
+        spec = kind.schema["properties"][f.name]
+        typed = f.type in ("bool", "number", "integer", "date") or f.enum or "pattern" in spec
+        assert typed, f"{kind.name}.{f.name}"
+    names = {(k.name, f.name) for k, f in evidence}
+    for done in [
+        ("kunjungan_anc", "str_penolong"),
+        ("kunjungan_anc", "konseling"),
+        ("persalinan", "str_penolong"),
+        ("kunjungan_jiwa", "kebersihan_diri"),
+        ("kunjungan_jiwa", "kepatuhan_obat"),
+        ("kunjungan_ptm", "edukasi"),
+        ("pemeriksaan_lab", "hasil"),
+        ("kunjungan_anc", "komplikasi"),
+    ]:
+        assert done in names
+
+
+# ---- one pregnancy across facilities (issue #11, item 2) -------------------------------------
+
+
+def _two_facilities(tmp_path: Path, second_hpht: str) -> Path:
+    nik = "3216015203900001"
+    return folder_with(
+        tmp_path,
+        {
+            "kehamilan.csv": "id_kehamilan,nik,hpht,tanggal_persalinan,fasilitas\n"
+            f"KH-PKM-1,{nik},2018-01-01,,PKM Cibitung\n"
+            f"BPM-77,{nik},{second_hpht},2018-10-03,BPM Sari\n",
+            "kunjungan_anc.csv": "id_kehamilan,tanggal,fasilitas,penolong\n"
+            "KH-PKM-1,2018-02-26,PKM Cibitung,bidan\n"
+            "BPM-77,2018-07-30,BPM Sari,bidan\n",
+            "persalinan.csv": f"id_kehamilan,nik,tanggal,fasilitas\nBPM-77,{nik},2018-10-03,BPM Sari\n",
+        },
+    )
+
+
+def test_one_pregnancy_at_two_facilities_is_one_subject(tmp_path):
+    reg = read_folder(_two_facilities(tmp_path, "2018-01-29"), today=TODAY)
+    (preg,) = reg.of_kind("kehamilan")
+    assert preg.get("id_kehamilan") == "KH-PKM-1" and preg.get("hpht") == dt.date(2018, 1, 1)
+    assert preg.get("tanggal_persalinan") == dt.date(2018, 10, 3)  # filled from the midwife's row
+    assert [v.get("id_kehamilan") for v in reg.of_kind("kunjungan_anc")] == ["KH-PKM-1", "KH-PKM-1"]
+    assert [d.get("id_kehamilan") for d in reg.of_kind("persalinan")] == ["KH-PKM-1"]
+    (merge,) = [p for p in reg.problems if p.reason.code == "cross.same_episode_merged"]
+    assert merge.severity == "warning" and merge.line == 3 and merge.file.endswith("kehamilan.csv")
+    text = say(merge.reason)
+    assert "id_kehamilan=BPM-77" in text and "id_kehamilan=KH-PKM-1" in text and "28 hari" in text
+    assert "fasilitas: PKM Cibitung / BPM Sari" in text
+    fates = {(e.ref.line, e.fate) for e in reg.entries if e.ref.file.endswith("kehamilan.csv")}
+    assert fates == {(2, "record"), (3, "duplicate")}
+
+
+def test_pregnancies_further_apart_than_the_tolerance_stay_two(tmp_path):
+    reg = read_folder(_two_facilities(tmp_path, "2018-01-30"), today=TODAY)
+    assert sorted(p.get("id_kehamilan") for p in reg.of_kind("kehamilan")) == ["BPM-77", "KH-PKM-1"]
+    assert not [p for p in reg.problems if p.reason.code == "cross.same_episode_merged"]
+
+
+def test_the_merge_is_in_validate_and_the_ledger(tmp_path, capsys):
+    d = _two_facilities(tmp_path, "2018-01-15")
+    main(["validate", str(d)])
+    out = capsys.readouterr()
+    assert "BPM-77" in out.out + out.err and "episode yang sama" in out.out + out.err

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from .juknis import _IDL, D, Quota, _born, _People, _people, _spread, _Writer
 
-GENERATOR_VERSION_2019 = "3"  # bump when the generated rows change
+GENERATOR_VERSION_2019 = "4"  # bump when the generated rows change
 DAY = dt.timedelta(days=1)
 
 
@@ -48,7 +48,7 @@ def _ibu_hamil(w: _Writer, p: _People, quota: Quota) -> None:
                     "djj": 140 if day > 90 else None,
                     "status_tt": "T5" if k == 0 else None,
                     "tablet_ttd": 30 if k < 3 and x.variant != "tanpa_ttd" else 0,
-                    "konseling": "gizi dan tanda bahaya",
+                    "konseling": True,
                 },
             )
         tests = [("tes_kehamilan", "positif"), ("hb", "11.5"), ("golongan_darah", "O")]
@@ -93,9 +93,9 @@ def _bayi_baru_lahir(w: _Writer, p: _People, quota: Quota) -> None:
     """Born in 2019 at a time of day; a birth visit within the hour, KN1 the next morning (6-48 h
     after birth whatever the birth time), KN2 on day 4, KN3 on day 15."""
     for x in _births(w, p, quota):
-        visits = [(0, x.birth_hour + 1, None), (1, 8, "sehat"), (4, 9, "sehat")]
+        visits = [(0, x.birth_hour + 1, None), (1, 8, True), (4, 9, True)]
         if x.variant != "tanpa_kn3":
-            visits.append((15, 10, "sehat"))
+            visits.append((15, 10, True))
         for day, hour, mtbm in visits:
             w.row(
                 "kunjungan_neonatal",
@@ -106,9 +106,9 @@ def _bayi_baru_lahir(w: _Writer, p: _People, quota: Quota) -> None:
                     "fasilitas": x.facility,
                     "penolong": "bidan",
                     "pemeriksaan_mtbm": mtbm,
-                    "konseling": "ASI eksklusif" if day == 1 else None,
+                    "konseling": True if day == 1 else None,
                     "tali_pusat": "dirawat_kering" if day == 0 else None,
-                    "imd": "ya" if day == 0 else None,
+                    "imd": True if day == 0 else None,
                 },
             )
         given = [("vitamin_k1", "ampul")] + (
@@ -227,12 +227,12 @@ def _pendidikan_dasar(w: _Writer, p: _People, quota: Quota) -> None:
                 "diastolik": 70,
                 "nadi": 88,
                 "napas": 20,
-                "gigi_mulut": "baik",
+                "gigi_mulut": "normal",
                 "visus_kanan": "6/6" if seen else None,
                 "visus_kiri": "6/6" if seen else None,
                 "pendengaran": "normal",
-                "umpan_balik": "orang tua",
-                "penyuluhan": "cuci tangan pakai sabun",
+                "umpan_balik": True,
+                "penyuluhan": True,
             },
         )
 
@@ -303,7 +303,7 @@ def _usia_lanjut(w: _Writer, p: _People, quota: Quota) -> None:
                 "skor_kognitif": 9,
                 "skor_adl": None if v == "tanpa_adl" else 20,
                 "anamnesa_perilaku": "tidak merokok",
-                "edukasi": "PHBS",
+                "edukasi": True,
             },
         )
 
@@ -328,7 +328,7 @@ def _hipertensi(w: _Writer, p: _People, quota: Quota) -> None:
                     "petugas": "dokter" if first else "perawat",
                     "sistolik": 150 if first else 138,
                     "diastolik": 92 if first else 86,
-                    "edukasi": "kurangi garam" if first and x.variant != "tanpa_edukasi" else None,
+                    "edukasi": True if first and x.variant != "tanpa_edukasi" else None,
                 },
             )
             month = D(2019, 12, 2) if month.month == 11 else D(2020, 1, 1)
@@ -358,8 +358,8 @@ def _diabetes_melitus(w: _Writer, p: _People, quota: Quota) -> None:
                     "fasilitas": x.facility,
                     "petugas": "dokter",
                     "gula_darah": 250 if new and m == 0 else 180,
-                    "edukasi": "perawatan kaki" if m == 0 else None,
-                    "diet": "3J",
+                    "edukasi": True if m == 0 else None,
+                    "diet": True,
                 },
             )
         w.row(
@@ -383,7 +383,7 @@ def _odgj_berat(w: _Writer, p: _People, quota: Quota) -> None:
                 "tempat": "rumah",
                 "status_mental": "tenang, kontak baik",
                 "wawancara": "halusinasi berkurang",
-                "edukasi": "kepatuhan minum obat",
+                "edukasi": True,
             },
         )
 
@@ -401,7 +401,7 @@ def _tb(w: _Writer, p: _People, quota: Quota) -> None:
                 "asal_penemuan": "skrining_kelompok_risiko",
                 "lama_batuk_minggu": 3,
                 "gejala_lain": "demam, berat badan turun",
-                "edukasi": "etika batuk",
+                "edukasi": True,
             },
         )
         if x.variant == "tanpa_penunjang":
@@ -435,7 +435,7 @@ def _hiv_risiko(w: _Writer, p: _People, quota: Quota) -> None:
                 "tanggal": noted,
                 "fasilitas": x.facility,
                 "kelompok": group,
-                "edukasi": "perilaku berisiko",
+                "edukasi": True,
             },
         )
         if rest == "tidak_dites":

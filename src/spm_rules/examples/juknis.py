@@ -23,7 +23,7 @@ import yaml
 
 from ..messages import BilingualError
 
-GENERATOR_VERSION = "3"  # bump when the generated rows change
+GENERATOR_VERSION = "5"  # bump when the generated rows change
 MANIFEST = "contoh.yaml"
 D = dt.date
 
@@ -154,7 +154,7 @@ def _ibu_hamil(w: _Writer, p: _People, quota: Quota) -> None:
                     "djj": 140 if day > 90 else None,
                     "status_tt": "T5" if k == 0 else None,
                     "tablet_ttd": 30 if k < 3 else 0,
-                    "konseling": "gizi dan tanda bahaya",
+                    "konseling": "ya",
                 },
             )
         k1 = hpht + dt.timedelta(days=56)
@@ -193,8 +193,8 @@ def _bayi_baru_lahir(w: _Writer, p: _People, quota: Quota) -> None:
                 "fasilitas": x.facility,
                 "penolong": "bidan",
                 "str_penolong": "STR-1",
-                "pemeriksaan_mtbm": "sehat",
-                "konseling": "ASI eksklusif",
+                "pemeriksaan_mtbm": "ya",
+                "konseling": "ya",
             },
         )
         for obat, satuan in (("vitamin_k1", "ampul"), ("salep_mata", "dosis")):
@@ -277,6 +277,7 @@ def _pendidikan_dasar(w: _Writer, p: _People, quota: Quota) -> None:
                 "tanggal": D(2018, 8, 1) + dt.timedelta(days=_spread(x.n, 90)),
                 "sekolah": school,
                 "fasilitas": x.facility,
+                "jenis_fasilitas": "puskesmas",
                 "petugas": "perawat",
                 "tinggi_badan": 120 if grade == 1 else 150,
                 "berat_badan": 22 if grade == 1 else 40,
@@ -285,7 +286,7 @@ def _pendidikan_dasar(w: _Writer, p: _People, quota: Quota) -> None:
                 "diastolik": 70,
                 "nadi": 88,
                 "napas": 20,
-                "gigi_mulut": "baik",
+                "gigi_mulut": "normal",
                 "visus_kanan": "6/6",
                 "visus_kiri": "6/6",
                 "pendengaran": "normal",
@@ -356,9 +357,9 @@ def _hipertensi(w: _Writer, p: _People, quota: Quota) -> None:
                 "petugas": "dokter",
                 "sistolik": 132,
                 "diastolik": 84,
-                "edukasi": "kurangi garam",
-                "diet": "DASH",
-                "aktivitas_fisik": "jalan 30 menit",
+                "edukasi": "ya",
+                "diet": "ya",
+                "aktivitas_fisik": "ya",
             },
         )
         w.row(
@@ -386,9 +387,9 @@ def _diabetes_melitus(w: _Writer, p: _People, quota: Quota) -> None:
                 "fasilitas": x.facility,
                 "petugas": "dokter",
                 "gula_darah": 190,
-                "edukasi": "perawatan kaki",
-                "diet": "3J",
-                "aktivitas_fisik": "senam",
+                "edukasi": "ya",
+                "diet": "ya",
+                "aktivitas_fisik": "ya",
             },
         )
         w.row(
@@ -411,7 +412,7 @@ def _odgj_berat(w: _Writer, p: _People, quota: Quota) -> None:
                 "fasilitas": x.facility,
                 "petugas": "perawat",
                 "tempat": "rumah",
-                "edukasi": "kepatuhan minum obat",
+                "edukasi": "ya",
                 "kepatuhan_obat": "patuh",
                 "pasung": "tidak",
             },

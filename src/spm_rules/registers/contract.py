@@ -30,6 +30,9 @@ class FieldSpec:
     required: bool
     derived: bool = False  # computed by the reader (id_orang), never read from input
     personal: str | None = None  # "nik": an identity number, masked by `--mask-nik` everywhere
+    # records that something was done or given (`x-evidence`): the not-done spellings
+    # ("tidak", "belum", "-", "0", "tidak ada", "tidak diketahui") never count as done
+    evidence: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,20 @@ class PersonRegister:
 
 
 @dataclass(frozen=True, slots=True)
+class Episode:
+    """How records of one kind that name the same episode are recognised (`x-spm.episode`).
+
+    Two rows with the same `by` values (the person) whose `date` fields lie at most
+    `tolerance_days` apart are one episode — one pregnancy recorded at a Puskesmas and at a
+    private midwife under two local numbers — even when their keys differ.
+    """
+
+    by: tuple[str, ...]
+    date: str
+    tolerance_days: int
+
+
+@dataclass(frozen=True, slots=True)
 class RecordKind:
     name: str
     title: str
@@ -74,6 +91,7 @@ class RecordKind:
     # fields whose values name one subject: two rows with the same values are one subject
     unique: tuple[tuple[str, ...], ...] = ()
     person_register: PersonRegister | None = None
+    episode: Episode | None = None
     # jsonschema, the reference, and the compiled fast check of the same schema (or None)
     validator: Any = field(default=None, compare=False, repr=False)
     fast: Callable[[dict], bool] | None = field(default=None, compare=False, repr=False)
@@ -113,6 +131,12 @@ def _identity(meta: dict | None) -> Identity | None:
     return Identity(meta["field"], tuple(tuple(alt) for alt in meta["from"]), meta.get("join", "#"))
 
 
+def _episode(meta: dict | None) -> Episode | None:
+    if not meta:
+        return None
+    return Episode(tuple(meta["by"]), meta["date"], int(meta["tolerance_days"]))
+
+
 @cache
 def load_contract() -> Contract:
     kinds: dict[str, RecordKind] = {}
@@ -130,6 +154,7 @@ def load_contract() -> Contract:
                 required=name in required,
                 derived=bool(spec.get("x-derived", False)),
                 personal=spec.get("x-personal"),
+                evidence=bool(spec.get("x-evidence", False)),
             )
             for name, spec in schema["properties"].items()
         }
@@ -144,6 +169,7 @@ def load_contract() -> Contract:
             identity=_identity(meta.get("identity")),
             unique=tuple(tuple(u) for u in meta.get("unique", ())),
             person_register=PersonRegister(**meta["person_register"]) if "person_register" in meta else None,
+            episode=_episode(meta.get("episode")),
             validator=Draft202012Validator(schema, format_checker=FormatChecker()),
             fast=compile_schema(schema),
         )

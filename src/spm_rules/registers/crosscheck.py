@@ -7,7 +7,12 @@
   id — the contract's `x-spm.unique`): one subject, never two. Rows that agree wherever both
   are recorded are merged (the first row's values win; its empty fields are filled from the
   later row) and the later row is reported as merged; rows that disagree on a recorded field
-  are not merged: the later row is rejected, naming each conflicting field and both values.
+  are not merged: the later row is rejected, naming each conflicting field and both values;
+- two rows of one episode under different keys (`x-spm.episode`: the same person, dates within a
+  documented tolerance — one pregnancy with a local number at the Puskesmas and another at the
+  private midwife): one subject. The later row is merged into the first (its empty fields
+  filled, differing values reported), and every record linked by the later key (visits,
+  delivery) is linked to the first key; the merge is reported as a warning and in the ledger.
 Each check takes the entries and returns what it found; none changes a file count by hand
 (file counts are derived from the fates).
 """
@@ -155,4 +160,79 @@ def merge_same_subject(
                 problems.append(RowProblem(e.ref.file, e.ref.line, None, None, reason, Severity.WARNING))
                 out[i] = dataclasses.replace(e, fate=Fate.DUPLICATE, reason=reason, record=None)
             break
+    return out, problems
+
+
+def merge_same_episode(
+    entries: list[RowEntry], contract: Contract
+) -> tuple[list[RowEntry], list[RowProblem]]:
+    """One subject per episode: rows of the same person whose episode dates lie within the
+    kind's tolerance are merged into the first, and records linked by the later key follow."""
+    out = list(entries)
+    problems: list[RowProblem] = []
+    aliases: dict[tuple[str, str], tuple[str, RecordRef]] = {}  # (key field, later key) -> first key
+    canon: dict[tuple, list[int]] = {}
+    for i, e in enumerate(entries):
+        rec = e.record
+        if e.fate != Fate.RECORD or rec is None:
+            continue
+        kind = contract.kinds[rec.kind]
+        ep = kind.episode
+        if ep is None or kind.key is None:
+            continue
+        person = tuple(rec.get(f) for f in ep.by)
+        day, key = rec.get(ep.date), rec.get(kind.key)
+        if any(v is None for v in person) or day is None or key is None:
+            continue
+        group = canon.setdefault((rec.kind, person), [])
+        j = next(
+            (
+                j
+                for j in group
+                if abs((day - out[j].record.get(ep.date)).days) <= ep.tolerance_days  # type: ignore[union-attr]
+                and out[j].record.get(kind.key) != key  # type: ignore[union-attr]
+            ),
+            None,
+        )
+        if j is None:
+            group.append(i)
+            continue
+        first = out[j]
+        assert first.record is not None
+        first_key = first.record.get(kind.key)
+        differs = tuple(
+            f"{name}: {first.record.get(name)} / {value}"
+            for name, value in sorted(rec.values.items())
+            if name != kind.key
+            and value is not None
+            and first.record.get(name) is not None
+            and first.record.get(name) != value
+        )
+        merged = {**rec.values, **{k: v for k, v in first.record.values.items() if v is not None}}
+        out[j] = dataclasses.replace(first, record=Record(rec.kind, merged, first.ref))
+        reason = Reason.of(
+            "cross.same_episode_merged",
+            first=first.ref,
+            key=f"{kind.key}={key}",
+            first_key=f"{kind.key}={first_key}",
+            date=ep.date,
+            days=abs((day - first.record.get(ep.date)).days),
+            tolerance=ep.tolerance_days,
+            differs=differs or ("-",),
+        )
+        problems.append(RowProblem(e.ref.file, e.ref.line, kind.key, str(key), reason, Severity.WARNING))
+        out[i] = dataclasses.replace(e, fate=Fate.DUPLICATE, reason=reason, record=None)
+        aliases[(kind.key, str(key))] = (str(first_key), first.ref)
+    if not aliases:
+        return out, problems
+    fields = {f for f, _k in aliases}
+    for i, e in enumerate(out):
+        rec = e.record
+        if e.fate != Fate.RECORD or rec is None or contract.kinds[rec.kind].episode is not None:
+            continue
+        for f in fields:
+            target = aliases.get((f, str(rec.get(f))))
+            if target is not None:
+                linked = Record(rec.kind, {**rec.values, f: target[0]}, rec.ref)
+                out[i] = dataclasses.replace(e, record=linked)
     return out, problems

@@ -39,6 +39,7 @@ _PROP = {
     "x-unit",
     "x-derived",
     "x-personal",
+    "x-evidence",
 }
 
 

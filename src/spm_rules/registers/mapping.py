@@ -17,7 +17,7 @@ tables:
       "Bidan/Dokter": penolong
     values:                     # local code -> contract code; ~ means not recorded
       penolong: {Bidan: bidan, Dokter: dokter, "Dokter SpOG": dokter_spog}
-      konseling: {Ya: "konseling", Tidak: ~}
+      konseling: {V: ya, X: tidak}  # yes/no fields read ya/tidak, Y/T, 1/0, sudah/belum alone
     constants:                  # fields the export does not have
       fasilitas: PKM Cibitung
 ```

@@ -18,7 +18,13 @@ from ..limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from ..messages import DataFolderMissing
 from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry, RowProblem, Severity
 from .contract import Contract, RecordKind, load_contract
-from .crosscheck import mark_duplicates, merge_same_subject, nik_doubts, reject_before_birth
+from .crosscheck import (
+    mark_duplicates,
+    merge_same_episode,
+    merge_same_subject,
+    nik_doubts,
+    reject_before_birth,
+)
 from .mapping import Mapping, TableMapping, load_mapping
 from .rows import read_rows
 from .tables import RawTable, TableProblem, data_files, read_tables, unsupported_files
@@ -96,8 +102,10 @@ def assemble(
     problems = problems + nik_doubts(entries, contract, today)
     entries, before_birth = reject_before_birth(entries, contract)
     entries, duplicates = mark_duplicates(entries)
+    # episodes first: the records they re-link (two deliveries of one pregnancy) then merge by key
+    entries, same_episode = merge_same_episode(entries, contract)
     entries, same_subject = merge_same_subject(entries, contract)
-    problems += before_birth + duplicates + same_subject
+    problems += before_birth + duplicates + same_episode + same_subject
     records: dict[str, list[Record]] = defaultdict(list)
     for e in entries:
         if e.fate == Fate.RECORD and e.record is not None:

@@ -1,8 +1,13 @@
 """Validate the rows of one table into entries: one step per job.
 
 header  -> columns (mapping applied), header problems, required columns missing
-row     -> cells converted to typed values (dates, numbers, yes/no, mapped codes)
+row     -> cells converted to typed values (dates, numbers, yes/no, mapped codes); in a field that
+           records something done or given (`x-evidence`), the not-done spellings are never
+           "done": a yes/no becomes no, any other type not recorded
 values  -> JSON Schema problems (the compiled fast check first, jsonschema words the errors)
+optional-> an optional field whose value has an unexpected form (not a number, not yes/no, a
+           code outside its list, a wrong pattern) becomes not recorded with a row WARNING, and
+           the rest of the row is used; dates, identities, keys and ranges stay errors
 values  -> the person's identity, as the contract declares it
 all     -> one `RowEntry` per non-blank row: a record, or a rejection with every reason
 """
@@ -17,13 +22,62 @@ from typing import Any
 
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
-from .contract import RecordKind
+from .contract import FieldSpec, RecordKind
 from .mapping import TableMapping
 from .tables import BROKEN, IMPRECISE
 from .values import CellError, parse_date, parse_number, parse_time
 
-_YES = ("ya", "y", "true", "1", "yes")
-_NO = ("tidak", "t", "false", "0", "no")
+YES_SPELLINGS = ("ya", "y", "yes", "true", "1", "sudah", "ada")
+NO_SPELLINGS = ("tidak", "t", "no", "n", "false", "0", "belum", "-", "tidak ada")
+UNKNOWN_SPELLINGS = ("tidak diketahui", "tidak tahu")
+# never "done" in a field that records something done or given, whatever the field's type
+NOT_DONE = ("tidak", "belum", "-", "0", "tidak ada", "tidak diketahui")
+_FORM_CELL = ("cell.not_a_number", "cell.not_whole", "cell.not_yes_no", "cell.imprecise_number")
+_FORM_SCHEMA = ("enum", "pattern", "type")
+
+
+def spelling(text: str) -> str:
+    """A cell's text compared with the spellings: lower case, spaces collapsed."""
+    return " ".join(text.lower().split())
+
+
+def not_done(spec: FieldSpec, text: str) -> tuple[bool, Any]:
+    """(True, value) when an evidence field's text says that nothing was done: no for a yes/no
+    (not recorded for "tidak diketahui"), not recorded for any other type (a number keeps its
+    0)."""
+    if not spec.evidence:
+        return False, None
+    low = spelling(text)
+    if spec.type == "bool":
+        if low in UNKNOWN_SPELLINGS:
+            return True, None
+        return (True, False) if low in NO_SPELLINGS else (False, None)
+    if low in NOT_DONE and not (low == "0" and spec.type in ("number", "integer")):
+        return True, None
+    return False, None
+
+
+def optional_form(kind: RecordKind, name: str | None) -> bool:
+    """Whether a value of unexpected form in this field drops the field (with a warning)
+    instead of rejecting the row: optional, not a date, not naming a person or a subject."""
+    spec = kind.fields.get(name) if name else None
+    if spec is None or spec.required or spec.derived or spec.personal or spec.type == "date":
+        return False
+    naming = {kind.key, *(f for u in kind.unique for f in u)}
+    if kind.identity is not None:
+        naming |= {f for alt in kind.identity.alternatives for f in alt}
+    return name not in naming
+
+
+def _dropped(problem: RowProblem) -> RowProblem:
+    return RowProblem(
+        problem.file,
+        problem.line,
+        problem.column,
+        problem.value,
+        Reason.of("row.optional_not_recorded", problem=problem.reason),
+        Severity.WARNING,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +128,13 @@ def convert_cell(
     if spec.type in ("number", "integer"):
         return parse_number(text, integer=spec.type == "integer", max_digits=limits.number_digits)
     if spec.type == "bool":
-        low = text.lower()
-        if low in _YES:
+        low = spelling(text)
+        if low in YES_SPELLINGS:
             return True
-        if low in _NO:
+        if low in NO_SPELLINGS:
             return False
+        if low in UNKNOWN_SPELLINGS:
+            return None
         raise CellError("cell.not_yes_no")
     return text
 
@@ -106,10 +162,18 @@ def row_values(
         if text == "":
             values[col] = None
             continue
+        nothing, value = not_done(spec, text)
+        if nothing:
+            values[col] = value
+            continue
         try:
             values[col] = convert_cell(kind, col, text, today, limits)
         except CellError as err:
-            problems.append(RowProblem(ref.file, ref.line, col, cell, err.reason))
+            problem = RowProblem(ref.file, ref.line, col, cell, err.reason)
+            if err.reason.code in _FORM_CELL and optional_form(kind, col):
+                values[col] = None
+                problem = _dropped(problem)
+            problems.append(problem)
     return values, problems
 
 
@@ -139,7 +203,10 @@ def _schema_reason(err) -> Reason:
 def schema_problems(
     kind: RecordKind, values: dict[str, Any], raw: dict[str, str], ref: RecordRef
 ) -> list[RowProblem]:
-    """What the contract's JSON Schema says of a row's values (nothing when it is valid)."""
+    """What the contract's JSON Schema says of a row's values (nothing when it is valid).
+
+    An optional field of unexpected form is removed from `values` and its problem is a
+    warning (see `optional_form`)."""
     doc = {k: _json_form(v) for k, v in values.items() if v is not None}
     if kind.fast is not None and kind.fast(doc):
         return []
@@ -151,7 +218,11 @@ def schema_problems(
             reason = Reason.of("schema.required")
         else:
             reason = _schema_reason(err)
-        out.append(RowProblem(ref.file, ref.line, col, raw.get(col) if col else None, reason))
+        problem = RowProblem(ref.file, ref.line, col, raw.get(col) if col else None, reason)
+        if err.validator in _FORM_SCHEMA and len(err.path) == 1 and optional_form(kind, col):
+            values[col] = None
+            problem = _dropped(problem)
+        out.append(problem)
     return out
 
 
@@ -165,6 +236,10 @@ def identity_problem(kind: RecordKind, values: dict[str, Any], ref: RecordRef) -
     return RowProblem(
         ref.file, ref.line, "id_lokal", values.get("id_lokal"), Reason.of("row.local_id_needs_facility")
     )
+
+
+def _errors(problems: list[RowProblem]) -> list[RowProblem]:
+    return [p for p in problems if p.severity is Severity.ERROR]
 
 
 def read_rows(
@@ -201,12 +276,15 @@ def read_rows(
             entries.append(RowEntry(ref, kind.name, Fate.REJECTED, reason))
             continue
         values, row_problems = row_values(kind, shape, row, ref, today, table_map, limits)
-        if not row_problems:
+        if not _errors(row_problems):
             raw = dict(zip(shape.columns, row, strict=True))
-            row_problems = schema_problems(kind, values, raw, ref)
-        if not row_problems:
+            row_problems += schema_problems(kind, values, raw, ref)
+        if not _errors(row_problems):
             problem = identity_problem(kind, values, ref)
-            row_problems = [problem] if problem else []
+            row_problems += [problem] if problem else []
+        warnings = [p for p in row_problems if p.severity is Severity.WARNING]
+        problems.extend(warnings)
+        row_problems = _errors(row_problems)
         if row_problems:
             problems.extend(row_problems)
             entries.append(

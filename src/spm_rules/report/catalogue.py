@@ -86,6 +86,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "{found} columns, expected {expected} (truncated row?)",
     ),
     "row.problems": ("{problems}", "{problems}"),
+    "row.optional_not_recorded": (
+        "{problem}; kolom opsional ini dianggap tidak tercatat dan sisa baris tetap dipakai",
+        "{problem}; this optional column is taken as not recorded and the rest of the row is used",
+    ),
     "row.local_id_needs_facility": (
         "id_lokal tanpa NIK hanya berlaku bersama kolom fasilitas",
         "an id_lokal without a NIK needs the fasilitas column",
@@ -120,6 +124,14 @@ REASONS: dict[str, tuple[str, str]] = {
     "cross.same_subject_merged": (
         "subjek yang sama dengan {first}; digabung (nilai baris pertama menang, yang kosong diisi)",
         "the same subject as {first}; merged (the first row's values win, empty ones are filled)",
+    ),
+    "cross.same_episode_merged": (
+        "{key} adalah episode yang sama dengan {first_key} ({first}): orang yang sama, {date} berselisih "
+        "{days} hari (toleransi {tolerance} hari); digabung menjadi satu subjek, catatan yang memakai "
+        "{key} dihitung untuk {first_key}; nilai berbeda (baris pertama menang): {differs}",
+        "{key} is the same episode as {first_key} ({first}): the same person, {date} {days} days apart "
+        "(tolerance {tolerance} days); merged into one subject, records under {key} count for "
+        "{first_key}; differing values (the first row wins): {differs}",
     ),
     "cross.same_subject_conflict": (
         "subjek yang sama ({key}) dengan {first}, tetapi isinya berbeda: {fields}; baris ini ditolak, "

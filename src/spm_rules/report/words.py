@@ -26,7 +26,7 @@ _WORDS = {
            "first": "yang pertama dari", "last": "yang terakhir dari", "filter": "",
            "count_distinct": "banyaknya berbeda", "where": "dengan", "period_start": "awal periode",
            "period_end": "akhir periode", "period_label": "periode", "if": "jika", "then": "maka",
-           "else": "selain itu"},
+           "else": "selain itu", "yes": "ya", "no": "tidak", "of": "pada"},
     "en": {"present": "recorded", "missing": "not recorded", "not": "not", "in": "in",
            "not_in": "not in", "between": "between", "and": "and", "count": "the number of",
            "sum": "the sum of", "min": "the least", "max": "the greatest", "any": "any",
@@ -34,7 +34,7 @@ _WORDS = {
            "count_distinct": "the number of distinct", "where": "with",
            "period_start": "the start of the period",
            "period_end": "the end of the period", "period_label": "the period", "if": "if", "then": "then",
-           "else": "else"},
+           "else": "else", "yes": "yes", "no": "no", "of": "of"},
 }  # fmt: skip
 
 
@@ -43,52 +43,72 @@ def human(name: str) -> str:
     return name.replace("_", " ").strip()
 
 
-def expr_words(expr: A.Expr | None, lang: str) -> str:
-    """An expression in plain words (Indonesian or English)."""
+def expr_words(expr: A.Expr | None, lang: str, names: dict[str, str] | None = None) -> str:
+    """An expression in plain words (Indonesian or English). `names` gives the words for named
+    values (a `let`'s label), shown instead of the bare name."""
+
+    def say(e: A.Expr | None) -> str:
+        return expr_words(e, lang, names)
+
     if expr is None:
         return ""
     w = _WORDS["en" if lang == "en" else "id"]
     op = _OP["en" if lang == "en" else "id"]
     match expr:
         case A.Literal(value=v, raw=raw):
+            if isinstance(v, bool):
+                return w["yes"] if v else w["no"]
             if isinstance(v, str):
                 return human(v)
             return raw if raw is not None else literal_text(v)
         case A.SetLit(items=items):
-            return ", ".join(expr_words(i, lang) for i in items)
+            return ", ".join(say(i) for i in items)
         case A.Name(name=n):
+            if names and n in names:
+                return names[n]
             return w.get(n, human(n)) if n.startswith("period_") else human(n)
+        case A.Field(target=A.Aggregate() as of, name=n):  # `first(s in skrining).fasilitas`
+            return f"{human(n)} {w['of']} {say(of)}"
         case A.Field(name=n):
             return human(n)
         case A.IsMissing(value=v, negated=neg):
-            return f"{expr_words(v, lang)} {w['present'] if neg else w['missing']}"
+            return f"{say(v)} {w['present'] if neg else w['missing']}"
         case A.Compare(op=o, left=left, right=right):
-            return f"{expr_words(left, lang)} {op[o]} {expr_words(right, lang)}"
+            return f"{say(left)} {op[o]} {say(right)}"
         case A.InSet(value=v, set=s, negated=neg):
-            return f"{expr_words(v, lang)} {w['not_in'] if neg else w['in']} {expr_words(s, lang)}"
+            return f"{say(v)} {w['not_in'] if neg else w['in']} {say(s)}"
         case A.Between(value=v, low=lo, high=hi):
-            return f"{expr_words(v, lang)} {w['between']} {expr_words(lo, lang)}–{expr_words(hi, lang)}"
+            return f"{say(v)} {w['between']} {say(lo)}–{say(hi)}"
+        case A.Binary(op=o, left=left, right=right) if o in ("and", "or"):
+            # a mixed `and`/`or` is bracketed, so that the words keep the rule's grouping
+            parts = [
+                f"({say(side)})"
+                if isinstance(side, A.Binary) and side.op in ("and", "or") and side.op != o
+                else say(side)
+                for side in (left, right)
+            ]
+            return f"{parts[0]} {op[o]} {parts[1]}"
         case A.Binary(op=o, left=left, right=right):
-            return f"{expr_words(left, lang)} {op[o]} {expr_words(right, lang)}"
+            return f"{say(left)} {op[o]} {say(right)}"
         case A.Unary(op="not", operand=o):
-            return f"{w['not']} ({expr_words(o, lang)})"
+            return f"{w['not']} ({say(o)})"
         case A.Unary(op="-", operand=o):
-            return f"−{expr_words(o, lang)}"
+            return f"−{say(o)}"
         case A.Call(func=f, args=args):
             builtin = BUILTINS.get(f)
-            words = [expr_words(a, lang) for a in args]
+            words = [say(a) for a in args]
             if builtin is None:  # a define: its name says what it is
                 return f"{human(f)} ({', '.join(words)})" if words else human(f)
             phrase = builtin.phrase_en if lang == "en" else builtin.phrase
             return phrase.format(*words, args=", ".join(words))
         case A.Aggregate(func=f, source=src, where=where, value=value):
-            text = f"{w[f]} {expr_words(src, lang)}".strip()
+            text = f"{w[f]} {say(src)}".strip()
             if where is not None:
-                text += f" {w['where']} {expr_words(where, lang)}"
-            if value is not None and f != "all":
-                text += f": {expr_words(value, lang)}"
+                text += f" {w['where']} {say(where)}"
+            if value is not None:
+                text += f": {say(value)}"
             return text
         case A.IfExpr(cond=c, then=t, else_=e):
-            said = (expr_words(c, lang), expr_words(t, lang), expr_words(e, lang))
+            said = (say(c), say(t), say(e))
             return f"{w['if']} {said[0]} {w['then']} {said[1]} {w['else']} {said[2]}"
     return human(type(expr).__name__)

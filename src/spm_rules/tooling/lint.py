@@ -232,8 +232,56 @@ def _maintenance(parsed: list[A.RuleFile], used: set[str]) -> list[Diagnostic]:
                                 f"criterion '{node.id}' has no 'short': the remarks column uses its label",
                             )
                         )
+            out.extend(_note_grounds(rf.path, item))
         for where, e in _expressions(rf):
             out.extend(_conditions(rf.path, where, e))
+    return out
+
+
+DECISION = re.compile(r"^\s*keputusan\b", re.IGNORECASE)
+BECAUSE = re.compile(r"\b(karena|sebab|because)\b", re.IGNORECASE)
+
+
+def _notes(item: A.Standard | A.RuleSetDecl | A.Criterion | A.Group):
+    if isinstance(item, A.Standard | A.RuleSetDecl):
+        yield from item.header.notes
+    if isinstance(item, A.Standard):
+        for node in A.iter_nodes(item.criteria):
+            yield from _notes(node)
+    if isinstance(item, A.Criterion | A.Group):
+        yield from item.notes
+
+
+def _note_grounds(path: str, item: object) -> list[Diagnostic]:
+    """W208: every note cites its ground (`see SOURCE line N`), or is a decision that says so and
+    why ("Keputusan: … karena …")."""
+    if not isinstance(item, A.Standard | A.RuleSetDecl):
+        return []
+    out = []
+    for note in _notes(item):
+        if note.see is not None:
+            continue
+        if DECISION.search(note.text) and BECAUSE.search(note.text):
+            continue
+        decision = bool(DECISION.search(note.text))
+        out.append(
+            _diag(
+                "W208",
+                Severity.WARNING,
+                path,
+                note.span,
+                "catatan keputusan tanpa alasan ('karena …') dan tanpa 'see'"
+                if decision
+                else "catatan tanpa dasar: tidak ada 'see' (baris peraturan) "
+                "dan bukan 'Keputusan: … karena …'",
+                "a decision note without its reason ('karena …') and without 'see'"
+                if decision
+                else "a note without its ground: no 'see' (a line of the regulation) and not "
+                "'Keputusan: … karena …'",
+                "tambahkan see SUMBER \"bagian\" line N, atau tulis 'Keputusan: … karena …'",
+                "add see SOURCE \"section\" line N, or write 'Keputusan: … karena …'",
+            )
+        )
     return out
 
 
