@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .engine.compiled import Evaluation, Fallback, compile_standard, printable
 from .engine.denominators import denominators
 from .engine.evaluate import evaluate
 from .engine.period import Period, parse_period
@@ -69,6 +70,8 @@ class CheckResult:
     period_source: str = "option"  # "option" (--period), "manifest" (contoh.yaml) or "data"
     inputs: tuple[tuple[str, str], ...] = ()  # (file as shown, sha256) of every input file read
     choice: Choice | None = None  # which set of a library, and why (None: one folder was given)
+
+    fallbacks: tuple[Fallback, ...] = ()  # standards the interpreter evaluated instead of the compiled query
 
     @property
     def stamp(self) -> RuleSetStamp:
@@ -205,20 +208,24 @@ def run_check(
     progress: Progress | None = None,
     rule_set: str | None = None,
     params: dict[str, str] | None = None,
+    engine: str = "auto",
 ) -> CheckResult:
     """Read, choose the rule set (the one named, or the one in force for the period), load,
-    evaluate, aggregate; raise `LedgerUnbalanced` rather than report numbers that do not
-    account for every row read."""
+    evaluate (compiled to DuckDB where possible, see `engine.compiled`), aggregate; raise
+    `LedgerUnbalanced` rather than report numbers that do not account for every row read."""
     source = prepare_data(data)
     register = open_register(source, load_contract(), mapping, today, limits, progress)
     origin = "option" if period_spec else "manifest" if source.period else "data"
     spec = period_spec or source.period or default_period_spec(register)
     rs, choice = rules_for(rules, rule_set, spec, limits, params)
-    reports, force = evaluate_set(rs, register, spec, select_standards(rs, standards), progress)
+    reports, force, fallbacks = evaluate_set(
+        rs, register, spec, select_standards(rs, standards), progress, engine
+    )
     ledger = build_ledger(register, reports)
     if not ledger.balanced:
         raise LedgerUnbalanced(ledger)
-    return CheckResult(rs, register, reports, force, ledger, spec, origin, input_digests(register), choice)
+    digests = input_digests(register)
+    return CheckResult(rs, register, reports, force, ledger, spec, origin, digests, choice, fallbacks)
 
 
 def evaluate_set(
@@ -227,18 +234,26 @@ def evaluate_set(
     spec: str,
     chosen: list[A.Standard],
     progress: Progress | None = None,
-) -> tuple[list[StandardReport], bool]:
-    """Each standard evaluated and aggregated for the period; whether the set is in force."""
+    engine: str = "auto",
+) -> tuple[list[StandardReport], bool, tuple[Fallback, ...]]:
+    """Each standard evaluated and aggregated for the period; whether the set is in force; the
+    standards the interpreter evaluated instead of the compiled query, and why."""
     reports = []
     force = True
-    for i, std in enumerate(chosen, start=1):
-        if progress is not None:
-            progress("evaluate", i, len(chosen))
-        period = parse_period(spec, std.period_kind or "year")
-        force = force and in_force(rs, period)
-        verdicts = evaluate(rs, std, register, period)
-        reports.append(aggregate(std, verdicts, denominators(rs, std, register, period, verdicts), period))
-    return reports, force
+    evaluation = Evaluation(rs, register, engine)
+    try:
+        for i, std in enumerate(chosen, start=1):
+            if progress is not None:
+                progress("evaluate", i, len(chosen))
+            period = parse_period(spec, std.period_kind or "year")
+            force = force and in_force(rs, period)
+            verdicts = evaluation.verdicts(std, period)
+            reports.append(
+                aggregate(std, verdicts, denominators(rs, std, register, period, verdicts), period)
+            )
+    finally:
+        evaluation.close()
+    return reports, force, tuple(evaluation.fallbacks)
 
 
 @dataclass
@@ -261,6 +276,7 @@ def run_diff(
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
     params: dict[str, str] | None = None,
+    engine: str = "auto",
 ) -> DiffResult:
     """Read once, evaluate under both sets, compare subject by subject."""
     source = prepare_data(data)
@@ -275,13 +291,24 @@ def run_diff(
         known = [sid for sid in standards or [] if rs.standard(sid) is not None]
         if standards and not known:
             raise UnknownStandard(standards[0], list(rs.standards))
-        reports, force = evaluate_set(rs, register, spec, select_standards(rs, known or None), progress)
+        chosen = select_standards(rs, known or None)
+        reports, force, fallbacks = evaluate_set(rs, register, spec, chosen, progress, engine)
         ledger = build_ledger(register, reports)
+        digests = input_digests(register)
         results.append(
-            CheckResult(rs, register, reports, force, ledger, spec, origin, input_digests(register), choice)
+            CheckResult(rs, register, reports, force, ledger, spec, origin, digests, choice, fallbacks)
         )
     before, after = results
     return DiffResult(before, after, compare_reports(before.reports, after.reports))
+
+
+def compiled_sql(
+    rules: Path, standard: str, period_spec: str, dialect: str = "duckdb", rule_set: str | None = None
+) -> str:
+    """The compiled query of one standard for a period, as text in a SQL dialect."""
+    rs, _choice = rules_for(rules, rule_set, period_spec)
+    std = select_standards(rs, [standard])[0]
+    return printable(compile_standard(rs, std, parse_period(period_spec, std.period_kind or "year")), dialect)
 
 
 def _period_for(std: A.Standard, register: Register, period_spec: str | None, data) -> Period:

@@ -24,6 +24,7 @@ from .. import __version__
 from ..api import (
     choose_rule_set,
     closest_people,
+    compiled_sql,
     explain_person,
     open_register,
     period_spec_for,
@@ -33,6 +34,7 @@ from ..api import (
     run_diff,
     select_standards,
 )
+from ..engine.compiled import DIALECTS, ENGINES
 from ..engine.period import parse_period
 from ..lang.errors import RuleError
 from ..lang.library import discover as discover_rule_sets
@@ -238,6 +240,14 @@ def cli() -> None:
     "--quiet", "-q", is_flag=True, help="Hanya hasil dan galat; tanpa catatan dan kemajuan di stderr."
 )
 @click.option("--verbose", "-v", is_flag=True, help="Semua masalah data dan setiap tahap di stderr.")
+@click.option(
+    "--engine",
+    type=click.Choice(list(ENGINES)),
+    default="auto",
+    show_default=True,
+    help="auto: kueri DuckDB terkompilasi, juru tafsir bila tidak dapat dikompilasi (dikatakan di stderr); "
+    "compiled: tanpa cadangan; interpreter: juru tafsir rujukan.",
+)
 def check(
     rules,
     rule_set,
@@ -255,6 +265,7 @@ def check(
     limit,
     quiet,
     verbose,
+    engine,
 ) -> int:
     """Hitung capaian SPM per fasilitas / compute SPM coverage per facility."""
     rules = rules or bundled_library()
@@ -286,6 +297,7 @@ def check(
                 progress=progress,
                 rule_set=rule_set,
                 params=parse_pairs(params),
+                engine=engine,
             ),
             lang,
             early,
@@ -293,6 +305,13 @@ def check(
     if result is FAILED:
         return USAGE
     privacy = Privacy.for_register(result.register, mask_nik)
+    for fallback in result.fallbacks:  # never silent, not even with --quiet
+        _say_error(
+            f"standar {fallback.standard} dinilai dengan juru tafsir: {fallback.reason.text('id')}",
+            f"standard {fallback.standard} evaluated by the interpreter: {fallback.reason.text('en')}",
+            lang,
+            privacy,
+        )
     if result.period_source != "option" and not quiet:
         why_id = {"manifest": "periode contoh.yaml", "data": "tahun dengan catatan pelayanan terbanyak"}
         why_en = {"manifest": "the contoh.yaml period", "data": "the year with most service records"}
@@ -656,6 +675,25 @@ def explain(
             if i:
                 out.print()
             render_explain(out, std, verdict, lang, raw=verbose)
+    return OK
+
+
+@cli.command(name="sql")
+@click.option("--standard", "standard", required=True, help="Standar yang dikompilasi / the standard.")
+@click.option("--dialect", type=click.Choice(list(DIALECTS)), default="duckdb", show_default=True)
+@_rules_opt
+@_ruleset_opt
+@click.option(
+    "--period", "period", default="2018", show_default=True, help="2018, 2018/2019, 2018-Q1, 2018-03."
+)
+@_lang_opt
+def sql_cmd(standard, dialect, rules, rule_set, period, lang) -> int:
+    """Cetak kueri SQL terkompilasi satu standar / print a standard's compiled query."""
+    rules = rules or bundled_library()
+    text = _guarded(lambda: compiled_sql(rules, standard, period, dialect, rule_set), lang)
+    if text is FAILED:
+        return USAGE
+    click.echo(text)
     return OK
 
 

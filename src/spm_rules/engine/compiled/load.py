@@ -1,0 +1,69 @@
+"""The register's records as DuckDB tables, one per record kind, loaded once per session.
+
+Columns are passed as Python lists and unnested in one statement (no Arrow, no pandas);
+measured on this machine at about 350.000 rows/s for three columns, a little slower than
+writing a temporary CSV and much faster than `executemany` (1.500 rows/s). `_rid` is the
+record's position in `Register.of_kind`, i.e. the interpreter's order (date, then reading
+order), so first/last and every verdict map back to the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from ...model import Register
+from .compiler import table_name
+
+_SQL_TYPES = {"number": "DOUBLE", "integer": "DOUBLE", "string": "VARCHAR", "date": "DATE", "bool": "BOOLEAN"}
+
+
+def _cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind in ("number", "integer"):
+        return float(value) if isinstance(value, Decimal | int | float) else None
+    if kind == "date":
+        return value if isinstance(value, dt.date) else None
+    if kind == "bool":
+        return bool(value)
+    return str(value)
+
+
+class Tables:
+    """A DuckDB connection holding the register's kinds as tables, with the columns asked for."""
+
+    def __init__(self, register: Register, connection: duckdb.DuckDBPyConnection | None = None):
+        self.register = register
+        self.con = connection if connection is not None else duckdb.connect()
+        # DuckDB draws a progress bar on stdout for long queries: it would corrupt JSON output
+        self.con.execute("SET enable_progress_bar = false")
+        self._loaded: dict[str, set[str]] = {}
+
+    def ensure(self, columns: dict[str, tuple[str, ...]]) -> None:
+        """Load (or reload with more columns) every kind a query reads."""
+        for kind, cols in columns.items():
+            have = self._loaded.get(kind)
+            if have is not None and set(cols) <= have:
+                continue
+            self._load(kind, set(cols) | (have or set()))
+
+    def _load(self, kind: str, cols: set[str]) -> None:
+        spec = self.register.contract.kinds[kind].fields
+        names = sorted(c for c in cols if c in spec)
+        recs = self.register.of_kind(kind)
+        select = ["CAST(unnest($1) AS BIGINT) AS _rid"]
+        params: list[list[Any]] = [list(range(len(recs)))]
+        for i, name in enumerate(names, start=2):
+            ftype = spec[name].type
+            params.append([_cell(r.values.get(name), ftype) for r in recs])
+            select.append(f'CAST(unnest(${i}) AS {_SQL_TYPES.get(ftype, "VARCHAR")}) AS "{name}"')
+        table = table_name(kind)
+        self.con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT {", ".join(select)}', params)
+        self._loaded[kind] = set(names)
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,124 @@
+"""One standard, one query: scope (period, population) for every subject, then facility and
+criterion codes for the subjects in the population.
+
+The result has one row per subject record, in the register's order:
+`_rid, _pdate (the period date), _pop (population: TRUE/FALSE/NULL), _fac, _codes`.
+`_codes` concatenates one code per node of `A.iter_nodes(std.criteria)`: a group gives its
+`when` (one character), a criterion its `when` and its `require` (two); `- T F U` mean none,
+true, false, missing. `verdicts.py` reads them back into verdict trees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from ...lang import ast as A
+from ...lang.checker import RuleSet
+from ..period import Period
+from .compiler import SUBJECT, Env, ExprCompiler, let_column, table_name
+from .errors import NotCompilable
+from .functions import case, date_lit, paren
+
+DIALECTS = ("duckdb", "postgres", "spark")
+
+
+@dataclass(frozen=True)
+class CompiledStandard:
+    """The query of one standard and the columns it reads of each record kind."""
+
+    standard: A.Standard
+    period: Period
+    query: exp.Expression
+    columns: dict[str, tuple[str, ...]]
+
+    def sql(self, dialect: str = "duckdb", pretty: bool = False) -> str:
+        return self.query.sql(dialect=dialect, pretty=pretty)
+
+
+def _char(value: exp.Expression) -> exp.Expression:
+    """T, F or U (missing) for a boolean."""
+    return case(
+        (exp.Is(this=paren(value.copy()), expression=exp.Null()), exp.Literal.string("U")),
+        (value, exp.Literal.string("T")),
+        default=exp.Literal.string("F"),
+    )
+
+
+def _node_codes(c: ExprCompiler, node: A.Criterion | A.Group) -> list[exp.Expression]:
+    none = exp.Literal.string("-")
+    if isinstance(node, A.Group):
+        return [_char(c.sql(node.when, c.root())) if node.when is not None else none]
+    env = Env({}, None, True)
+    for let in node.lets:
+        env.vars[let.name] = c.bound(let.expr, env)
+    when = _char(c.sql(node.when, env)) if node.when is not None else none
+    require = _char(c.sql(node.require, env)) if node.require is not None else exp.Literal.string("T")
+    return [when, require]
+
+
+def compile_standard(rs: RuleSet, std: A.Standard, period: Period) -> CompiledStandard:
+    """The query of a checked standard for a period; `NotCompilable` names what stops it."""
+    if not std.subject_kind:
+        raise NotCompilable("standard without subject", std.id)
+    c = ExprCompiler(rs, std, period)
+    root = c.root()
+    pdate = c.sql(std.period_on, root) if std.period_on is not None else exp.Null()
+    pop = c.sql(std.population, root) if std.population is not None else exp.false()
+    if std.period_on is not None:
+        in_period: exp.Expression = exp.Between(
+            this=exp.column("_pdate"), low=date_lit(period.start), high=date_lit(period.end)
+        )
+    else:
+        in_period = exp.true()
+    fac = c.sql(std.attribute, root) if std.attribute is not None else exp.Null()
+    codes = [code for node in A.iter_nodes(std.criteria) for code in _node_codes(c, node)]
+    joined = codes[0] if len(codes) == 1 else exp.DPipe(this=codes[0], expression=codes[1])
+    for code in codes[2:]:
+        joined = exp.DPipe(this=joined, expression=code)
+    star = exp.Column(this=exp.Star(), table=exp.to_identifier(SUBJECT))
+    layers: list[tuple[str, exp.Select]] = []
+    source = table_name(std.subject_kind)
+    for n in range(1, max(c.let_layer.values(), default=0) + 1):
+        names = sorted(name for name, layer in c.let_layer.items() if layer == n)
+        cols = [exp.alias_(c.let_sql[name], let_column(name)) for name in names]
+        layers.append((f"l{n}", exp.select(star.copy(), *cols).from_(exp.to_table(source).as_(SUBJECT))))
+        source = f"l{n}"
+    scope = exp.select(
+        star.copy(),
+        exp.alias_(pdate, "_pdate"),
+        exp.alias_(pop, "_pop"),
+    ).from_(exp.to_table(source).as_(SUBJECT))
+    in_pop = exp.select("*").from_("sc").where(exp.and_(paren(in_period), exp.column("_pop")))
+    crit = exp.select(
+        exp.column("_rid", table=SUBJECT),
+        exp.alias_(exp.cast(fac, exp.DataType.Type.VARCHAR), "_fac"),
+        exp.alias_(joined, "_codes"),
+    ).from_(exp.to_table("inpop").as_(SUBJECT))
+    query = (
+        exp.select(
+            exp.column("_rid", table="sc"),
+            exp.column("_pdate", table="sc"),
+            exp.column("_pop", table="sc"),
+            exp.column("_fac", table="crit"),
+            exp.column("_codes", table="crit"),
+        )
+        .from_("sc")
+        .join(
+            "crit",
+            on=exp.EQ(this=exp.column("_rid", table="sc"), expression=exp.column("_rid", table="crit")),
+            join_type="left",
+        )
+        .order_by(exp.column("_rid", table="sc"))
+    )
+    for name, layer in layers:
+        query = query.with_(name, as_=layer)
+    query = query.with_("sc", as_=scope).with_("inpop", as_=in_pop).with_("crit", as_=crit)
+    columns = {kind: tuple(sorted(cols)) for kind, cols in c.columns.items()}
+    return CompiledStandard(std, period, query, columns)
+
+
+def printable(compiled: CompiledStandard, dialect: str) -> str:
+    """The query as text for `spm-rules sql`, formatted."""
+    return compiled.sql(dialect, pretty=True)
