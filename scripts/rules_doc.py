@@ -1,4 +1,5 @@
-"""Write docs/rules-2016.md from the rule files: the auditors' view of the bundled rule set.
+"""Write docs/rules-2016.md and docs/rules-2019.md from the rule files: the auditors' view of the
+bundled rule sets (Permenkes 43/2016 as adopted by Perbup Bekasi 106/2017; Permenkes 4/2019).
 
 The page is generated so that it always says what the engine runs; a test keeps it current.
 Run: python scripts/rules_doc.py
@@ -16,6 +17,30 @@ from spm_rules.report.words import expr_words, human
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules" / "permenkes-43-2016"
 DOC = ROOT / "docs" / "rules-2016.md"
+
+# version: (rule folder, page, heading, the sentence naming the sources)
+SETS = {
+    "2016": (
+        RULES,
+        DOC,
+        "# Aturan SPM Kesehatan 2016 — untuk auditor",
+        [
+            "Sumber: `juknis` = Lampiran Perbup Bekasi",
+            "106/2017 (`shared/seeds/004_a23f4f9cba0851d9.txt`), `permenkes_4_2019` =",
+            "`shared/sources/permenkes-4-2019.txt`; nomor baris merujuk file itu.",
+        ],
+    ),
+    "2019": (
+        ROOT / "rules" / "permenkes-4-2019",
+        ROOT / "docs" / "rules-2019.md",
+        "# Aturan SPM Kesehatan 2019 (Permenkes 4/2019) — untuk auditor",
+        [
+            "Sumber: `pmk2019` = Lampiran Permenkes",
+            "4/2019 (`shared/sources/permenkes-4-2019.txt`); nomor baris merujuk file itu. Definisi",
+            "bersama (usia kehamilan, trimester, kode ICD-10, antigen) ada di `rules/shared/`.",
+        ],
+    ),
+}
 
 
 def _cite(c: A.Citation | None) -> str:
@@ -93,17 +118,18 @@ def _notes(std: A.Standard) -> list[tuple[str, A.Note]]:
     return notes
 
 
-def render() -> str:
-    rs = load_rules(RULES)
+def render(version: str = "2016") -> str:
+    folder, _doc, heading, sources = SETS[version]
+    rs = load_rules(folder)
     h = rs.header
+    first, *rest = sources
     out = [
-        "# Aturan SPM Kesehatan 2016 — untuk auditor",
+        heading,
         "",
         f"Rule set `{rs.name}`: {h.title}. Berlaku {h.effective_from} s.d. {h.effective_to}.",
         "Halaman ini dibuat dari file aturan (`python scripts/rules_doc.py`); uji memastikan ia",
-        "selalu sama dengan yang dijalankan mesin. Sumber: `juknis` = Lampiran Perbup Bekasi",
-        "106/2017 (`shared/seeds/004_a23f4f9cba0851d9.txt`), `permenkes_4_2019` =",
-        "`shared/sources/permenkes-4-2019.txt`; nomor baris merujuk file itu.",
+        f"selalu sama dengan yang dijalankan mesin. {first}",
+        *rest,
         "",
         "## Dua belas pelayanan",
         "",
@@ -165,4 +191,5 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    DOC.write_text(render(), encoding="utf-8")
+    for version, (_folder, doc, _heading, _sources) in SETS.items():
+        doc.write_text(render(version), encoding="utf-8")

@@ -161,7 +161,9 @@ def test_explain_picks_the_pupils_enrolment_of_the_requested_school_year(capsys,
             ],
         },
     )
-    for period, inside in (("2018", True), ("2019", False)):
+    # the 2016 rules (grades 1 and 7): grade 1 in 2018/2019, grade 2 in 2019/2020; under the 2019
+    # rules (grades 1-9) the grade-2 enrolment of 2019/2020 is in the population
+    for period, rule_set, inside in (("2018", "2016", True), ("2019", "2016", False), ("2019", "2019", True)):
         code, out, _ = run_cli(
             capsys,
             "explain",
@@ -173,10 +175,12 @@ def test_explain_picks_the_pupils_enrolment_of_the_requested_school_year(capsys,
             str(folder),
             "--period",
             period,
+            "--rule-set",
+            rule_set,
             "--format",
             "json",
         )
-        assert code == 0 and json.loads(out)["in_population"] is inside
+        assert code == 0 and json.loads(out)["in_population"] is inside, (period, rule_set)
 
 
 def test_check_to_excel(capsys, tmp_path):

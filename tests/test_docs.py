@@ -20,6 +20,7 @@ def test_rules_doc_is_current():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (ROOT / "docs" / "rules-2016.md").read_text(encoding="utf-8") == module.render()
+    assert (ROOT / "docs" / "rules-2019.md").read_text(encoding="utf-8") == module.render("2019")
 
 
 def test_language_doc_lists_the_builtin_catalogue():

@@ -500,6 +500,16 @@ class Manifest:
     quota: Quota
     region: str = "321601"
     extra: dict = field(default_factory=dict)
+    rules: str = "2016"  # which regulation's generators write the registers (`aturan:` in the manifest)
+
+
+def generators(rules: str) -> dict[str, Callable[[_Writer, _People, Quota], None]]:
+    """The register generators of one regulation's worked examples."""
+    if rules == "2019":
+        from .contoh2019 import GENERATORS_2019
+
+        return GENERATORS_2019
+    return GENERATORS
 
 
 def read_manifest(folder: Path) -> Manifest:
@@ -509,7 +519,8 @@ def read_manifest(folder: Path) -> Manifest:
         quota = [
             (str(q["fasilitas"]), int(q["jumlah"]), str(q.get("jenis", "lengkap"))) for q in doc["kuota"]
         ]
-        if doc["standar"] not in GENERATORS:
+        rules = str(doc.get("aturan", "2016"))
+        if doc["standar"] not in generators(rules):
             raise KeyError(f"standar {doc['standar']!r}")
         return Manifest(
             str(doc["contoh"]),
@@ -518,6 +529,7 @@ def read_manifest(folder: Path) -> Manifest:
             quota,
             str(doc.get("wilayah_nik", "321601")),
             doc,
+            rules,
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as err:
         raise ExampleError(
@@ -542,7 +554,12 @@ def materialize(folder: Path, manifest: Manifest | None = None) -> Path:
         return folder
     manifest = manifest or read_manifest(folder)
     text = (folder / MANIFEST).read_text(encoding="utf-8")
-    digest = hashlib.sha256((GENERATOR_VERSION + text).encode()).hexdigest()[:12]
+    version = GENERATOR_VERSION
+    if manifest.rules == "2019":
+        from .contoh2019 import GENERATOR_VERSION_2019
+
+        version += f"/2019-{GENERATOR_VERSION_2019}"
+    digest = hashlib.sha256((version + text).encode()).hexdigest()[:12]
     target = cache_root() / "contoh-juknis" / f"{manifest.contoh}-{digest}"
     done = target / ".selesai"
     if done.exists():
@@ -552,7 +569,7 @@ def materialize(folder: Path, manifest: Manifest | None = None) -> Path:
     tmp.mkdir(parents=True)
     writer = _Writer(tmp)
     try:
-        GENERATORS[manifest.standard](writer, _People(manifest.region), manifest.quota)
+        generators(manifest.rules)[manifest.standard](writer, _People(manifest.region), manifest.quota)
     finally:
         writer.close()
     (tmp / ".selesai").write_text(digest, encoding="utf-8")
