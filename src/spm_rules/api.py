@@ -177,19 +177,15 @@ def run_check(
     reports = []
     force = True
     chosen = select_standards(rs, standards)
-    evaluation = Evaluation(rs, register, engine)
-    try:
-        for i, std in enumerate(chosen, start=1):
-            if progress is not None:
-                progress("evaluate", i, len(chosen))
-            period = parse_period(spec, std.period_kind or "year")
-            force = force and in_force(rs, period)
-            verdicts = evaluation.verdicts(std, period)
-            reports.append(
-                aggregate(std, verdicts, denominators(rs, std, register, period, verdicts), period)
-            )
-    finally:
-        evaluation.close()
+    evaluation = Evaluation(rs, register, engine)  # one DuckDB session, closed when collected too
+    for i, std in enumerate(chosen, start=1):
+        if progress is not None:
+            progress("evaluate", i, len(chosen))
+        period = parse_period(spec, std.period_kind or "year")
+        force = force and in_force(rs, period)
+        verdicts = evaluation.verdicts(std, period)
+        reports.append(aggregate(std, verdicts, denominators(rs, std, register, period, verdicts), period))
+    evaluation.close()
     ledger = build_ledger(register, reports)
     if not ledger.balanced:
         raise LedgerUnbalanced(ledger)
