@@ -82,8 +82,10 @@ class VSet:
 Bound = Scalar | Row | Coll | Pick | VSet
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Env:
+    """Names in scope, as in the interpreter: innermost first; defines do not see the subject."""
+
     vars: dict[str, Bound]
     parent: Env | None = None
     subject_visible: bool = True
@@ -102,9 +104,6 @@ class Env:
         while env.parent is not None:
             env = env.parent
         return env.subject_visible
-
-    def __hash__(self) -> int:  # environments are compared by identity
-        return id(self)
 
 
 @dataclass

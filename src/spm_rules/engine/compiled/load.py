@@ -33,6 +33,16 @@ def _cell(value: Any, kind: str) -> Any:
     return str(value)
 
 
+def _column(recs: list, name: str, ftype: str) -> list[Any]:
+    """One field of every record, as values DuckDB converts without surprises."""
+    values = [r.values.get(name) for r in recs]
+    if ftype in ("number", "integer"):
+        return [None if v is None else float(v) for v in values]
+    if ftype == "string" and all(v is None or type(v) is str for v in values):
+        return values
+    return [_cell(v, ftype) for v in values]
+
+
 class Tables:
     """A DuckDB connection holding the register's kinds as tables, with the columns asked for."""
 
@@ -44,22 +54,21 @@ class Tables:
         self._loaded: dict[str, set[str]] = {}
 
     def ensure(self, columns: dict[str, tuple[str, ...]]) -> None:
-        """Load (or reload with more columns) every kind a query reads."""
-        for kind, cols in columns.items():
-            have = self._loaded.get(kind)
-            if have is not None and set(cols) <= have:
-                continue
-            self._load(kind, set(cols) | (have or set()))
+        """Load every kind a query reads, once, with all its fields (the next standard of the
+        run reads the same tables; reloading for a few more columns would cost more)."""
+        for kind in columns:
+            if kind not in self._loaded:
+                self._load(kind)
 
-    def _load(self, kind: str, cols: set[str]) -> None:
+    def _load(self, kind: str) -> None:
         spec = self.register.contract.kinds[kind].fields
-        names = sorted(c for c in cols if c in spec)
+        names = sorted(spec)
         recs = self.register.of_kind(kind)
         select = ["CAST(unnest($1) AS BIGINT) AS _rid"]
         params: list[list[Any]] = [list(range(len(recs)))]
         for i, name in enumerate(names, start=2):
             ftype = spec[name].type
-            params.append([_cell(r.values.get(name), ftype) for r in recs])
+            params.append(_column(recs, name, ftype))
             select.append(f'CAST(unnest(${i}) AS {_SQL_TYPES.get(ftype, "VARCHAR")}) AS "{name}"')
         table = table_name(kind)
         self.con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT {", ".join(select)}', params)

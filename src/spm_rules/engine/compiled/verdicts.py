@@ -115,9 +115,8 @@ class _Trees:
         return self._make(node, Status.MET if r == "T" else Status.NOT_MET, when=when)
 
 
-def _subject_key(register: Register, rec: Record) -> str:
-    kind = register.contract.kinds[rec.kind]
-    key = rec.get(kind.key) if kind.key else None
+def _subject_key(key_field: str | None, rec: Record) -> str:
+    key = rec.values.get(key_field) if key_field else None
     return str(key) if key is not None else str(rec.ref)
 
 
@@ -127,7 +126,9 @@ def _links(std: A.Standard, register: Register, period: Period, rec: Record):
     linked: list[RecordRef] = []
     excluded: list[tuple[RecordRef, Reason]] = []
     for link in std.links:
-        recs = register.linked(link.kind, link.by, rec.get(link.by))
+        recs = register.linked(link.kind, link.by, rec.values.get(link.by))
+        if not recs:
+            continue
         if not link.in_period:
             linked.extend(r.ref for r in (recs if link.many else recs[:1]))
             continue
@@ -151,6 +152,7 @@ def run(compiled: CompiledStandard, tables: Tables) -> list[Verdict]:
     rows = tables.con.execute(compiled.sql("duckdb")).fetchall()
     subjects = register.of_kind(std.subject_kind or "")
     trees = _Trees(std)
+    key_field = register.contract.kinds[std.subject_kind or ""].key
     pop_missing = Missing(to_source(std.population)) if std.population is not None else None
     period_missing = Missing(to_source(std.period_on)) if std.period_on is not None else None
     out: list[Verdict] = []
@@ -170,11 +172,11 @@ def run(compiled: CompiledStandard, tables: Tables) -> list[Verdict]:
         linked, excluded = _links(std, register, period, rec)
         # the compiled path does not trace which records a criterion read: the records linked
         # to a subject in the population are its evidence (the interpreter is finer)
-        evidence = tuple(r for r in linked) if in_population else ()
+        evidence = linked if in_population else ()
         out.append(
             Verdict(
                 standard=std.id,
-                subject=_subject_key(register, rec),
+                subject=_subject_key(key_field, rec),
                 subject_ref=rec.ref,
                 in_period=in_period,
                 in_population=in_population,
