@@ -1,4 +1,4 @@
-"""Write docs/rules-2016.md and docs/rules-2019.md from the rule files: the auditors' view of the
+"""Write docs/rules-2016.md, rules-2019.md and rules-2024.md from the rule files: the auditors' view of the
 bundled rule sets (Permenkes 43/2016 as adopted by Perbup Bekasi 106/2017; Permenkes 4/2019).
 
 The page is generated so that it always says what the engine runs; a test keeps it current.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from spm_rules.lang import ast as A
 from spm_rules.lang.loader import load_rules
-from spm_rules.lang.printer import format_decimal
+from spm_rules.lang.printer import format_decimal, to_source
 from spm_rules.report.words import expr_words, human
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +38,18 @@ SETS = {
             "Sumber: `pmk2019` = Lampiran Permenkes",
             "4/2019 (`shared/sources/permenkes-4-2019.txt`); nomor baris merujuk file itu. Definisi",
             "bersama (usia kehamilan, trimester, kode ICD-10, antigen) ada di `rules/shared/`.",
+        ],
+    ),
+    "2024": (
+        ROOT / "rules" / "permenkes-6-2024",
+        ROOT / "docs" / "rules-2024.md",
+        "# Aturan SPM Kesehatan 2024 (Permenkes 6/2024, SEMENTARA) — untuk auditor",
+        [
+            "**Rule set SEMENTARA**: teks Permenkes 6/2024",
+            "tidak tersedia; kriteria disusun dari sumber sekunder. Sumber: `sekunder` =",
+            "`shared/sources/permenkes-6-2024-secondary.md`, `lkip2024` = LKIP Dinkes Kota Bekasi 2024",
+            "(`shared/seeds/000_30b7a07a3ec8bff0.txt`), `pmk2019` = Permenkes 4/2019. Layanan yang",
+            "kriterianya menurut 2024 tidak diketahui memakai standar Permenkes 4/2019 apa adanya.",
         ],
     ),
 }
@@ -126,7 +138,7 @@ def render(version: str = "2016") -> str:
     out = [
         heading,
         "",
-        f"Rule set `{rs.name}`: {h.title}. Berlaku {h.effective_from} s.d. {h.effective_to}.",
+        f"Rule set `{rs.name}`: {h.title}. Berlaku {h.effective_from} s.d. {h.effective_to or '-'}.",
         "Halaman ini dibuat dari file aturan (`python scripts/rules_doc.py`); uji memastikan ia",
         f"selalu sama dengan yang dijalankan mesin. {first}",
         *rest,
@@ -162,7 +174,12 @@ def render(version: str = "2016") -> str:
         out += [
             f"## {i}. {std.header.title} (`{std.id}`)",
             "",
-            f"Sumber: {_cite(std.header.citations[0])}.",
+            f"Sumber: {_cite(std.header.citations[0])}."
+            + (
+                f" Dasar: **{std.header.regulation}** (dari rule set lain, apa adanya)."
+                if std.header.regulation and std.header.version != h.version
+                else ""
+            ),
             "",
             "Nilai dan catatan yang dipakai:",
             "",
@@ -178,8 +195,15 @@ def render(version: str = "2016") -> str:
                 see = f" [{_cite(note.see)}]" if note.see else ""
                 out.append(f"- (`{where}`) {note.text}{see}")
         out.append("")
+    if rs.params:
+        out += ["## Parameter", "", "Nilai yang diperselisihkan sumber; ubah untuk satu run dengan"]
+        out += ["`--param NAMA=NILAI`.", ""]
+        out += [f"- `{d.name}` = {to_source(d.body)}: {d.label or human(d.name)}" for d in rs.params.values()]
+        out.append("")
     out += ["## Definisi bersama", ""]
     for d in rs.defines.values():
+        if d.is_param:
+            continue
         params = f" ({', '.join(human(p) for p in d.params)})" if d.params else ""
         out.append(f"- *{human(d.name)}{params}* = {expr_words(d.body, 'id')}")
     out += ["", "## Himpunan nilai", ""]

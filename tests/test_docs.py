@@ -21,6 +21,7 @@ def test_rules_doc_is_current():
     spec.loader.exec_module(module)
     assert (ROOT / "docs" / "rules-2016.md").read_text(encoding="utf-8") == module.render()
     assert (ROOT / "docs" / "rules-2019.md").read_text(encoding="utf-8") == module.render("2019")
+    assert (ROOT / "docs" / "rules-2024.md").read_text(encoding="utf-8") == module.render("2024")
 
 
 def test_language_doc_lists_the_builtin_catalogue():

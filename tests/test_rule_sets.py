@@ -22,6 +22,7 @@ from spm_rules.lang.library import NoSuchRuleSet, RuleSetInfo, choose, discover,
 from spm_rules.lang.loader import load_rules
 from spm_rules.lang.params import ParamError, with_params
 from spm_rules.lang.parser import parse_text
+from spm_rules.report.aggregate import failed_ids
 from spm_rules.report.compare import State
 from spm_rules.resources import bundled_library, bundled_rules, bundled_sample
 from spm_rules.tooling.fmt import format_text
@@ -273,3 +274,64 @@ def test_reports_name_input_files_without_local_paths(tmp_path, monkeypatch, cap
     assert "sample/sasaran.csv" in out
     doc = json.loads(out)
     assert doc["in_force"] is True
+
+
+def _fixture_records(name: str) -> dict[str, list[dict]]:
+    import yaml
+
+    doc = yaml.safe_load((bundled_rules() / "tests" / f"{name}.test.yaml").read_text(encoding="utf-8"))
+    return {
+        kind: [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()} for row in rows]
+        for kind, rows in doc["records"].items()
+    }
+
+
+def test_one_register_under_the_three_sets_differs_where_the_texts_differ(tmp_path):
+    """A newborn with one neonatal visit on day 1 (the 2016 essential package complete) and a
+    person screened fully by 2016's list without education or family planning: counted under
+    2016; under 2019 and 2024 the newborn lacks KN2 and KN3; under 2024 the screening lacks
+    education and family planning."""
+    tables: dict[str, list[dict]] = {}
+    for name in ("bayi_baru_lahir", "usia_produktif"):
+        for kind, rows in _fixture_records(name).items():
+            tables.setdefault(kind, []).extend(rows)
+    data = write_register(tmp_path / "d", tables)
+    runs = {
+        version: {
+            r.standard.id: r
+            for r in run_check(
+                bundled_library(), data, "2018", ["bayi_baru_lahir", "usia_produktif"], rule_set=version
+            ).reports
+        }
+        for version in ("2016", "2019", "2024")
+    }
+    def verdict(version: str, sid: str, subject: str):
+        return next(v for v in runs[version][sid].verdicts if v.subject == subject)
+
+    baby = {v: verdict(v, "bayi_baru_lahir", "3216010510180001") for v in runs}
+    assert baby["2016"].counted
+    for version in ("2019", "2024"):
+        failed = failed_ids(baby[version].criteria)
+        assert not baby[version].counted
+        assert {"kn2", "kn3"} <= set(failed), (version, failed)
+    adult = {v: verdict(v, "usia_produktif", "3216011005800001") for v in runs}
+    assert adult["2016"].counted
+    assert not adult["2024"].counted and failed_ids(adult["2024"].criteria) == ["edukasi"]
+    # diff says the same, subject by subject
+    result = run_diff(bundled_library(), "2016", "2024", data, "2018", ["bayi_baru_lahir", "usia_produktif"])
+    changed = {s.standard_id: [(c.before, c.after) for c in s.changes] for s in result.services}
+    assert changed == {
+        "bayi_baru_lahir": [(State.COUNTED, State.NOT_COUNTED)],
+        "usia_produktif": [(State.COUNTED, State.NOT_COUNTED)],
+    }
+
+
+def test_a_set_may_take_another_sets_standard_as_it_is():
+    """The 2024 set counts the services whose 2024 criteria are unknown by the 2019 standards:
+    the files are loaded without their `ruleset`, and reports name 4/2019 as their basis."""
+    rs = load_rules(bundled_library() / "permenkes-6-2024")
+    assert rs.name == "spm_2024" and rs.provisional
+    assert len(rs.standards) == 12
+    assert rs.standards["balita"].header.regulation == "Permenkes 4/2019"
+    assert rs.standards["ibu_hamil"].header.version == "2024"
+    assert "permenkes-4-2019" in rs.standards["tb"].file

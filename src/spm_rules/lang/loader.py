@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -40,12 +41,17 @@ def parse_files(
     texts: dict[str, str] = {}
     files = rule_files(paths)
     seen = {p.resolve() for p in files}
+    given = set(seen)
     queue = list(files)
     while queue:
         path = queue.pop(0)
         rf = _parse_one(path, limits, diags, texts)
         if rf is None:
             continue
+        if path.resolve() not in given:
+            # a file another set declares (its 00_ruleset, one of its standards) joins this set
+            # with its declarations, never as a second `ruleset`
+            rf = dataclasses.replace(rf, items=tuple(i for i in rf.items if not isinstance(i, A.RuleSetDecl)))
         parsed.append(rf)
         for used, span in _uses(rf):
             target = (path.parent / used).resolve()

@@ -151,7 +151,7 @@ def run_tests(paths: list[Path], select: str | None = None, lang: str = "id") ->
             folder = _rules_folder(test_file)
             if folder not in rule_sets:
                 rule_sets[folder] = load_rules(folder)
-                covered[folder] = coverage_items(rule_sets[folder])
+                covered[folder] = coverage_items(rule_sets[folder], folder)
         except TestFileError as err:
             run.errors.append(err.text(lang))
             continue
@@ -293,11 +293,14 @@ def _compare(std: A.Standard, v: Verdict, expect: dict, explanation: str, lang: 
 # ---- coverage ------------------------------------------------------------------------------
 
 
-def coverage_items(rs: RuleSet) -> list[CoverageItem]:
+def coverage_items(rs: RuleSet, folder: Path | None = None) -> list[CoverageItem]:
     """What the tests of a rule set must see: every criterion met and not met, every `when`
-    true and false, every population (unless it is a constant) both in and out."""
+    true and false, every population (unless it is a constant) both in and out. A standard a
+    set takes from another set's folder is covered by that set's tests, not again here."""
     items: list[CoverageItem] = []
     for std in rs.standards.values():
+        if folder is not None and folder.resolve() not in Path(std.file).resolve().parents:
+            continue
         if std.population is not None and not isinstance(std.population, A.Literal):
             line = std.spans.get("population", std.span).line
             items += [
