@@ -223,7 +223,7 @@ def physical_rows(path: Path) -> tuple[int, bool]:
     separators = rb"\n" if path.suffix == ".jsonl" else rb"\r\n|\r|\n"
     # blank as the reader judges it: nothing but white space (U+2028, form feed … included)
     lines = [
-        ln for ln in re.split(separators, data) if ln.replace(b"\x00", b"").decode("utf-8", "replace").strip()
+        ln for ln in re.split(separators, data) if ln.decode("utf-8", "replace").strip()
     ]
     header = 0 if path.suffix == ".jsonl" else 1
     exact = b'"' not in data or path.suffix == ".jsonl"

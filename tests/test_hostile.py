@@ -458,3 +458,23 @@ def test_the_ledger_equals_the_physical_lines_of_a_damaged_file(tmp_path):
     reg = read_folder(folder_with(tmp_path, {"penduduk.csv": body}))
     physical = len([ln for ln in io.StringIO(body).read().splitlines()[1:] if ln.strip()])
     assert reg.rows_read == physical
+
+
+def test_a_row_of_separators_only_is_read_and_accounted_for_not_dropped(tmp_path):
+    """Found by the long fuzz run: `,,,,` (an empty spreadsheet row, or what a stray CR leaves)
+    was skipped silently; now it is a row read, set aside in the ledger with its reason."""
+    body = PEOPLE_HEAD + PERSON + ",,,,\n" + "   \n"
+    reg = read_folder(folder_with(tmp_path, {"penduduk.csv": body}))
+    assert reg.rows_read == 2 and reg.rows_rejected == 0 and len(reg.of_kind("penduduk")) == 1
+    (empty,) = [e for e in reg.entries if e.reason is not None and e.reason.code == "row.empty"]
+    assert empty.ref.line == 3
+
+
+def test_fmt_of_a_file_with_repeated_statements_does_not_crash(tmp_path, capsys):
+    """Found by the long fuzz run: positions of duplicated statements were taken for meaning,
+    and fmt ended in an internal error instead of formatting."""
+    (tmp_path / "a.spm").write_text(
+        'standard y {\n  title "Y"\n      target 100%\n  target 100%\n}\n', encoding="utf-8"
+    )
+    code, out = cli(capsys, "fmt", "--check", str(tmp_path / "a.spm"))
+    assert code in (0, 1) and "kesalahan internal" not in out

@@ -107,6 +107,7 @@ class Fate(StrEnum):
     RECORD = "record"
     REJECTED = "rejected"
     DUPLICATE = "duplicate"
+    EMPTY = "empty"  # separators only (`,,,,`): read and accounted for, not a record
 
 
 @dataclass(frozen=True, slots=True)

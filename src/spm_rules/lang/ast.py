@@ -373,6 +373,8 @@ def children_of(expr: Expr) -> tuple[Expr, ...]:
 
 def meaning(node: object) -> object:
     """A node as nested tuples without positions: two files mean the same iff these are equal."""
+    if isinstance(node, Span):
+        return "·"  # a position, wherever it sits (a duplicate statement's, too), is not meaning
     if isinstance(node, tuple | list):
         return tuple(meaning(n) for n in node)
     if isinstance(node, dict):

@@ -260,9 +260,11 @@ def read_rows(
     entries: list[RowEntry] = []
     problems: list[RowProblem] = list(shape.problems)
     for line, row in rows:
-        if not any(cell.strip() for cell in row):
-            continue
         ref = RecordRef(name, line)
+        if not any(cell.strip() for cell in row):
+            if len(row) > 1:  # a row of separators only (`,,,,`): read, said, not a record
+                entries.append(RowEntry(ref, kind.name, Fate.EMPTY, Reason.of("row.empty")))
+            continue
         if shape.missing:
             entries.append(
                 RowEntry(

@@ -81,6 +81,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "kolom wajib tidak ada di file: {columns}",
         "required columns missing from the file: {columns}",
     ),
+    "row.empty": (
+        "baris tanpa isi (hanya pemisah kolom), bukan catatan",
+        "a row with no content (column separators only), not a record",
+    ),
     "row.broken": ("baris rusak dan tidak terbaca", "broken row that could not be read"),
     "row.column_count": (
         "jumlah kolom {found}, seharusnya {expected} (baris terpotong?)",

@@ -110,7 +110,7 @@ def build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
         ref = entry.ref
         if entry.fate == Fate.REJECTED:
             row = LedgerRow(ref.file, ref.line, entry.kind, REJECTED, entry.reason or Reason.of("row.broken"))
-        elif entry.fate == Fate.DUPLICATE:
+        elif entry.fate in (Fate.DUPLICATE, Fate.EMPTY):
             row = LedgerRow(ref.file, ref.line, entry.kind, OUT, entry.reason or Reason.of("row.broken"))
         elif ref in used:
             sid, subject = used[ref]
