@@ -197,6 +197,22 @@ def period_spec_for(register: Register, period_spec: str | None, data: Path | Da
     return period_spec or prepare_data(data).period or default_period_spec(register)
 
 
+def _read_for_period(
+    data: Path | DataSource,
+    period_spec: str | None,
+    mapping: Path | None,
+    today: dt.date | None,
+    limits: Limits,
+    progress: Progress | None,
+) -> tuple[Register, str, str]:
+    """The registers (read before any rule set is chosen: the contract is one for all), the
+    period, and where the period came from: --period, the example's manifest, or the data."""
+    source = prepare_data(data)
+    register = open_register(source, load_contract(), mapping, today, limits, progress)
+    origin = "option" if period_spec else "manifest" if source.period else "data"
+    return register, period_spec_for(register, period_spec, source), origin
+
+
 def run_check(
     rules: Path,
     data: Path | DataSource,
@@ -213,10 +229,7 @@ def run_check(
     """Read, choose the rule set (the one named, or the one in force for the period), load,
     evaluate (compiled to DuckDB where possible, see `engine.compiled`), aggregate; raise
     `LedgerUnbalanced` rather than report numbers that do not account for every row read."""
-    source = prepare_data(data)
-    register = open_register(source, load_contract(), mapping, today, limits, progress)
-    origin = "option" if period_spec else "manifest" if source.period else "data"
-    spec = period_spec or source.period or default_period_spec(register)
+    register, spec, origin = _read_for_period(data, period_spec, mapping, today, limits, progress)
     rs, choice = rules_for(rules, rule_set, spec, limits, params)
     reports, force, fallbacks = evaluate_set(
         rs, register, spec, select_standards(rs, standards), progress, engine
@@ -279,10 +292,7 @@ def run_diff(
     engine: str = "auto",
 ) -> DiffResult:
     """Read once, evaluate under both sets, compare subject by subject."""
-    source = prepare_data(data)
-    register = open_register(source, load_contract(), mapping, None, limits, progress)
-    origin = "option" if period_spec else "manifest" if source.period else "data"
-    spec = period_spec or source.period or default_period_spec(register)
+    register, spec, origin = _read_for_period(data, period_spec, mapping, None, limits, progress)
     results = []
     for wanted in (rule_set_from, rule_set_to):
         # a parameter applies to each set that declares it

@@ -22,7 +22,6 @@ from rich.table import Table
 
 from .. import __version__
 from ..api import (
-    choose_rule_set,
     closest_people,
     compiled_sql,
     explain_person,
@@ -37,6 +36,7 @@ from ..api import (
 from ..engine.compiled import DIALECTS, ENGINES
 from ..engine.period import parse_period
 from ..lang.errors import RuleError
+from ..lang.library import choose
 from ..lang.library import discover as discover_rule_sets
 from ..lang.params import parse_pairs
 from ..limits import DEFAULT_LIMITS
@@ -209,6 +209,26 @@ def cli() -> None:
     """
 
 
+def _prepare_run(fmt, output, targets, limit, data, lang: str, early: Privacy):
+    """What `check` and `diff` settle before reading: a file format has its --output, the
+    limits parse, the data folder is ready, and no output would overwrite the inputs.
+    (limits, source), or FAILED once the message is said."""
+    if fmt in ("xlsx", "html") and output is None:
+        _say_error(
+            f"--format {fmt} memerlukan --output FILE.{fmt}",
+            f"--format {fmt} needs --output FILE.{fmt}",
+            lang,
+        )
+        return FAILED
+    limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang, early)
+    source = FAILED if limits is FAILED else _guarded(lambda: prepare_data(data), lang, early)
+    if source is FAILED:
+        return FAILED
+    if _guarded(lambda: check_targets(targets, [data, source.folder]), lang, early) is FAILED:
+        return FAILED
+    return limits, source
+
+
 @cli.command()
 @_rules_opt
 @_ruleset_opt
@@ -271,20 +291,10 @@ def check(
     rules = rules or bundled_library()
     data = data or bundled_sample()
     early = Privacy(mask_nik)  # before the registers are read: NIK-shaped numbers only
-    if fmt in ("xlsx", "html") and output is None:
-        _say_error(
-            f"--format {fmt} memerlukan --output FILE.{fmt}",
-            f"--format {fmt} needs --output FILE.{fmt}",
-            lang,
-        )
+    prepared = _prepare_run(fmt, output, [output, ledger], limit, data, lang, early)
+    if prepared is FAILED:
         return USAGE
-    limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang, early)
-    source = FAILED if limits is FAILED else _guarded(lambda: prepare_data(data), lang, early)
-    if source is FAILED:
-        return USAGE
-    refused = _guarded(lambda: check_targets([output, ledger], [data, source.folder]), lang, early)
-    if refused is FAILED:
-        return USAGE
+    limits, source = prepared
     with _progress(lang, quiet, verbose) as progress:
         result = _guarded(
             lambda: run_check(
@@ -480,15 +490,10 @@ def diff(
     rules = rules or bundled_library()
     data = data or bundled_sample()
     early = Privacy(mask_nik)
-    if fmt == "xlsx" and output is None:
-        _say_error("--format xlsx memerlukan --output FILE.xlsx", "--format xlsx needs --output FILE", lang)
+    prepared = _prepare_run(fmt, output, [output], limit, data, lang, early)
+    if prepared is FAILED:
         return USAGE
-    limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang, early)
-    source = FAILED if limits is FAILED else _guarded(lambda: prepare_data(data), lang, early)
-    if source is FAILED:
-        return USAGE
-    if _guarded(lambda: check_targets([output], [data, source.folder]), lang, early) is FAILED:
-        return USAGE
+    limits, source = prepared
     with _progress(lang, quiet, False) as progress:
         result = _guarded(
             lambda: run_diff(
@@ -547,13 +552,15 @@ def rule_sets(rules, period, lang, fmt) -> int:
     rules = rules or bundled_library()
     if _missing_paths((rules,), lang):
         return USAGE
-    infos = discover_rule_sets([rules])
+    infos = discover_rule_sets([rules])  # read once: listed, and chosen from
     spec = period or str(dt.date.today().year)
-    picked = _guarded(lambda: choose_rule_set(rules, None, spec), lang)
+    year = _guarded(lambda: parse_period(spec, "year"), lang)
+    if year is FAILED:
+        return USAGE
+    picked = _guarded(lambda: choose(infos, None, year.start, year.end), lang)
     if picked is FAILED:
         return USAGE
-    folder, _choice = picked
-    year = parse_period(spec, "year")
+    folder = picked.info.folder
     rows = [
         {
             "name": i.name,
