@@ -27,7 +27,8 @@ from .limits import DEFAULT_LIMITS, Limits
 from .messages import BilingualError
 from .model import Register
 from .registers.contract import load_contract
-from .registers.readers import read_folder
+from .registers.prefilter import SliceTooWide
+from .registers.readers import read_folder, read_subject
 from .report.aggregate import StandardReport, aggregate
 from .report.compare import ServiceDiff, compare_reports
 from .report.ledger import Ledger, build_ledger
@@ -110,6 +111,18 @@ def open_register(
     """Read a data folder (a worked example's registers are generated on first use)."""
     source = prepare_data(data)
     return read_folder(source.folder, contract, mapping, today, source.also, limits, progress)
+
+
+def open_subject_register(
+    data: Path | DataSource, key: str, contract=None, limits: Limits = DEFAULT_LIMITS
+) -> Register:
+    """The registers of one subject only (`explain` at city scale): the rows that share one of
+    its identifiers, read exactly as a full read reads them; the full read when they are many."""
+    source = prepare_data(data)
+    try:
+        return read_subject(source.folder, key, contract, also=source.also, limits=limits)
+    except SliceTooWide:
+        return open_register(source, contract, limits=limits)
 
 
 def input_digests(register: Register) -> tuple[tuple[str, str], ...]:

@@ -150,9 +150,7 @@ def is_library(path: Path) -> bool:
     )
 
 
-def choose(
-    infos: list[RuleSetInfo], wanted: str | None, first: dt.date, last: dt.date
-) -> Choice:
+def choose(infos: list[RuleSetInfo], wanted: str | None, first: dt.date, last: dt.date) -> Choice:
     """`--rule-set` when given; else the set in force on the period's last day (the day its
     report is due: the LKIP 2024 counts the whole of 2024 under Permenkes 6/2024, signed in
     April); else, when none is in force then, the latest set that started before it."""

@@ -75,8 +75,6 @@ def parse_pairs(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise ParamError(
-                f"--param harus NAMA=NILAI: {pair!r}", f"--param must be NAME=VALUE: {pair!r}"
-            )
+            raise ParamError(f"--param harus NAMA=NILAI: {pair!r}", f"--param must be NAME=VALUE: {pair!r}")
         out[name.strip()] = value.strip()
     return out

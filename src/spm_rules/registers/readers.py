@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from .crosscheck import (
     reject_before_birth,
 )
 from .mapping import Mapping, TableMapping, load_mapping
+from .prefilter import plan, slice_tables
 from .rows import read_rows
 from .tables import RawTable, TableProblem, data_files, read_tables, unsupported_files
 
@@ -119,6 +120,38 @@ def assemble(
     return Register(dict(records), problems, sources, contract, entries)
 
 
+def _folder_files(
+    folder: Path, also: tuple[Path, ...], mapping_path: Path | None, contract: Contract, limits: Limits
+) -> tuple[Mapping, list[RowProblem], list[tuple[Path, Path]]]:
+    """The mapping, the files no reader takes (each a problem), and the files to read."""
+    if not folder.is_dir():
+        raise DataFolderMissing(str(folder))
+    if mapping_path is None and (folder / MAPPING_FILE).exists():
+        mapping_path = folder / MAPPING_FILE
+    mapping = load_mapping(mapping_path, contract, limits.yaml_aliases) if mapping_path else Mapping()
+    problems: list[RowProblem] = []
+    for base, path in [(f, p) for f in (folder, *also) for p in unsupported_files(f)]:
+        unsupported = Reason.of("table.unsupported", suffix=path.suffix)
+        problems.append(RowProblem(_display(path, base), 1, None, None, unsupported))
+    return mapping, problems, [(f, p) for f in (folder, *also) for p in data_files(f)]
+
+
+def _register(
+    tables: Iterable[RawTable], mapping: Mapping, contract: Contract, today: dt.date, limits: Limits,
+    problems: list[RowProblem], shown: dict[str, Path],
+) -> Register:  # fmt: skip
+    entries: list[RowEntry] = []
+    sources: list[tuple[str, str | None]] = []
+    for table in tables:
+        kind, table_entries, table_problems = read_table(table, mapping, contract, today, limits)
+        sources.append((table.name, kind))
+        entries += table_entries
+        problems += table_problems
+    register = assemble(entries, problems, sources, contract, today)
+    register.paths.update(shown)
+    return register
+
+
 def read_folder(
     folder: Path,
     contract: Contract | None = None,
@@ -134,32 +167,42 @@ def read_folder(
     the `also` folders are read with them (a worked example's committed sasaran table).
     """
     contract = contract or load_contract()
-    today = today or dt.date.today()
-    if not folder.is_dir():
-        raise DataFolderMissing(str(folder))
-    if mapping_path is None and (folder / MAPPING_FILE).exists():
-        mapping_path = folder / MAPPING_FILE
-    mapping = load_mapping(mapping_path, contract, limits.yaml_aliases) if mapping_path else Mapping()
-    entries: list[RowEntry] = []
-    problems: list[RowProblem] = []
-    sources: list[tuple[str, str | None]] = []
-    for base, path in [(f, p) for f in (folder, *also) for p in unsupported_files(f)]:
-        unsupported = Reason.of("table.unsupported", suffix=path.suffix)
-        problems.append(RowProblem(_display(path, base), 1, None, None, unsupported))
-    paths = [(f, p) for f in (folder, *also) for p in data_files(f)]
-    shown: dict[str, Path] = {}
-    for i, (base, path) in enumerate(paths, start=1):
-        if progress is not None:
-            progress("read", i, len(paths))
-        shown[_display(path, base)] = path
-        for table in _read_file(path, mapping, limits, base):
-            kind, table_entries, table_problems = read_table(table, mapping, contract, today, limits)
-            sources.append((table.name, kind))
-            entries += table_entries
-            problems += table_problems
-    register = assemble(entries, problems, sources, contract, today)
-    register.paths.update(shown)
-    return register
+    mapping, problems, paths = _folder_files(folder, also, mapping_path, contract, limits)
+    shown = {_display(path, base): path for base, path in paths}
+
+    def tables() -> Iterator[RawTable]:
+        for i, (base, path) in enumerate(paths, start=1):
+            if progress is not None:
+                progress("read", i, len(paths))
+            yield from _read_file(path, mapping, limits, base)
+
+    return _register(tables(), mapping, contract, today or dt.date.today(), limits, problems, shown)
+
+
+def read_subject(
+    folder: Path,
+    key: str,
+    contract: Contract | None = None,
+    mapping_path: Path | None = None,
+    today: dt.date | None = None,
+    also: tuple[Path, ...] = (),
+    limits: Limits = DEFAULT_LIMITS,
+) -> Register:
+    """The register of one subject: only the rows that share one of its identifiers (see
+    `prefilter`), read and checked exactly as `read_folder` reads them. `SliceTooWide` when the
+    identifiers do not stay few."""
+    contract = contract or load_contract()
+    mapping, problems, paths = _folder_files(folder, also, mapping_path, contract, limits)
+    shown = {_display(path, base): path for base, path in paths}
+    base_of = {_display(path, base): base for base, path in paths}
+    files = plan(
+        [(path, name) for name, path in shown.items()],
+        mapping,
+        contract,
+        lambda path, name: _read_file(path, mapping, limits, base_of[name]),
+    )
+    tables = slice_tables(files, key, mapping, limits)
+    return _register(tables, mapping, contract, today or dt.date.today(), limits, problems, shown)
 
 
 def _read_file(path: Path, mapping: Mapping, limits: Limits, base: Path | None = None) -> list[RawTable]:

@@ -1,0 +1,285 @@
+"""Only the rows that can concern one subject: `explain` at city scale.
+
+Explaining one person must not read a city's registers (millions of rows) through the row
+validator. The register of one subject is read from the rows whose text holds one of the
+subject's identifiers, found with a byte search over each file:
+
+1. the identifiers start as the key asked for (a NIK, a pregnancy number, a local id);
+2. every CSV line that contains one of them is kept, with its own line number;
+3. the identifier fields of the kept rows (the contract's keys, unique and episode fields,
+   person identities and personal fields such as the mother's NIK) add identifiers, and the
+   search is repeated until nothing new is found — a pregnancy brings its mother's NIK, the
+   NIK brings her other pregnancy numbers, visits and her row in the person register.
+
+The kept rows then go through the same reader, the same cross-record checks and the same
+interpreter as a full read. A subject's verdict depends only on records that share one of
+its identifiers (links by key, the person register by NIK, episodes by the person, duplicates
+and merges by key), so the verdict, its criteria and the records named are those of a full
+read; tests/test_prefilter.py checks this for every subject of the bundled registers and
+worked examples. A substring match may keep rows of other people (an id "12" is found in
+many lines): they are read too, which costs time, never correctness.
+
+A CSV file is searched by bytes only when a byte search cannot cut a row apart or misnumber
+it: no quotes (a quoted cell may span lines), no NUL bytes, not UTF-16. Other files (quotes,
+UTF-16, XLSX, JSON Lines, Parquet) are parsed by the reader as usual and their rows
+kept by the same test on the cells — still no validation, linking or evaluation of the rest.
+Tables of kinds without identifiers (a sasaran table) are taken whole. Warnings about other
+rows of a file (a broken line elsewhere) are not repeated by `explain`.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..limits import DEFAULT_LIMITS, Limits
+from .contract import Contract, RecordKind
+from .mapping import Mapping
+from .tables import BROKEN, RawTable, _delimiter, _finish, split_lines
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+MAX_ROUNDS = 6  # a person, their episodes, the episodes' other keys: three rounds in practice
+MAX_KEYS = 2_000  # beyond this the "slice" is no longer small: read in full
+
+
+class SliceTooWide(Exception):
+    """The identifiers grew past MAX_KEYS: the caller reads the register in full."""
+
+
+def id_fields(kind: RecordKind) -> frozenset[str]:
+    """The fields of a kind whose values name a subject, a person or an episode.
+
+    Of an identity alternative such as `fasilitas + id_lokal`, only the last field names the
+    person (the first is its scope, shared by thousands)."""
+    names: set[str] = set()
+    if kind.key:
+        names.add(kind.key)
+    names |= {f for u in kind.unique for f in u}
+    if kind.identity is not None:
+        names |= {alt[-1] for alt in kind.identity.alternatives}
+    if kind.episode_link is not None:
+        names |= {kind.episode_link.key, kind.episode_link.person}
+    names |= {f.name for f in kind.fields.values() if f.personal}
+    return frozenset(n for n in names if n in kind.fields and not kind.fields[n].derived)
+
+
+def key_parts(key: str) -> set[str]:
+    """What to search for a key as `explain` accepts it (`fasilitas#id_lokal`: the local id)."""
+    part = key.rsplit("#", 1)[-1].strip()
+    return {part} if part else set()
+
+
+@dataclass
+class _Lines:
+    """One CSV file searched line by line (its bytes are kept only while slicing)."""
+
+    raw: bytes
+    header_line: int
+    header: list[str]
+    delimiter: str
+    body: int  # offset of the first line after the header
+    kept: dict[int, int]  # start -> end offset of each kept line
+
+
+def _line_numbers(raw: bytes, starts: list[int]) -> list[int]:
+    """1-based physical line numbers (CRLF, LF and a lone CR end a line, as the reader says)
+    of sorted byte offsets, counting once over the file."""
+    out, line, pos = [], 1, 0
+    for start in starts:
+        line += raw.count(b"\n", pos, start) + raw.count(b"\r", pos, start) - raw.count(b"\r\n", pos, start)
+        out.append(line)
+        pos = start
+    return out
+
+
+def _line_bounds(raw: bytes, at: int) -> tuple[int, int]:
+    start = max(raw.rfind(b"\n", 0, at), raw.rfind(b"\r", 0, at)) + 1
+    ends = [e for e in (raw.find(b"\n", at), raw.find(b"\r", at)) if e >= 0]
+    return start, min(ends) if ends else len(raw)
+
+
+def _header(raw: bytes, header_row: int, size: int) -> tuple[int, list[str], str] | None:
+    """The header row (its line, cells and delimiter) within the first `size` bytes, found as
+    the reader finds it: the first non-blank row at or after `header_row`."""
+    head = raw[:size].decode("utf-8-sig", errors="replace")
+    lines = [ln.rstrip("\r\n") for ln in split_lines(head)]
+    if len(lines) < header_row:
+        return None
+    delimiter = _delimiter(lines[header_row - 1])
+    for n in range(header_row, len(lines)):  # the last line of the head may be cut
+        cells = next(csv.reader([lines[n - 1]], delimiter=delimiter), [])
+        if any(c.strip() for c in cells):
+            return n, [h.strip().lstrip("\ufeff") for h in cells], delimiter
+    return None
+
+
+def _open(path: Path, header_row: int) -> _Lines | None:
+    """The file ready to be searched, or None when it must be parsed by the reader."""
+    raw = path.read_bytes()
+    if b'"' in raw or b"\x00" in raw or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    found = _header(raw, header_row, 1 << 16) or _header(raw, header_row, 1 << 22)
+    if found is None:
+        return None
+    line, header, delimiter = found
+    ends = [m.end() for _n, m in zip(range(line), _LINE_END.finditer(raw), strict=False)]
+    body = ends[-1] if len(ends) == line else len(raw)  # the header may be the last line
+    return _Lines(raw, line, header, delimiter, body, {})
+
+
+def _text(line: bytes) -> str:
+    """A line as the reader decodes it: UTF-8, or Windows-1252 where UTF-8 fails."""
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("cp1252", errors="replace")
+
+
+def _search(lines: _Lines, keys: Iterable[str]) -> None:
+    """Keep every line after the header that contains one of the keys."""
+    raw = lines.raw
+    for key in keys:
+        needle = key.encode("utf-8")
+        at = raw.find(needle, lines.body)
+        while at >= 0:
+            start, end = _line_bounds(raw, at)
+            lines.kept[start] = end
+            at = raw.find(needle, end)
+
+
+def _table(path: Path, name: str, lines: _Lines, limits: Limits, numbered: bool = True) -> RawTable:
+    """The kept lines as the reader's raw table, each under its own line number (counted once,
+    at the end: the rounds of the search need only the cells)."""
+    table = RawTable(name, path.stem, path, None, lines.header, [], lines.header_line)
+    starts = sorted(lines.kept)
+    numbers = _line_numbers(lines.raw, starts) if numbered else [0] * len(starts)
+    for start, number in zip(starts, numbers, strict=True):
+        try:
+            text = _text(lines.raw[start : lines.kept[start]])
+            row = next(csv.reader([text], delimiter=lines.delimiter, strict=True), [])
+        except csv.Error:
+            row = [BROKEN]
+        if len(row) > limits.sheet_columns:
+            row = [BROKEN]
+        table.rows.append((number, row))
+    return _finish(table)
+
+
+def _values(table: RawTable, fields: frozenset[str], columns: tuple[str, ...]) -> set[str]:
+    at = [i for i, c in enumerate(columns) if c in fields]
+    out: set[str] = set()
+    for _line, row in table.rows:
+        if len(row) == len(columns):
+            out |= {row[i].strip() for i in at if row[i].strip()}
+    return out
+
+
+class _Parsed:
+    """A table parsed by the reader in full (quotes, XLSX, JSON Lines, Parquet): its rows are
+    kept by the same test on their cells, after the parse and before any validation."""
+
+    def __init__(self, table: RawTable):
+        self.table = table
+        self.kept: set[int] = set()
+
+    def search(self, keys: set[str]) -> None:
+        for i, (_line, row) in enumerate(self.table.rows):
+            if i not in self.kept and any(k in cell for cell in row for k in keys):
+                self.kept.add(i)
+
+    def result(self) -> RawTable:
+        rows = [r for i, r in enumerate(self.table.rows) if i in self.kept]
+        return dataclasses.replace(self.table, rows=rows, problems=list(self.table.problems))
+
+
+@dataclass
+class SliceTable:
+    """One table of the data folder: searched by bytes (`lines`), parsed and filtered
+    (`parsed`), or read whole (neither: a kind without identifiers, or no kind at all)."""
+
+    kind: RecordKind | None
+    path: Path
+    name: str
+    lines: _Lines | None = None
+    parsed: _Parsed | None = None
+    whole: RawTable | None = None
+
+    def search(self, keys: set[str], limits: Limits) -> RawTable | None:
+        """Keep the rows holding one of the keys; the table as far as it is kept."""
+        if self.lines is not None:
+            _search(self.lines, keys)
+            return _table(self.path, self.name, self.lines, limits, numbered=False)
+        if self.parsed is not None:
+            self.parsed.search(keys)
+            return self.parsed.result()
+        return None
+
+    def result(self, limits: Limits) -> RawTable:
+        if self.lines is not None:
+            return _table(self.path, self.name, self.lines, limits)
+        if self.parsed is not None:
+            return self.parsed.result()
+        assert self.whole is not None
+        return self.whole
+
+
+def plan(
+    files: list[tuple[Path, str]],
+    mapping: Mapping,
+    contract: Contract,
+    read: Callable[[Path, str], list[RawTable]],
+) -> list[SliceTable]:
+    """How each table is searched: CSV files without quotes by bytes, other tables after the
+    reader's parse (`read`), tables of kinds without identifiers whole."""
+    out: list[SliceTable] = []
+    for path, name in files:
+        table_map = mapping.for_table(path.name, None)
+        kind = contract.kind((table_map.kind if table_map else "") or path.stem)
+        if path.suffix.lower() == ".csv" and kind is not None and id_fields(kind):
+            lines = _open(path, mapping.header_row(path.name))
+            if lines is not None:
+                out.append(SliceTable(kind, path, name, lines=lines))
+                continue
+        for table in read(path, name):
+            table_map = mapping.for_table(path.name, table.sheet)
+            kind = contract.kind((table_map.kind if table_map else "") or table.stem)
+            if kind is not None and id_fields(kind):
+                out.append(SliceTable(kind, path, table.name, parsed=_Parsed(table)))
+            else:
+                out.append(SliceTable(kind, path, table.name, whole=table))
+    return out
+
+
+def _columns(table: RawTable, mapping: Mapping) -> tuple[str, ...]:
+    table_map = mapping.for_table(table.file.name, table.sheet)
+    return tuple((table_map.columns.get(h, h) if table_map else h) for h in table.header)
+
+
+def slice_tables(
+    tables: list[SliceTable], key: str, mapping: Mapping, limits: Limits = DEFAULT_LIMITS
+) -> list[RawTable]:
+    """Every table as far as it concerns the subject, once the identifiers stop growing.
+
+    Raises `SliceTooWide` when they grow past MAX_KEYS (the caller then reads in full)."""
+    keys: set[str] = set()
+    new = key_parts(key)
+    for _round in range(MAX_ROUNDS):
+        if not new:
+            break
+        keys |= new
+        if len(keys) > MAX_KEYS:
+            raise SliceTooWide(len(keys))
+        found: set[str] = set()
+        for t in tables:
+            kept = t.search(new, limits)
+            if kept is not None and t.kind is not None:
+                found |= _values(kept, id_fields(t.kind), _columns(kept, mapping))
+        new = found - keys
+    else:
+        if new:
+            raise SliceTooWide(len(keys | new))
+    return [t.result(limits) for t in tables]
