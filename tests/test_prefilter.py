@@ -110,6 +110,7 @@ def test_identifiers_searched_are_the_contracts_not_the_facility():
     assert id_fields(contract.kinds["kehamilan"]) >= {"id_kehamilan", "nik", "id_lokal"}
     assert "fasilitas" not in id_fields(contract.kinds["kehamilan"])
     assert "nik_ibu" in id_fields(contract.kinds["penduduk"])
+    assert "tahun_ajaran" not in id_fields(contract.kinds["pendaftaran_sekolah"])
     assert key_parts("PKM Setu#0042") == {"0042"}
 
 

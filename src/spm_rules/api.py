@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engine.compiled import Evaluation, Fallback, compile_standard, printable
+from .engine import compiled
 from .engine.denominators import denominators
 from .engine.evaluate import evaluate
 from .engine.period import Period, parse_period
@@ -72,7 +72,8 @@ class CheckResult:
     inputs: tuple[tuple[str, str], ...] = ()  # (file as shown, sha256) of every input file read
     choice: Choice | None = None  # which set of a library, and why (None: one folder was given)
 
-    fallbacks: tuple[Fallback, ...] = ()  # standards the interpreter evaluated instead of the compiled query
+    # standards the interpreter evaluated instead of the compiled query
+    fallbacks: tuple[compiled.Fallback, ...] = ()
 
     @property
     def stamp(self) -> RuleSetStamp:
@@ -261,12 +262,12 @@ def evaluate_set(
     chosen: list[A.Standard],
     progress: Progress | None = None,
     engine: str = "auto",
-) -> tuple[list[StandardReport], bool, tuple[Fallback, ...]]:
+) -> tuple[list[StandardReport], bool, tuple[compiled.Fallback, ...]]:
     """Each standard evaluated and aggregated for the period; whether the set is in force; the
     standards the interpreter evaluated instead of the compiled query, and why."""
     reports = []
     force = True
-    evaluation = Evaluation(rs, register, engine)
+    evaluation = compiled.Evaluation(rs, register, engine)
     try:
         for i, std in enumerate(chosen, start=1):
             if progress is not None:
@@ -331,7 +332,9 @@ def compiled_sql(
     """The compiled query of one standard for a period, as text in a SQL dialect."""
     rs, _choice = rules_for(rules, rule_set, period_spec)
     std = select_standards(rs, [standard])[0]
-    return printable(compile_standard(rs, std, parse_period(period_spec, std.period_kind or "year")), dialect)
+    return compiled.printable(
+        compiled.compile_standard(rs, std, parse_period(period_spec, std.period_kind or "year")), dialect
+    )
 
 
 def _period_for(std: A.Standard, register: Register, period_spec: str | None, data) -> Period:

@@ -6,6 +6,7 @@ tests run from the tree) has them at the top of the repository. The packaged cop
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -41,3 +42,11 @@ def bundled_rules() -> Path:
 
 def bundled_sample() -> Path:
     return _find("reports_in/sample")
+
+
+def cache_root() -> Path:
+    """This user's cache folder for spm-rules (`SPM_RULES_CACHE`, else the XDG cache): the
+    generated worked examples and the parser tables. Never shared between users."""
+    base = os.environ.get("SPM_RULES_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    return (root / "spm-rules") if not os.environ.get("SPM_RULES_CACHE") else root

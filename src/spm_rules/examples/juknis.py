@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from ..messages import BilingualError
+from ..resources import cache_root
 
 GENERATOR_VERSION = "5"  # bump when the generated rows change
 MANIFEST = "contoh.yaml"
@@ -535,12 +535,6 @@ def read_manifest(folder: Path) -> Manifest:
         raise ExampleError(
             f"manifest contoh tidak sah: {err}", f"invalid worked-example manifest: {err}", str(path)
         ) from None
-
-
-def cache_root() -> Path:
-    base = os.environ.get("SPM_RULES_CACHE") or os.environ.get("XDG_CACHE_HOME")
-    root = Path(base) if base else Path.home() / ".cache"
-    return (root / "spm-rules") if not os.environ.get("SPM_RULES_CACHE") else root
 
 
 def materialize(folder: Path, manifest: Manifest | None = None) -> Path:

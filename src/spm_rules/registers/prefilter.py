@@ -54,11 +54,12 @@ def id_fields(kind: RecordKind) -> frozenset[str]:
     """The fields of a kind whose values name a subject, a person or an episode.
 
     Of an identity alternative such as `fasilitas + id_lokal`, only the last field names the
-    person (the first is its scope, shared by thousands)."""
+    person (the first is its scope, shared by thousands); of the unique constraints, only those
+    of one field (a school year in `id_orang + tahun_ajaran` names no one)."""
     names: set[str] = set()
     if kind.key:
         names.add(kind.key)
-    names |= {f for u in kind.unique for f in u}
+    names |= {u[0] for u in kind.unique if len(u) == 1}  # (id_orang, tahun_ajaran): not a year
     if kind.identity is not None:
         names |= {alt[-1] for alt in kind.identity.alternatives}
     if kind.episode_link is not None:

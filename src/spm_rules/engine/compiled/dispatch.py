@@ -28,7 +28,6 @@ from .load import Tables
 from .query import compile_standard
 from .verdicts import run
 
-ENGINES = ("auto", "compiled", "interpreter")
 AUTO_MIN_SUBJECTS = 5_000
 
 

@@ -21,8 +21,6 @@ from .compiler import SUBJECT, Env, ExprCompiler, let_column, table_name
 from .errors import NotCompilable
 from .functions import case, date_lit, paren
 
-DIALECTS = ("duckdb", "postgres", "spark")
-
 
 @dataclass(frozen=True)
 class CompiledStandard:

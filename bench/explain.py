@@ -1,0 +1,107 @@
+"""`explain` at city scale: one subject of each kind on the generated city registers.
+
+    python bench/explain.py --scale 0.1            # data written by scripts/make_city.py if missing
+    python bench/explain.py --scale 1 --no-baseline
+
+Each `spm-rules explain --subject K --period 2018` runs as its own process (wall time, and
+peak memory from the child's rusage); then, in this process, where the time of one explain
+goes (imports, rule set, fetching the subject's rows, the interpreter). The baseline in the
+same run is the same explain without `--period`, which reads every register in full (the
+default period needs every record); both answers must be equal. The last line is
+`explain_max=<slowest explain, seconds>`. A benchmark, not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from city import measure  # noqa: E402
+
+# (file, column): the first row of each names a subject of one or more standards
+SUBJECTS = (
+    ("skrining_ptm.csv", "nik"),  # usia produktif
+    ("kehamilan.csv", "id_kehamilan"),  # ibu hamil, ibu bersalin
+    ("kunjungan_neonatal.csv", "nik"),  # bayi baru lahir
+    ("pengukuran_balita.csv", "nik"),  # balita
+    ("skrining_sekolah.csv", "nik"),  # pendidikan dasar
+    ("skrining_lansia.csv", "nik"),  # usia lanjut
+    ("kunjungan_ptm.csv", "nik"),  # hipertensi, diabetes
+    ("kunjungan_jiwa.csv", "nik"),  # ODGJ berat
+    ("kasus_tb.csv", "id_kasus"),  # tuberkulosis
+    ("kelompok_risiko.csv", "nik"),  # risiko HIV
+)
+
+
+def subjects(data: Path) -> list[str]:
+    out = []
+    for name, column in SUBJECTS:
+        with (data / name).open(newline="", encoding="utf-8") as fh:
+            row = next(csv.DictReader(fh), None)
+        if row and row.get(column):
+            out.append(row[column])
+    return out
+
+
+def breakdown(data: Path, key: str) -> None:
+    """Where one explain's time goes, measured in this process."""
+    t0 = time.perf_counter()
+    from spm_rules.api import explain_person, open_subject_register, rules_for
+    from spm_rules.registers.contract import load_contract
+    from spm_rules.resources import bundled_library
+
+    t1 = time.perf_counter()
+    rs, _choice = rules_for(bundled_library(), None, "2018")
+    t2 = time.perf_counter()
+    register = open_subject_register(data, key, load_contract())
+    t3 = time.perf_counter()
+    found = explain_person(rs, register, key, "2018")
+    t4 = time.perf_counter()
+    print(
+        f"in one process, subject {key}: imports {t1 - t0:.2f} s, rule set {t2 - t1:.2f} s, "
+        f"fetching its rows {t3 - t2:.3f} s ({register.rows_read} rows read), "
+        f"interpreter {t4 - t3:.3f} s ({len(found)} verdicts)"
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--no-baseline", action="store_true", help="skip the full-read explain")
+    args = ap.parse_args()
+    data = ROOT / "bench" / "data" / f"city-{args.scale:g}"
+    if not (data / "penduduk.csv").is_file():
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "make_city.py"), "--scale", str(args.scale)], check=True
+        )
+    out = ROOT / "bench" / "data" / f"out-{args.scale:g}"
+    out.mkdir(parents=True, exist_ok=True)
+    size = sum(p.stat().st_size for p in data.glob("*.csv")) / 2**20
+    print(f"data: {data} ({size:.0f} MiB of CSV)")
+    keys = subjects(data)
+    spm = [sys.executable, "-m", "spm_rules", "explain", "--data", str(data), "--format", "json"]
+    walls = []
+    for i, key in enumerate(keys):
+        wall, _peak = measure(
+            f"explain {key}", [*spm, "--subject", key, "--period", "2018"], out / f"explain-{i}.json"
+        )
+        walls.append(wall)
+    breakdown(data, keys[0])
+    if not args.no_baseline:
+        measure(
+            f"baseline: explain {keys[0]} reading everything", [*spm, "--subject", keys[0]], out / "full.json"
+        )
+        same = (out / "full.json").read_text() == (out / "explain-0.json").read_text()
+        print(f"same answer as the full read: {'yes' if same else 'NO'}")
+    print(f"explain_max={max(walls):.2f}")
+
+
+if __name__ == "__main__":
+    main()
