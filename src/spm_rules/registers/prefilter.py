@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import mmap
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -74,11 +75,32 @@ def key_parts(key: str) -> set[str]:
     return {part} if part else set()
 
 
+class _File:
+    """A CSV file mapped into memory (nothing copied, whatever its size)."""
+
+    def __init__(self, path: Path):
+        with path.open("rb") as fh:
+            try:
+                self.raw: mmap.mmap | bytes = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+            except ValueError:  # an empty file cannot be mapped
+                self.raw = b""
+
+    def release(self) -> None:
+        """Let go of the pages read so far (the next file's search does not add to them): the
+        memory of a city's registers stays that of one file."""
+        if isinstance(self.raw, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+            self.raw.madvise(mmap.MADV_DONTNEED)
+
+    def close(self) -> None:
+        if isinstance(self.raw, mmap.mmap):
+            self.raw.close()
+
+
 @dataclass
 class _Lines:
-    """One CSV file searched line by line (its bytes are kept only while slicing)."""
+    """A CSV file searched line by line: where its rows start, and the lines kept."""
 
-    raw: bytes
+    raw: mmap.mmap | bytes
     header_line: int
     header: list[str]
     delimiter: str
@@ -86,24 +108,35 @@ class _Lines:
     kept: dict[int, int]  # start -> end offset of each kept line
 
 
-def _line_numbers(raw: bytes, starts: list[int]) -> list[int]:
+def _count(raw: mmap.mmap | bytes, sub: bytes, start: int, end: int) -> int:
+    """Occurrences of `sub` in raw[start:end], a chunk at a time (a memory map has no count)."""
+    total, step = 0, 1 << 24
+    for at in range(start, end, step):
+        stop = min(at + step + len(sub) - 1, end)  # a CRLF across two chunks is counted once
+        total += raw[at:stop].count(sub)
+    return total
+
+
+def _line_numbers(raw: mmap.mmap | bytes, starts: list[int]) -> list[int]:
     """1-based physical line numbers (CRLF, LF and a lone CR end a line, as the reader says)
     of sorted byte offsets, counting once over the file."""
     out, line, pos = [], 1, 0
     for start in starts:
-        line += raw.count(b"\n", pos, start) + raw.count(b"\r", pos, start) - raw.count(b"\r\n", pos, start)
+        line += (
+            _count(raw, b"\n", pos, start) + _count(raw, b"\r", pos, start) - _count(raw, b"\r\n", pos, start)
+        )
         out.append(line)
         pos = start
     return out
 
 
-def _line_bounds(raw: bytes, at: int) -> tuple[int, int]:
+def _line_bounds(raw: mmap.mmap | bytes, at: int) -> tuple[int, int]:
     start = max(raw.rfind(b"\n", 0, at), raw.rfind(b"\r", 0, at)) + 1
     ends = [e for e in (raw.find(b"\n", at), raw.find(b"\r", at)) if e >= 0]
     return start, min(ends) if ends else len(raw)
 
 
-def _header(raw: bytes, header_row: int, size: int) -> tuple[int, list[str], str] | None:
+def _header(raw: mmap.mmap | bytes, header_row: int, size: int) -> tuple[int, list[str], str] | None:
     """The header row (its line, cells and delimiter) within the first `size` bytes, found as
     the reader finds it: the first non-blank row at or after `header_row`."""
     head = raw[:size].decode("utf-8-sig", errors="replace")
@@ -118,16 +151,16 @@ def _header(raw: bytes, header_row: int, size: int) -> tuple[int, list[str], str
     return None
 
 
-def _open(path: Path, header_row: int) -> _Lines | None:
-    """The file ready to be searched, or None when it must be parsed by the reader."""
-    raw = path.read_bytes()
-    if b'"' in raw or b"\x00" in raw or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+def _lines(raw: mmap.mmap | bytes, header_row: int) -> _Lines | None:
+    """The file ready to be searched by bytes, or None when only the reader's parse can say
+    where its rows are (quotes, NUL bytes, UTF-16, no header near the top)."""
+    if raw.find(b'"') >= 0 or raw.find(b"\x00") >= 0 or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None
     found = _header(raw, header_row, 1 << 16) or _header(raw, header_row, 1 << 22)
     if found is None:
         return None
     line, header, delimiter = found
-    ends = [m.end() for _n, m in zip(range(line), _LINE_END.finditer(raw), strict=False)]
+    ends = [m.end() for _n, m in zip(range(line), _LINE_END.finditer(raw[: 1 << 22]), strict=False)]
     body = ends[-1] if len(ends) == line else len(raw)  # the header may be the last line
     return _Lines(raw, line, header, delimiter, body, {})
 
@@ -197,35 +230,65 @@ class _Parsed:
         return dataclasses.replace(self.table, rows=rows, problems=list(self.table.problems))
 
 
-@dataclass
 class SliceTable:
-    """One table of the data folder: searched by bytes (`lines`), parsed and filtered
-    (`parsed`), or read whole (neither: a kind without identifiers, or no kind at all)."""
+    """One file of the data folder, as far as it concerns the subject.
 
-    kind: RecordKind | None
-    path: Path
-    name: str
-    lines: _Lines | None = None
-    parsed: _Parsed | None = None
-    whole: RawTable | None = None
+    A CSV file of a kind with identifiers is mapped and searched by bytes; only when a key is
+    found in it is it looked at more closely: searched line by line when it is plain, else
+    parsed by the reader (`read`) and filtered on its cells. Other files are parsed, and their
+    tables (a workbook's sheets) of kinds with identifiers filtered, the others taken whole.
+    A CSV file where no key occurs keeps no row (no key in its bytes, none in its cells)."""
 
-    def search(self, keys: set[str], limits: Limits) -> RawTable | None:
-        """Keep the rows holding one of the keys; the table as far as it is kept."""
+    def __init__(self, path: Path, name: str, header_row: int, read: Callable):
+        self.path, self.name = path, name
+        self._header_row, self._read = header_row, read
+        self._file: _File | None = None
+        self.lines: _Lines | None = None
+        self.items: list[_Parsed | RawTable] | None = None  # parsed: filtered, or whole
+
+    def parse(self, searchable: Callable[[RawTable], bool]) -> None:
+        self.items = [_Parsed(t) if searchable(t) else t for t in self._read(self.path, self.name)]
+
+    def search(self, new: set[str], keys: set[str], limits: Limits) -> list[RawTable]:
+        """Keep the rows holding one of the `new` keys (`keys`: all so far); the tables as far
+        as they are kept."""
+        if self.items is None and self.lines is None:
+            if self._file is None:
+                self._file = _File(self.path)
+            raw = self._file.raw
+            found = any(raw.find(k.encode("utf-8")) >= 0 for k in new)
+            self._file.release()
+            if not found:
+                return []
+            self.lines = _lines(raw, self._header_row)
+            if self.lines is None:  # quotes or another oddity: the reader's parse decides
+                self.parse(lambda _t: True)
+                new = keys
         if self.lines is not None:
-            _search(self.lines, keys)
-            return _table(self.path, self.name, self.lines, limits, numbered=False)
-        if self.parsed is not None:
-            self.parsed.search(keys)
-            return self.parsed.result()
-        return None
+            _search(self.lines, new)
+            if self._file is not None:
+                self._file.release()
+            return [_table(self.path, self.name, self.lines, limits, numbered=False)]
+        out = []
+        for item in self.items or []:
+            if isinstance(item, _Parsed):
+                item.search(new)
+                out.append(item.result())
+        return out
 
-    def result(self, limits: Limits) -> RawTable:
+    def result(self, limits: Limits) -> list[RawTable]:
         if self.lines is not None:
-            return _table(self.path, self.name, self.lines, limits)
-        if self.parsed is not None:
-            return self.parsed.result()
-        assert self.whole is not None
-        return self.whole
+            return [_table(self.path, self.name, self.lines, limits)]
+        if self.items is not None:
+            return [i.result() if isinstance(i, _Parsed) else i for i in self.items]
+        # no key anywhere in the file: its header, no row
+        found = _header(self._file.raw, self._header_row, 1 << 16) if self._file else None
+        header, line = (found[1], found[0]) if found else ([], 1)
+        return [RawTable(self.name, self.path.stem, self.path, None, header, [], line)]
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 def plan(
@@ -234,24 +297,21 @@ def plan(
     contract: Contract,
     read: Callable[[Path, str], list[RawTable]],
 ) -> list[SliceTable]:
-    """How each table is searched: CSV files without quotes by bytes, other tables after the
-    reader's parse (`read`), tables of kinds without identifiers whole."""
+    """How each file is searched: CSV files of kinds with identifiers by bytes, other files
+    after the reader's parse (`read`), tables of kinds without identifiers whole."""
     out: list[SliceTable] = []
+
+    def searchable(table: RawTable) -> bool:
+        kind = _kind_of(table, mapping, contract)
+        return kind is not None and bool(id_fields(kind))
+
     for path, name in files:
+        t = SliceTable(path, name, mapping.header_row(path.name), read)
         table_map = mapping.for_table(path.name, None)
         kind = contract.kind((table_map.kind if table_map else "") or path.stem)
-        if path.suffix.lower() == ".csv" and kind is not None and id_fields(kind):
-            lines = _open(path, mapping.header_row(path.name))
-            if lines is not None:
-                out.append(SliceTable(kind, path, name, lines=lines))
-                continue
-        for table in read(path, name):
-            table_map = mapping.for_table(path.name, table.sheet)
-            kind = contract.kind((table_map.kind if table_map else "") or table.stem)
-            if kind is not None and id_fields(kind):
-                out.append(SliceTable(kind, path, table.name, parsed=_Parsed(table)))
-            else:
-                out.append(SliceTable(kind, path, table.name, whole=table))
+        if path.suffix.lower() != ".csv" or kind is None or not id_fields(kind):
+            t.parse(searchable)
+        out.append(t)
     return out
 
 
@@ -260,27 +320,37 @@ def _columns(table: RawTable, mapping: Mapping) -> tuple[str, ...]:
     return tuple((table_map.columns.get(h, h) if table_map else h) for h in table.header)
 
 
+def _kind_of(table: RawTable, mapping: Mapping, contract: Contract) -> RecordKind | None:
+    table_map = mapping.for_table(table.file.name, table.sheet)
+    return contract.kind((table_map.kind if table_map else "") or table.stem)
+
+
 def slice_tables(
-    tables: list[SliceTable], key: str, mapping: Mapping, limits: Limits = DEFAULT_LIMITS
+    tables: list[SliceTable], key: str, mapping: Mapping, contract: Contract, limits: Limits = DEFAULT_LIMITS
 ) -> list[RawTable]:
     """Every table as far as it concerns the subject, once the identifiers stop growing.
 
     Raises `SliceTooWide` when they grow past MAX_KEYS (the caller then reads in full)."""
     keys: set[str] = set()
     new = key_parts(key)
-    for _round in range(MAX_ROUNDS):
-        if not new:
-            break
-        keys |= new
-        if len(keys) > MAX_KEYS:
-            raise SliceTooWide(len(keys))
-        found: set[str] = set()
+    try:
+        for _round in range(MAX_ROUNDS):
+            if not new:
+                break
+            keys |= new
+            if len(keys) > MAX_KEYS:
+                raise SliceTooWide(len(keys))
+            found: set[str] = set()
+            for t in tables:
+                for kept in t.search(new, keys, limits):
+                    kind = _kind_of(kept, mapping, contract)
+                    if kind is not None:
+                        found |= _values(kept, id_fields(kind), _columns(kept, mapping))
+            new = found - keys
+        else:
+            if new:
+                raise SliceTooWide(len(keys | new))
+        return [table for t in tables for table in t.result(limits)]
+    finally:
         for t in tables:
-            kept = t.search(new, limits)
-            if kept is not None and t.kind is not None:
-                found |= _values(kept, id_fields(t.kind), _columns(kept, mapping))
-        new = found - keys
-    else:
-        if new:
-            raise SliceTooWide(len(keys | new))
-    return [t.result(limits) for t in tables]
+            t.close()
