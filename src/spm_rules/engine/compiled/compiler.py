@@ -82,6 +82,59 @@ class VSet:
 Bound = Scalar | Row | Coll | Pick | VSet
 
 
+@dataclass
+class Group:
+    """One pass over a linked kind: every aggregate over it that reads nothing but its own
+    records (no field of the subject, no outer record) becomes a column of one GROUP BY, with
+    its filter as a FILTER clause, joined to the subject once. One scan instead of one join
+    per aggregate; the empty collection (no row in the group) keeps its meaning through
+    COALESCE."""
+
+    name: str  # the CTE
+    alias: str  # the linked table inside it
+    kind: str
+    by: str
+    in_period: bool
+    aggs: list[exp.Expression] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.aggs.append(exp.alias_(exp.Count(this=exp.Star()), self.rows))
+
+    @property
+    def rows(self) -> str:
+        """The column that is NULL exactly when the subject has no record in the group."""
+        return f"{self.name}_rows"
+
+
+@dataclass
+class Ranked:
+    """The first or last record of a collection whose filters read nothing but its records:
+    one ranking (ROW_NUMBER over the register's order) per collection and filter, its fields
+    joined to the subject as columns, instead of one ORDER BY … LIMIT 1 sub-query per field."""
+
+    name: str
+    kind: str
+    by: str
+    in_period: bool
+    last: bool
+    conds: list[exp.Expression]
+    fields: list[str] = field(default_factory=list)
+
+    ALIAS = "p"
+
+    def column(self, fname: str) -> str:
+        self.fields += [fname] if fname not in self.fields else []
+        return f"{self.name}_{fname}"
+
+
+def _names(e: A.Expr) -> set[str]:
+    """Every name an expression reads (aggregate variables included)."""
+    out = {e.name} if isinstance(e, A.Name) else set()
+    for child in A.children_of(e):
+        out |= _names(child)
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Env:
     """Names in scope, as in the interpreter: innermost first; defines do not see the subject."""
@@ -121,6 +174,9 @@ class ExprCompiler:
     let_sql: dict[str, exp.Expression] = field(default_factory=dict)
     _lets: dict[str, Bound] = field(default_factory=dict)
     _deps: list[set[str]] = field(default_factory=list)
+    groups: dict[tuple[str, str, bool], Group] = field(default_factory=dict)
+    ranked: dict[tuple[Any, ...], Ranked] = field(default_factory=dict)
+    _free: int = 0  # > 0 while compiling an expression of a group (no subject, no sub-query)
 
     def __post_init__(self) -> None:
         self._std_lets = {let.name: let for let in self.std.lets}
@@ -239,10 +295,13 @@ class ExprCompiler:
                 return Scalar(case((any_null(args), exp.Null()), default=test))
             case A.IsMissing(value=v, negated=neg):
                 b = self.bound(v, env)
-                if isinstance(b, Pick):
-                    test: exp.Expression = exp.Not(
-                        this=exp.Exists(this=self.select(b.coll, None, [exp.Literal.number(1)]))
+                ranked = self.rank(b) if isinstance(b, Pick) else None
+                if ranked is not None:
+                    test: exp.Expression = exp.Is(
+                        this=exp.column(ranked.column("_rid"), table=SUBJECT), expression=exp.Null()
                     )
+                elif isinstance(b, Pick):
+                    test = exp.Not(this=exp.Exists(this=self.select(b.coll, None, [exp.Literal.number(1)])))
                 elif isinstance(b, Scalar):
                     test = exp.Is(this=paren(b.sql), expression=exp.Null())
                 else:
@@ -264,6 +323,10 @@ class ExprCompiler:
             self.use(target.kind, fname)
             return exp.column(fname, table=target.alias)
         if isinstance(target, Pick):
+            ranked = self.rank(target)
+            if ranked is not None:
+                self.use(target.coll.kind, fname)
+                return exp.column(ranked.column(fname), table=SUBJECT)
             alias = self.alias()
             self.use(target.coll.kind, fname)
             order = exp.Ordered(this=exp.column("_rid", table=alias), desc=target.last)
@@ -289,6 +352,8 @@ class ExprCompiler:
 
     def select(self, coll: Coll, alias: str | None, projections: list[exp.Expression]) -> exp.Select:
         """SELECT projections FROM the collection's table WHERE linked, in period, filtered."""
+        if self._free:
+            raise self.fail("a sub-query inside a grouped aggregate")
         alias = alias or self.alias()
         conds = self.conditions(coll, alias)
         q = exp.select(*projections, copy=False).from_(
@@ -327,6 +392,9 @@ class ExprCompiler:
             return coll
         if f in ("first", "last"):
             return Pick(coll, last=f == "last")
+        grouped = self.grouped(e, coll, env)
+        if grouped is not None:
+            return grouped
         alias = self.alias()
         count = exp.Count(this=exp.Star())
         if f == "count":
@@ -357,6 +425,101 @@ class ExprCompiler:
         else:
             raise self.fail(f"aggregate {f}")
         return Scalar(exp.Subquery(this=self.select(coll, alias, [agg])))
+
+    def grouped(self, e: A.Aggregate, coll: Coll, env: Env) -> Scalar | None:
+        """The aggregate as a column of its collection's group, when it reads nothing but the
+        collection's records (names bound around it would mean something else outside)."""
+        parts = [(var, where, fenv) for var, where, fenv in coll.filters]
+        if e.value is not None:
+            parts.append((e.var, e.value, env))
+        if self._free or not self._reads_only_records(parts):
+            return None
+        key = (coll.kind, coll.by, coll.in_period)
+        group = self.groups.get(key) or Group(f"_g{len(self.groups) + 1}", f"g{len(self.groups) + 1}", *key)
+        row = Row(group.alias, coll.kind)
+        self._free += 1
+        try:
+            conds = [paren(self.sql(where, Env({var: row}, None, False))) for var, where, _s in coll.filters]
+            value = self.sql(e.value, Env({e.var: row}, None, False)) if e.value is not None else None
+        except NotCompilable:
+            return None
+        finally:
+            self._free -= 1
+        cond = exp.and_(*conds, copy=False) if conds else None
+
+        def filtered(agg: exp.Expression) -> exp.Expression:
+            return exp.Filter(this=agg, expression=exp.Where(this=cond.copy())) if cond is not None else agg
+
+        count = filtered(exp.Count(this=exp.Star()))
+        empty: exp.Expression | None = num(0)  # the value over no record, when not NULL
+        f = e.func
+        if f == "count":
+            agg: exp.Expression = count
+        elif f == "any":
+            agg, empty = exp.GT(this=count, expression=num(0)), exp.false()
+        elif value is None:
+            raise self.fail(f"{f} without a value")
+        elif f == "count_distinct":
+            agg = filtered(exp.Count(this=exp.Distinct(expressions=[paren(value)])))
+        elif f == "sum":  # over no record 0, over records without values missing
+            total = filtered(exp.Sum(this=paren(value)))
+            agg, empty = case((exp.EQ(this=count, expression=num(0)), num(0)), default=total), None
+        elif f in ("min", "max"):
+            agg, empty = filtered((exp.Min if f == "min" else exp.Max)(this=paren(value))), None
+        elif f == "all":
+            false_ = filtered(_count_if(exp.Not(this=paren(value.copy()))))
+            null_ = filtered(_count_if(exp.Is(this=paren(value), expression=exp.Null())))
+            agg = case(
+                (exp.EQ(this=count, expression=num(0)), exp.Null()),
+                (exp.GT(this=false_, expression=num(0)), exp.false()),
+                (exp.GT(this=null_, expression=num(0)), exp.Null()),
+                default=exp.true(),
+            )
+            empty = None
+        else:
+            return None
+        self.groups[key] = group
+        column = f"_a{sum(len(g.aggs) for g in self.groups.values()) + 1}"
+        group.aggs.append(exp.alias_(agg, column))
+        self.use(coll.kind, coll.by)
+        ref: exp.Expression = exp.column(column, table=SUBJECT)
+        if empty is not None:  # no record at all: no row in the group
+            ref = exp.Coalesce(this=ref, expressions=[empty])
+        elif f == "sum":  # NULL is a sum of missing values; no row in the group is 0
+            absent = exp.Is(this=exp.column(group.rows, table=SUBJECT), expression=exp.Null())
+            ref = case((absent, num(0)), default=ref)
+        return Scalar(ref)
+
+    def _reads_only_records(self, parts: list[tuple[str, A.Expr, Env]]) -> bool:
+        """Each expression reads only its variable's record, defines, value sets and constants
+        (a name bound around it, or a name of the subject, would mean something else in a
+        GROUP BY)."""
+        subject = self._std_lets.keys() | self._links.keys() | self.kinds[self.subject_kind].fields.keys()
+        return not any(
+            n != var and (scope.find(n) is not None or n in subject)
+            for var, expr, scope in parts
+            for n in _names(expr)
+        )
+
+    def rank(self, pick: Pick) -> Ranked | None:
+        """The ranking that gives this first/last record, when its filters allow one."""
+        coll = pick.coll
+        if self._free or not self._reads_only_records(list(coll.filters)):
+            return None
+        row = Row(Ranked.ALIAS, coll.kind)
+        self._free += 1
+        try:
+            conds = [paren(self.sql(where, Env({var: row}, None, False))) for var, where, _s in coll.filters]
+        except NotCompilable:
+            return None
+        finally:
+            self._free -= 1
+        key = (coll.kind, coll.by, coll.in_period, pick.last, tuple(c.sql() for c in conds))
+        if key not in self.ranked:
+            name = f"_p{len(self.ranked) + 1}"
+            self.ranked[key] = Ranked(name, coll.kind, coll.by, coll.in_period, pick.last, conds)
+        self.use(coll.kind, coll.by)
+        return self.ranked[key]
 
 
 def _fresh(b: Bound) -> Bound:

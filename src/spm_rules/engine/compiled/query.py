@@ -17,9 +17,9 @@ from sqlglot import exp
 from ...lang import ast as A
 from ...lang.checker import RuleSet
 from ..period import Period
-from .compiler import SUBJECT, Env, ExprCompiler, let_column, table_name
+from .compiler import SUBJECT, Env, ExprCompiler, Ranked, let_column, table_name
 from .errors import NotCompilable
-from .functions import case, date_lit, paren
+from .functions import date_lit, paren
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,13 @@ class CompiledStandard:
 
 
 def _char(value: exp.Expression) -> exp.Expression:
-    """T, F or U (missing) for a boolean."""
-    return case(
-        (exp.Is(this=paren(value.copy()), expression=exp.Null()), exp.Literal.string("U")),
-        (value, exp.Literal.string("T")),
-        default=exp.Literal.string("F"),
-    )
+    """T, F or U (missing) for a boolean, evaluating it once: the first letter of its text
+    ('true', 'false'), U when it is NULL. (A CASE testing IS NULL and then the value would put
+    every sub-query of a criterion into the plan twice.)"""
+    text = exp.cast(paren(value), exp.DataType.Type.VARCHAR)
+    one = exp.Literal.number(1)
+    first = exp.Upper(this=exp.Substring(this=text, start=one, length=one.copy()))
+    return exp.Coalesce(this=first, expressions=[exp.Literal.string("U")])
 
 
 def _node_codes(c: ExprCompiler, node: A.Criterion | A.Group) -> list[exp.Expression]:
@@ -54,6 +55,73 @@ def _node_codes(c: ExprCompiler, node: A.Criterion | A.Group) -> list[exp.Expres
     when = _char(c.sql(node.when, env)) if node.when is not None else none
     require = _char(c.sql(node.require, env)) if node.require is not None else exp.Literal.string("T")
     return [when, require]
+
+
+def _group_ctes(c: ExprCompiler) -> list[tuple[str, exp.Select]]:
+    """One GROUP BY per linked collection holding its grouped aggregates (compiler.Group)."""
+    out = []
+    for g in c.groups.values():
+        q = exp.select(exp.column(g.by, table=g.alias), *g.aggs).from_(
+            exp.to_table(table_name(g.kind)).as_(g.alias)
+        )
+        if g.in_period:
+            date_field = c.kinds[g.kind].date_field
+            q = q.where(
+                exp.Between(
+                    this=exp.column(date_field, table=g.alias),
+                    low=date_lit(c.period.start),
+                    high=date_lit(c.period.end),
+                )
+            )
+        out.append((g.name, q.group_by(exp.column(g.by, table=g.alias))))
+    return out
+
+
+def _ranked_ctes(c: ExprCompiler) -> list[tuple[str, exp.Select]]:
+    """One ranking per first/last record (compiler.Ranked): the fields of the record with the
+    lowest (highest) `_rid` of each subject's collection — the interpreter's order."""
+    out = []
+    for r in c.ranked.values():
+        a = Ranked.ALIAS
+        order = exp.Ordered(this=exp.column("_rid", table=a), desc=r.last)
+        number = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[exp.column(r.by, table=a)],
+            order=exp.Order(expressions=[order]),
+        )
+        cols = [exp.alias_(exp.column(f, table=a), f"{r.name}_{f}") for f in r.fields]
+        inner = exp.select(exp.column(r.by, table=a), *cols, exp.alias_(number, "_n")).from_(
+            exp.to_table(table_name(r.kind)).as_(a)
+        )
+        conds = list(r.conds)
+        if r.in_period:
+            conds.append(
+                exp.Between(
+                    this=exp.column(c.kinds[r.kind].date_field, table=a),
+                    low=date_lit(c.period.start),
+                    high=date_lit(c.period.end),
+                )
+            )
+        if conds:
+            inner = inner.where(exp.and_(*conds))
+        outer = exp.select(r.by, *(f"{r.name}_{f}" for f in r.fields)).from_(inner.subquery("_r"))
+        out.append((r.name, outer.where(exp.EQ(this=exp.column("_n"), expression=exp.Literal.number(1)))))
+    return out
+
+
+def _base(c: ExprCompiler, source: str) -> exp.Select:
+    """The subject's records with the columns of every group and ranking joined (NULL when
+    the subject has no such record)."""
+    cols = [exp.column(a.alias, table=g.name) for g in c.groups.values() for a in g.aggs]
+    cols += [exp.column(f"{r.name}_{f}", table=r.name) for r in c.ranked.values() for f in r.fields]
+    q = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(SUBJECT)), *cols).from_(
+        exp.to_table(source).as_(SUBJECT)
+    )
+    joined = [(g.name, g.by) for g in c.groups.values()] + [(r.name, r.by) for r in c.ranked.values()]
+    for name, by in joined:
+        on = exp.EQ(this=exp.column(by, table=name), expression=exp.column(by, table=SUBJECT))
+        q = q.join(name, on=on, join_type="left")
+    return q
 
 
 def compile_standard(rs: RuleSet, std: A.Standard, period: Period) -> CompiledStandard:
@@ -78,6 +146,10 @@ def compile_standard(rs: RuleSet, std: A.Standard, period: Period) -> CompiledSt
     star = exp.Column(this=exp.Star(), table=exp.to_identifier(SUBJECT))
     layers: list[tuple[str, exp.Select]] = []
     source = table_name(std.subject_kind)
+    groups = _group_ctes(c) + _ranked_ctes(c)
+    if groups:
+        layers.append(("_base", _base(c, source)))
+        source = "_base"
     for n in range(1, max(c.let_layer.values(), default=0) + 1):
         names = sorted(name for name, layer in c.let_layer.items() if layer == n)
         cols = [exp.alias_(c.let_sql[name], let_column(name)) for name in names]
@@ -110,7 +182,7 @@ def compile_standard(rs: RuleSet, std: A.Standard, period: Period) -> CompiledSt
         )
         .order_by(exp.column("_rid", table="sc"))
     )
-    for name, layer in layers:
+    for name, layer in [*groups, *layers]:
         query = query.with_(name, as_=layer)
     query = query.with_("sc", as_=scope).with_("inpop", as_=in_pop).with_("crit", as_=crit)
     columns = {kind: tuple(sorted(cols)) for kind, cols in c.columns.items()}
