@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 _TOP = {
@@ -70,9 +71,74 @@ def _type_ok(types: set[str]) -> Callable[[Any], bool]:
     return check
 
 
-def compile_schema(schema: dict) -> Callable[[dict], bool] | None:
-    """A function doc -> True when the document is valid, or None if the schema is outside
-    the subset this module knows."""
+def json_form(value: Any) -> Any:
+    """A typed value as the JSON document validated by the schema has it."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+MEMO_PER_FIELD = 4096  # distinct values remembered per field (dates, codes repeat; NIKs do not)
+
+
+class FastCheck:
+    """The compiled check of one schema: `check(doc)` for a JSON document, and
+    `values_valid(values, memo)` for a row's typed values, remembering per field whether a
+    value passed (a pure function of field and value), so that a register where the same
+    dates, codes and measurements recur checks each once."""
+
+    def __init__(
+        self,
+        required: tuple[str, ...],
+        any_of: list[tuple[str, ...]],
+        checks: dict[str, list[Callable[[Any], bool]]],
+        json_form: Callable[[Any], Any] = json_form,
+    ):
+        self.required, self.any_of, self.checks, self._json = required, any_of, checks, json_form
+
+    def __call__(self, doc: dict) -> bool:
+        for name in self.required:
+            if name not in doc:
+                return False
+        if self.any_of and not any(all(n in doc for n in alt) for alt in self.any_of):
+            return False
+        for name, tests in self.checks.items():
+            if name in doc:
+                v = doc[name]
+                for t in tests:
+                    if not t(v):
+                        return False
+        return True
+
+    def values_valid(self, values: dict[str, Any], memo: dict[str, dict[Any, bool]]) -> bool:
+        """What `self(doc)` says of the document of these values (None = absent)."""
+        for name in self.required:
+            if values.get(name) is None:
+                return False
+        if self.any_of and not any(all(values.get(n) is not None for n in alt) for alt in self.any_of):
+            return False
+        for name, v in values.items():
+            tests = self.checks.get(name)
+            if v is None or tests is None:
+                continue
+            seen = memo.setdefault(name, {})
+            key = (type(v), v)  # True, 1 and Decimal(1) are equal keys otherwise
+            ok = seen.get(key)
+            if ok is None:
+                jv = self._json(v)
+                ok = all(t(jv) for t in tests)
+                if len(seen) < MEMO_PER_FIELD:
+                    seen[key] = ok
+            if not ok:
+                return False
+        return True
+
+
+def compile_schema(schema: dict) -> FastCheck | None:
+    """The check of documents valid for `schema`, or None if the schema is outside the subset
+    this module knows."""
     if set(schema) - _TOP or schema.get("type") != "object":
         return None
     if schema.get("additionalProperties", True) is not True:
@@ -83,7 +149,7 @@ def compile_schema(schema: dict) -> Callable[[dict], bool] | None:
         if set(alt) != {"required"}:
             return None
         any_of.append(tuple(alt["required"]))
-    checks: list[tuple[str, list[Callable[[Any], bool]]]] = []
+    checks: list[tuple[str, list[Callable[[Any], bool]]]] = []  # in the schema's order
     for name, spec in schema.get("properties", {}).items():
         if set(spec) - _PROP:
             return None
@@ -108,18 +174,4 @@ def compile_schema(schema: dict) -> Callable[[dict], bool] | None:
             tests.append(_date_ok)
         checks.append((name, tests))
 
-    def valid(doc: dict) -> bool:
-        for name in required:
-            if name not in doc:
-                return False
-        if any_of and not any(all(n in doc for n in alt) for alt in any_of):
-            return False
-        for name, tests in checks:
-            if name in doc:
-                v = doc[name]
-                for t in tests:
-                    if not t(v):
-                        return False
-        return True
-
-    return valid
+    return FastCheck(required, any_of, dict(checks))

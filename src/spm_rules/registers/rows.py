@@ -17,12 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
 from .contract import FieldSpec, RecordKind
+from .fastcheck import MEMO_PER_FIELD, json_form
 from .mapping import TableMapping
 from .tables import BROKEN, IMPRECISE
 from .values import CellError, parse_date, parse_number, parse_time
@@ -139,6 +139,22 @@ def convert_cell(
     return text
 
 
+def _cell_outcome(
+    kind: RecordKind, spec: FieldSpec, col: str, text: str, today: dt.date, limits: Limits
+) -> tuple[Any, Reason | None]:
+    """(value, None) for a non-empty cell's text, or (None, the reason it is refused)."""
+    nothing, value = not_done(spec, text)
+    if nothing:
+        return value, None
+    try:
+        return convert_cell(kind, col, text, today, limits), None
+    except CellError as err:
+        return None, err.reason
+
+
+CellMemo = dict[str, dict[str, tuple[Any, Reason | None]]]
+
+
 def row_values(
     kind: RecordKind,
     shape: TableShape,
@@ -147,10 +163,16 @@ def row_values(
     today: dt.date,
     table_map: TableMapping | None,
     limits: Limits = DEFAULT_LIMITS,
+    memo: CellMemo | None = None,
 ) -> tuple[dict[str, Any], list[RowProblem]]:
-    """Each cell of a row converted to its field's type (None = not recorded)."""
+    """Each cell of a row converted to its field's type (None = not recorded).
+
+    A cell's value depends only on its field and text within one table (today is fixed), so
+    `memo` remembers up to MEMO_PER_FIELD outcomes per field: dates, codes and measurements
+    that recur are converted once."""
     values: dict[str, Any] = {}
     problems: list[RowProblem] = []
+    memo = {} if memo is None else memo
     for col, cell in [*zip(shape.columns, row, strict=True), *shape.constants]:
         spec = kind.fields.get(col)
         if spec is None or spec.derived:
@@ -162,27 +184,22 @@ def row_values(
         if text == "":
             values[col] = None
             continue
-        nothing, value = not_done(spec, text)
-        if nothing:
+        seen = memo.setdefault(col, {})
+        outcome = seen.get(text)
+        if outcome is None:
+            outcome = _cell_outcome(kind, spec, col, text, today, limits)
+            if len(seen) < MEMO_PER_FIELD:
+                seen[text] = outcome
+        value, reason = outcome
+        if reason is None:
             values[col] = value
             continue
-        try:
-            values[col] = convert_cell(kind, col, text, today, limits)
-        except CellError as err:
-            problem = RowProblem(ref.file, ref.line, col, cell, err.reason)
-            if err.reason.code in _FORM_CELL and optional_form(kind, col):
-                values[col] = None
-                problem = _dropped(problem)
-            problems.append(problem)
+        problem = RowProblem(ref.file, ref.line, col, cell, reason)
+        if reason.code in _FORM_CELL and optional_form(kind, col):
+            values[col] = None
+            problem = _dropped(problem)
+        problems.append(problem)
     return values, problems
-
-
-def _json_form(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def _schema_reason(err) -> Reason:
@@ -204,15 +221,19 @@ def _schema_reason(err) -> Reason:
 
 
 def schema_problems(
-    kind: RecordKind, values: dict[str, Any], raw: dict[str, str], ref: RecordRef
+    kind: RecordKind,
+    values: dict[str, Any],
+    raw: dict[str, str],
+    ref: RecordRef,
+    memo: dict[str, dict[Any, bool]] | None = None,
 ) -> list[RowProblem]:
     """What the contract's JSON Schema says of a row's values (nothing when it is valid).
 
     An optional field of unexpected form is removed from `values` and its problem is a
-    warning (see `optional_form`)."""
-    doc = {k: _json_form(v) for k, v in values.items() if v is not None}
-    if kind.fast is not None and kind.fast(doc):
+    warning (see `optional_form`). `memo`: what the fast check remembers within one table."""
+    if kind.fast is not None and kind.fast.values_valid(values, {} if memo is None else memo):
         return []
+    doc = {k: json_form(v) for k, v in values.items() if v is not None}
     out = []
     for err in sorted(kind.validator.iter_errors(doc), key=lambda e: list(e.path)):
         col = err.path[0] if err.path else None
@@ -257,6 +278,8 @@ def read_rows(
     """Every non-blank row of one table as an entry, and the problems found (CSV, XLSX,
     JSONL or YAML test rows alike)."""
     shape = table_shape(kind, header, name, table_map)
+    cell_memo: CellMemo = {}
+    schema_memo: dict[str, dict[Any, bool]] = {}
     entries: list[RowEntry] = []
     problems: list[RowProblem] = list(shape.problems)
     for line, row in rows:
@@ -280,10 +303,10 @@ def read_rows(
             problems.append(RowProblem(name, line, None, None, reason))
             entries.append(RowEntry(ref, kind.name, Fate.REJECTED, reason))
             continue
-        values, row_problems = row_values(kind, shape, row, ref, today, table_map, limits)
+        values, row_problems = row_values(kind, shape, row, ref, today, table_map, limits, cell_memo)
         if not _errors(row_problems):
             raw = dict(zip(shape.columns, row, strict=True))
-            row_problems += schema_problems(kind, values, raw, ref)
+            row_problems += schema_problems(kind, values, raw, ref, schema_memo)
         if not _errors(row_problems):
             problem = identity_problem(kind, values, ref)
             row_problems += [problem] if problem else []
