@@ -26,7 +26,10 @@ scores, enrolment — never pre-computed yes/no flags per criterion.
 
 - **CSV** (UTF-8 with or without BOM, or Windows-1252; `,` or `;` as Indonesian Excel writes,
   detected from the header line), **XLSX** (every sheet is a table; line numbers are Excel row
-  numbers; messages name `file.xlsx[Sheet]`) and **JSON Lines** (`.jsonl`, one object per line).
+  numbers; messages name `file.xlsx[Sheet]`), **JSON Lines** (`.jsonl`, one object per line) and
+  **Parquet** (`.parquet`, read through DuckDB; typed values are read as a CSV export would
+  write them — dates `yyyy-mm-dd`, whole numbers without `.0`, booleans `ya`/`tidak` — and
+  "line" is the row number + 1, the header being line 1; a damaged file is refused in words).
 - Without a mapping, a file (or sheet) is read as the kind it is named after:
   `kunjungan_anc.csv`, a sheet called `penduduk`. A file that is not a kind is reported, and its
   rows are counted as rejected: nothing is skipped silently.

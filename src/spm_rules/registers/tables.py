@@ -1,4 +1,4 @@
-"""Raw tables from files: CSV, XLSX (each sheet a table) and JSON Lines.
+"""Raw tables from files: CSV, XLSX (each sheet a table), JSON Lines and Parquet.
 
 A raw table is a name for messages (`kohort.xlsx[Kunjungan]`), a header and numbered rows of
 text cells. Nothing here knows the data contract; file-level problems (empty file, wrong
@@ -14,6 +14,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from ..limits import DEFAULT_LIMITS, LimitExceeded, Limits
@@ -21,7 +22,7 @@ from ..model import Reason, bilingual
 
 csv.field_size_limit(64 * 1024 * 1024)
 
-SUFFIXES = (".csv", ".xlsx", ".jsonl")
+SUFFIXES = (".csv", ".xlsx", ".jsonl", ".parquet")
 # not registers: documentation and configuration beside the data, passed over without a word
 QUIET_SUFFIXES = (".md", ".yaml", ".yml")
 BROKEN = "\x00rusak"  # the one cell of a row that could not be read at all
@@ -446,6 +447,65 @@ def _json_cell(value: object) -> str:
     return str(value)
 
 
+def _parquet_cell(value: object) -> str:
+    """A typed Parquet value as the text a CSV export would hold (the reader types it again)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0, 0) else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)[:1000]
+    return str(value)
+
+
+def read_parquet(path: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> list[RawTable]:
+    """A Parquet file through DuckDB: its columns are the header and each row a row of text
+    cells, numbered as a CSV export would number it (the header is line 1, the first row line
+    2). A damaged or truncated file is one refused table, said in plain words."""
+    import duckdb  # loaded only when a register is Parquet
+
+    table = RawTable(name, path.stem, path, None, [], [])
+    con = duckdb.connect()
+    try:
+        count = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]
+        cursor = con.execute("SELECT * FROM read_parquet(?)", [str(path)])
+        table.header = [str(d[0]).strip() for d in cursor.description or ()]
+        if len(table.header) > limits.sheet_columns:
+            raise LimitExceeded(
+                "sheet_columns", limits.sheet_columns, f"{len(table.header)} kolom",
+                f"{len(table.header)} columns", name,
+            )  # fmt: skip
+        if count + 1 > limits.sheet_rows:
+            raise LimitExceeded("sheet_rows", limits.sheet_rows, f"{count} baris", f"{count} rows", name)
+        line = 2
+        while batch := cursor.fetchmany(10_000):
+            for row in batch:
+                table.rows.append((line, [_parquet_cell(v) for v in row]))
+                line += 1
+    except duckdb.Error as err:
+        detail = str(err).splitlines()[0]
+        table.rows, table.header = [], []
+        table.problems.append(
+            TableProblem(
+                1,
+                f"bukan file Parquet yang sah (rusak atau terpotong?): {detail}",
+                f"not a valid Parquet file (damaged or truncated?): {detail}",
+            )
+        )
+        return [table]
+    finally:
+        con.close()
+    return [_finish(table)]
+
+
 def read_tables(
     path: Path,
     name: str,
@@ -458,6 +518,8 @@ def read_tables(
         return read_xlsx(path, name, header_row, sheets, limits)
     if suffix == ".jsonl":
         return read_jsonl(path, name, limits)
+    if suffix == ".parquet":
+        return read_parquet(path, name, limits)
     return read_csv(path, name, header_row, limits)
 
 
