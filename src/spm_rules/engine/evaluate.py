@@ -23,7 +23,7 @@ from ..lang.printer import to_source
 from ..model import Reason, Record, RecordRef, Register
 from .functions import IMPLEMENTATIONS, CallContext
 from .period import Period
-from .verdict import Fact, Missing, NodeResult, Status, Verdict
+from .verdict import Fact, Missing, NodeResult, Status, Verdict, group_status, is_counted, node_result
 
 
 class _Ctx:
@@ -157,9 +157,7 @@ class SubjectEvaluator:
             f = self.ev(self.std.attribute, self._root(), scope_ctx) if self.std.attribute else None
             facility = None if f is None or _is_missing(f) else str(f)
             criteria = tuple(self._node(n) for n in self.std.criteria)
-        counted = in_population and all(
-            c.status in (Status.MET, Status.NOT_APPLICABLE) for c in criteria if c.gating
-        )
+        counted = in_population and is_counted(criteria)
         return Verdict(
             standard=self.std.id,
             subject=key,
@@ -183,32 +181,18 @@ class SubjectEvaluator:
             return self._group(node, parent_na)
         return self._criterion(node, parent_na)
 
-    def _result(self, node, status, ctx, missing=(), children=(), when=None) -> NodeResult:
-        is_group = isinstance(node, A.Group)
-        informative = (
-            all(c.informative for c in children)
-            if is_group and children
-            else getattr(node, "informative", False)
-        )
-        return NodeResult(
-            id=node.id,
-            is_group=is_group,
-            label=node.label,
-            label_en=node.label_en,
-            short=None if is_group else node.short,
-            short_en=None if is_group else node.short_en,
-            unit=None if is_group else node.unit,
-            unit_en=None if is_group else node.unit_en,
-            status=status,
-            informative=informative,
-            missing=tuple(missing),
-            facts=tuple(ctx.facts) if ctx else (),
-            evidence=tuple(ctx.refs) if ctx else (),
-            citations=node.citations,
-            notes=node.notes,
-            children=tuple(children),
-            when_value=when,
-        )
+    def _result(
+        self,
+        node: A.Criterion | A.Group,
+        status: Status,
+        ctx: _Ctx,
+        missing: tuple[Missing, ...] = (),
+        children: tuple[NodeResult, ...] = (),
+        when: str | None = None,
+    ) -> NodeResult:
+        """A node's result with what it looked at (the compiled path has no trace)."""
+        facts, evidence = tuple(ctx.facts), tuple(ctx.refs)
+        return node_result(node, status, missing, children, when, facts, evidence)
 
     def _group(self, node: A.Group, parent_na: bool) -> NodeResult:
         ctx = _Ctx(self._labels, texts=self.texts)
@@ -223,19 +207,10 @@ class SubjectEvaluator:
             elif w is False:
                 na = True
         if missing:
-            children = [self._node(c, True) for c in node.children]
-            return self._result(node, Status.NOT_MET, ctx, missing, children, when=when)
-        children = [self._node(c, na) for c in node.children]
-        gating = [c for c in children if c.gating] or children
-        if na:
-            status = Status.NOT_APPLICABLE
-        elif any(c.status == Status.NOT_MET for c in gating):
-            status = Status.NOT_MET
-        elif any(c.status == Status.MET for c in gating):
-            status = Status.MET
-        else:
-            status = Status.NOT_APPLICABLE
-        return self._result(node, status, ctx, (), children, when=when)
+            children = tuple(self._node(c, True) for c in node.children)
+            return self._result(node, Status.NOT_MET, ctx, tuple(missing), children, when=when)
+        children = tuple(self._node(c, na) for c in node.children)
+        return self._result(node, group_status(children, na), ctx, (), children, when=when)
 
     def _criterion(self, node: A.Criterion, parent_na: bool) -> NodeResult:
         ctx = _Ctx({**self._labels, **{x.name: x.label for x in node.lets if x.label}}, texts=self.texts)

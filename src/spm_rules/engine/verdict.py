@@ -94,6 +94,81 @@ class NodeResult:
         return not self.informative
 
 
+def node_result(
+    node: A.Criterion | A.Group,
+    status: Status,
+    missing: tuple[Missing, ...] = (),
+    children: tuple[NodeResult, ...] = (),
+    when: str | None = None,
+    facts: tuple[Fact, ...] = (),
+    evidence: tuple[RecordRef, ...] = (),
+) -> NodeResult:
+    """The result of one node of a standard: its labels, units and references to the regulation
+    come from the rule, the rest from an engine. Both engines make their results here, so the
+    interpreter's trees and the compiled path's cannot drift apart.
+
+    A group is informative only when all its children are; a criterion as its rule says.
+    """
+    if isinstance(node, A.Group):
+        return NodeResult(
+            id=node.id,
+            is_group=True,
+            label=node.label,
+            label_en=node.label_en,
+            short=None,
+            short_en=None,
+            unit=None,
+            unit_en=None,
+            status=status,
+            informative=all(c.informative for c in children) if children else False,
+            missing=missing,
+            facts=facts,
+            evidence=evidence,
+            citations=node.citations,
+            notes=node.notes,
+            children=children,
+            when_value=when,
+        )
+    return NodeResult(
+        id=node.id,
+        is_group=False,
+        label=node.label,
+        label_en=node.label_en,
+        short=node.short,
+        short_en=node.short_en,
+        unit=node.unit,
+        unit_en=node.unit_en,
+        status=status,
+        informative=node.informative,
+        missing=missing,
+        facts=facts,
+        evidence=evidence,
+        citations=node.citations,
+        notes=node.notes,
+        children=children,
+        when_value=when,
+    )
+
+
+def group_status(children: tuple[NodeResult, ...], not_applicable: bool) -> Status:
+    """A group's status from its children (its own `when` given, not missing): not applicable
+    when its `when` is false or its parent does not apply; else not met when a gating child is
+    not met, met when one is met (only informative children: they decide)."""
+    if not_applicable:
+        return Status.NOT_APPLICABLE
+    gating = [c for c in children if c.gating] or children
+    if any(c.status == Status.NOT_MET for c in gating):
+        return Status.NOT_MET
+    if any(c.status == Status.MET for c in gating):
+        return Status.MET
+    return Status.NOT_APPLICABLE
+
+
+def is_counted(criteria: tuple[NodeResult, ...]) -> bool:
+    """A subject in the population counts when no gating criterion is not met."""
+    return all(c.status in (Status.MET, Status.NOT_APPLICABLE) for c in criteria if c.gating)
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     standard: str

@@ -15,7 +15,7 @@ from ...lang import ast as A
 from ...lang.printer import to_source
 from ...model import Reason, Record, RecordRef, Register
 from ..period import Period
-from ..verdict import Missing, NodeResult, Status, Verdict
+from ..verdict import Missing, NodeResult, Status, Verdict, group_status, is_counted, node_result
 from .load import Tables
 from .query import CompiledStandard
 
@@ -48,38 +48,21 @@ class _Trees:
             m = self._missing[id(expr)] = Missing(to_source(expr))
         return m
 
-    def _make(self, node, status, missing=(), children=(), when=None) -> NodeResult:
+    def _make(
+        self,
+        node: A.Criterion | A.Group,
+        status: Status,
+        missing: tuple[Missing, ...] = (),
+        children: tuple[NodeResult, ...] = (),
+        when: str | None = None,
+    ) -> NodeResult:
+        """The shared result for these codes of a node (no facts, no evidence: nothing in it
+        belongs to one subject)."""
         key = (node.id, status, missing, children, when)
         found = self._nodes.get(key)
-        if found is not None:
-            return found
-        is_group = isinstance(node, A.Group)
-        informative = (
-            all(c.informative for c in children)
-            if is_group and children
-            else getattr(node, "informative", False)
-        )
-        result = NodeResult(
-            id=node.id,
-            is_group=is_group,
-            label=node.label,
-            label_en=node.label_en,
-            short=None if is_group else node.short,
-            short_en=None if is_group else node.short_en,
-            unit=None if is_group else node.unit,
-            unit_en=None if is_group else node.unit_en,
-            status=status,
-            informative=informative,
-            missing=tuple(missing),
-            facts=(),
-            evidence=(),
-            citations=node.citations,
-            notes=node.notes,
-            children=tuple(children),
-            when_value=when,
-        )
-        self._nodes[key] = result
-        return result
+        if found is None:
+            found = self._nodes[key] = node_result(node, status, missing, children, when)
+        return found
 
     def _node(self, node, codes: str, parent_na: bool) -> NodeResult:
         at = self.offsets[node.id]
@@ -92,16 +75,7 @@ class _Trees:
                 miss = (self._not_recorded(node.when),)
                 return self._make(node, Status.NOT_MET, miss, children, when)
             children = tuple(self._node(c, codes, na) for c in node.children)
-            gating = [c for c in children if c.gating] or children
-            if na:
-                status = Status.NOT_APPLICABLE
-            elif any(c.status == Status.NOT_MET for c in gating):
-                status = Status.NOT_MET
-            elif any(c.status == Status.MET for c in gating):
-                status = Status.MET
-            else:
-                status = Status.NOT_APPLICABLE
-            return self._make(node, status, (), children, when)
+            return self._make(node, group_status(children, na), (), children, when)
         if parent_na:
             return self._make(node, Status.NOT_APPLICABLE)
         w, r = codes[at], codes[at + 1]
@@ -166,9 +140,7 @@ def run(compiled: CompiledStandard, tables: Tables) -> list[Verdict]:
         elif in_period and pop is None and pop_missing is not None:
             scope_missing = (pop_missing,)
         criteria = trees.criteria(codes) if in_population else ()
-        counted = in_population and all(
-            c.status in (Status.MET, Status.NOT_APPLICABLE) for c in criteria if c.gating
-        )
+        counted = in_population and is_counted(criteria)
         linked, excluded = _links(std, register, period, rec)
         # the compiled path does not trace which records a criterion read: the records linked
         # to a subject in the population are its evidence (the interpreter is finer)
