@@ -155,16 +155,21 @@ class Register:
 
     def linked(self, kind: str, by: str, value: Any) -> list[Record]:
         """Records of `kind` whose field `by` equals `value`, in date order."""
+        return self.link_index(kind, by).get(value, []) if value is not None else []
+
+    def link_index(self, kind: str, by: str) -> dict[Any, list[Record]]:
+        """Records of `kind` by the value of their field `by` (never None), each list in date
+        order; built once. For callers that link many subjects through one link. Read only."""
         key = (kind, by)
         index = self._index.get(key)
         if index is None:
-            index = defaultdict(list)
+            grouped: defaultdict[Any, list[Record]] = defaultdict(list)
             for rec in self.of_kind(kind):
                 v = rec.get(by)
                 if v is not None:
-                    index[v].append(rec)
-            self._index[key] = index
-        return index.get(value, []) if value is not None else []
+                    grouped[v].append(rec)
+            index = self._index[key] = dict(grouped)
+        return index
 
     @property
     def files(self) -> list[FileCounts]:

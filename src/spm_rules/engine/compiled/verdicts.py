@@ -32,14 +32,16 @@ class _Trees:
         for node in A.iter_nodes(std.criteria):
             self.offsets[node.id] = pos
             pos += 1 if isinstance(node, A.Group) else 2
-        self._cache: dict[str, tuple[NodeResult, ...]] = {}
+        self._cache: dict[str, tuple[tuple[NodeResult, ...], bool]] = {}
         self._nodes: dict[tuple, NodeResult] = {}
         self._missing: dict[int, Missing] = {}
 
-    def criteria(self, codes: str) -> tuple[NodeResult, ...]:
+    def criteria(self, codes: str) -> tuple[tuple[NodeResult, ...], bool]:
+        """The criterion trees of these codes, and whether a subject with them counts."""
         found = self._cache.get(codes)
         if found is None:
-            found = self._cache[codes] = tuple(self._node(n, codes, False) for n in self.std.criteria)
+            criteria = tuple(self._node(n, codes, False) for n in self.std.criteria)
+            found = self._cache[codes] = (criteria, is_counted(criteria))
         return found
 
     def _not_recorded(self, expr: A.Expr) -> Missing:
@@ -89,34 +91,60 @@ class _Trees:
         return self._make(node, Status.MET if r == "T" else Status.NOT_MET, when=when)
 
 
-def _subject_key(key_field: str | None, rec: Record) -> str:
-    key = rec.values.get(key_field) if key_field else None
-    return str(key) if key is not None else str(rec.ref)
+_Excluded = tuple[tuple[RecordRef, Reason], ...]
 
 
-def _links(std: A.Standard, register: Register, period: Period, rec: Record):
-    """Every record linked to the subject (for the ledger), and those a link left out of the
-    period, with the interpreter's reason."""
-    linked: list[RecordRef] = []
-    excluded: list[tuple[RecordRef, Reason]] = []
-    for link in std.links:
-        recs = register.linked(link.kind, link.by, rec.values.get(link.by))
-        if not recs:
-            continue
-        if not link.in_period:
-            linked.extend(r.ref for r in (recs if link.many else recs[:1]))
-            continue
-        date_field = register.contract.kinds[link.kind].date_field
-        kept = []
-        for r in recs:
-            day = r.get(date_field)
-            if day is not None and period.contains(day):
-                kept.append(r.ref)
-            else:
-                reason = Reason.of("engine.out_of_period", field=date_field, date=day, period=period.label)
-                excluded.append((r.ref, reason))
-        linked.extend(kept if link.many else kept[:1])
-    return tuple(linked), tuple(excluded)
+class _Links:
+    """The records linked to each subject through the standard's `record(s)` statements (for
+    the ledger), and those a link left out of the period with the interpreter's reason.
+
+    Each link's index is fetched once, not looked up per subject, and the reason for a date
+    out of the period is made once per date: a city has hundreds of thousands of subjects.
+    """
+
+    def __init__(self, std: A.Standard, register: Register, period: Period):
+        self.period = period
+        self.plan: list[tuple[str, dict[Any, list[Record]], bool, bool, str | None]] = []
+        for link in std.links:
+            index = register.link_index(link.kind, link.by)
+            date_field = register.contract.kinds[link.kind].date_field if link.in_period else None
+            self.plan.append((link.by, index, link.many, link.in_period, date_field))
+        self._reasons: dict[tuple[str | None, type, Any], Reason] = {}
+
+    def of(self, values: dict[str, Any]) -> tuple[tuple[RecordRef, ...], _Excluded]:
+        """(every record linked to the subject, those left out of the period with why)."""
+        linked: list[RecordRef] = []
+        excluded: list[tuple[RecordRef, Reason]] = []
+        for by, index, many, in_period, date_field in self.plan:
+            value = values.get(by)
+            recs = index.get(value) if value is not None else None
+            if not recs:
+                continue
+            if not in_period:
+                if many:
+                    linked.extend([r.ref for r in recs])
+                else:
+                    linked.append(recs[0].ref)
+                continue
+            start, end = self.period.start, self.period.end
+            kept = []
+            for r in recs:
+                day = r.values.get(date_field) if date_field is not None else None
+                if day is not None and start <= day <= end:
+                    kept.append(r.ref)
+                else:
+                    excluded.append((r.ref, self._out_of_period(date_field, day)))
+            linked.extend(kept if many else kept[:1])
+        return tuple(linked), tuple(excluded)
+
+    def _out_of_period(self, date_field: str | None, day: Any) -> Reason:
+        key = (date_field, type(day), day)
+        reason = self._reasons.get(key)
+        if reason is None:
+            reason = self._reasons[key] = Reason.of(
+                "engine.out_of_period", field=date_field, date=day, period=self.period.label
+            )
+        return reason
 
 
 def run(compiled: CompiledStandard, tables: Tables) -> list[Verdict]:
@@ -126,29 +154,35 @@ def run(compiled: CompiledStandard, tables: Tables) -> list[Verdict]:
     rows = tables.con.execute(compiled.sql("duckdb")).fetchall()
     subjects = register.of_kind(std.subject_kind or "")
     trees = _Trees(std)
+    links = _Links(std, register, period).of
     key_field = register.contract.kinds[std.subject_kind or ""].key
-    pop_missing = Missing(to_source(std.population)) if std.population is not None else None
-    period_missing = Missing(to_source(std.period_on)) if std.period_on is not None else None
+    has_period = std.period_on is not None
+    start, end = period.start, period.end
+    pop_missing = (Missing(to_source(std.population)),) if std.population is not None else ()
+    period_missing = (Missing(to_source(std.period_on)),) if std.period_on is not None else ()
+    sid = std.id
     out: list[Verdict] = []
+    append = out.append
     for rid, pdate, pop, fac, codes in rows:
         rec = subjects[rid]
-        in_period = std.period_on is None or (pdate is not None and period.contains(pdate))
+        values = rec.values
+        in_period = not has_period or (pdate is not None and start <= pdate <= end)
         in_population = in_period and pop is True
-        scope_missing: tuple[Any, ...] = ()
-        if std.period_on is not None and pdate is None:
-            scope_missing = (period_missing,)
-        elif in_period and pop is None and pop_missing is not None:
-            scope_missing = (pop_missing,)
-        criteria = trees.criteria(codes) if in_population else ()
-        counted = in_population and is_counted(criteria)
-        linked, excluded = _links(std, register, period, rec)
-        # the compiled path does not trace which records a criterion read: the records linked
-        # to a subject in the population are its evidence (the interpreter is finer)
-        evidence = linked if in_population else ()
-        out.append(
+        scope_missing: tuple[Missing, ...] = ()
+        if has_period and pdate is None:
+            scope_missing = period_missing
+        elif in_period and pop is None:
+            scope_missing = pop_missing
+        linked, excluded = links(values)
+        key = values.get(key_field) if key_field else None
+        if in_population:
+            criteria, counted = trees.criteria(codes)
+        else:
+            criteria, counted = (), False
+        append(
             Verdict(
-                standard=std.id,
-                subject=_subject_key(key_field, rec),
+                standard=sid,
+                subject=str(key) if key is not None else str(rec.ref),
                 subject_ref=rec.ref,
                 in_period=in_period,
                 in_population=in_population,
@@ -157,8 +191,10 @@ def run(compiled: CompiledStandard, tables: Tables) -> list[Verdict]:
                 scope_facts=(),
                 scope_missing=scope_missing,
                 criteria=criteria,
-                evidence=evidence,
-                period_date=pdate if std.period_on is not None else None,
+                # the compiled path does not trace which records a criterion read: the records
+                # linked to a subject in the population are its evidence (the interpreter is finer)
+                evidence=linked if in_population else (),
+                period_date=pdate if has_period else None,
                 excluded=excluded,
                 linked=linked,
             )
