@@ -12,7 +12,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..engine.verdict import NodeResult
+from ..engine.verdict import NodeResult, Verdict
 from ..model import Fate, Reason, RecordRef, Register
 from .aggregate import StandardReport
 from .catalogue import label, say
@@ -63,15 +63,47 @@ def _node_refs(node: NodeResult):
         yield from _node_refs(child)
 
 
-def _out_of_scope_reasons(v) -> tuple[Reason, Reason]:
-    """(for the subject's own record, for the records linked to it)."""
-    if not v.in_period:
-        when = f" ({v.period_date})" if v.period_date else ""
+def _out_of_scope_reasons(when: str | None) -> tuple[Reason, Reason]:
+    """(for the subject's own record, for the records linked to it); `when` is None for a
+    subject in the period but not in the population."""
+    if when is not None:
         return (
             Reason.of("ledger.subject_out_of_period", when=when),
             Reason.of("ledger.linked_out_of_period", when=when),
         )
     return Reason.of("ledger.subject_out_of_population"), Reason.of("ledger.linked_out_of_population")
+
+
+class _Memo:
+    """What the ledger would otherwise make again for every subject or row of one run: the
+    reasons a subject is out of scope (by its period date), the records a criterion tree names
+    (the compiled path shares its trees among subjects), a rule's exclusion as a ledger reason.
+    Everything kept is immutable, so sharing it between rows is safe."""
+
+    def __init__(self) -> None:
+        self._scope: dict[str | None, tuple[Reason, Reason]] = {}
+        self._trees: dict[int, tuple[tuple[NodeResult, ...], tuple[RecordRef, ...]]] = {}
+        self._excluded: dict[int, tuple[Reason, Reason]] = {}
+
+    def out_of_scope(self, v: Verdict) -> tuple[Reason, Reason]:
+        when = None if v.in_period else f" ({v.period_date})" if v.period_date else ""
+        found = self._scope.get(when)
+        if found is None:
+            found = self._scope[when] = _out_of_scope_reasons(when)
+        return found
+
+    def tree_refs(self, criteria: tuple[NodeResult, ...]) -> tuple[RecordRef, ...]:
+        # keyed by identity, the tuple kept alive with its refs so that the key stays its own
+        found = self._trees.get(id(criteria))
+        if found is None or found[0] is not criteria:
+            found = self._trees[id(criteria)] = (criteria, tuple(r for n in criteria for r in _node_refs(n)))
+        return found[1]
+
+    def excluded(self, why: Reason) -> Reason:
+        found = self._excluded.get(id(why))
+        if found is None or found[0] is not why:
+            found = self._excluded[id(why)] = (why, Reason.of("ledger.excluded", condition=why))
+        return found[1]
 
 
 def build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
@@ -82,53 +114,64 @@ def build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     excluded: dict[RecordRef, tuple[Reason, str, str]] = {}
     subject_out: dict[RecordRef, tuple[Reason, str, str]] = {}
     unneeded: dict[RecordRef, tuple[str, str]] = {}
+    memo = _Memo()
     for report in reports:
         sid = report.standard.id
         for v in report.verdicts:
             for ref, why in v.excluded:
-                excluded.setdefault(ref, (why, sid, v.subject))
+                if ref not in excluded:
+                    excluded[ref] = (why, sid, v.subject)
             if not v.in_population:
-                own, linked = _out_of_scope_reasons(v)
-                subject_out.setdefault(v.subject_ref, (own, sid, v.subject))
-                for ref in v.linked:
-                    subject_out.setdefault(ref, (linked, sid, v.subject))
+                # the reasons are made only when a record is not yet accounted for (the first
+                # standard that left it out wins)
+                if v.subject_ref not in subject_out or any(r not in subject_out for r in v.linked):
+                    own, linked = memo.out_of_scope(v)
+                    subject_out.setdefault(v.subject_ref, (own, sid, v.subject))
+                    for ref in v.linked:
+                        subject_out.setdefault(ref, (linked, sid, v.subject))
                 continue
-            refs = [v.subject_ref, *v.evidence]
-            for node in v.criteria:
-                refs.extend(_node_refs(node))
-            for ref in refs:
-                used.setdefault(ref, (sid, v.subject))
+            by = (sid, v.subject)
+            for refs in ((v.subject_ref,), v.evidence, memo.tree_refs(v.criteria)):
+                for ref in refs:
+                    if ref not in used:
+                        used[ref] = by
             for ref in v.linked:
-                unneeded.setdefault(ref, (sid, v.subject))
+                if ref not in unneeded:
+                    unneeded[ref] = by
         for row in [*report.rows, report.total]:
             if row.source is not None:
                 for ref in row.source.refs:
                     used.setdefault(ref, (sid, row.facility))
     ledger = Ledger()
     balances = {f.file: FileBalance(f.file, f.rows_read) for f in register.files}
+    broken = Reason.of("row.broken")
+    used_reason, unneeded_reason = Reason.of("ledger.used"), Reason.of("ledger.unneeded")
+    unused_reason = Reason.of("ledger.unused")
+    rows = ledger.rows
     for entry in register.entries:
         ref = entry.ref
         if entry.fate == Fate.REJECTED:
-            row = LedgerRow(ref.file, ref.line, entry.kind, REJECTED, entry.reason or Reason.of("row.broken"))
+            row = LedgerRow(ref.file, ref.line, entry.kind, REJECTED, entry.reason or broken)
         elif entry.fate in (Fate.DUPLICATE, Fate.EMPTY):
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, entry.reason or Reason.of("row.broken"))
+            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, entry.reason or broken)
         elif ref in used:
             sid, subject = used[ref]
-            row = LedgerRow(ref.file, ref.line, entry.kind, USED, Reason.of("ledger.used"), sid, subject)
+            row = LedgerRow(ref.file, ref.line, entry.kind, USED, used_reason, sid, subject)
         elif ref in excluded:
             why, sid, subject = excluded[ref]
-            reason = Reason.of("ledger.excluded", condition=why)
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, reason, sid, subject)
+            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, memo.excluded(why), sid, subject)
         elif ref in subject_out:
             why, sid, subject = subject_out[ref]
             row = LedgerRow(ref.file, ref.line, entry.kind, OUT, why, sid, subject)
         elif ref in unneeded:
             sid, subject = unneeded[ref]
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, Reason.of("ledger.unneeded"), sid, subject)
+            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, unneeded_reason, sid, subject)
         else:
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, Reason.of("ledger.unused"))
-        ledger.rows.append(row)
-        bal = balances.setdefault(ref.file, FileBalance(ref.file, 0))
+            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, unused_reason)
+        rows.append(row)
+        bal = balances.get(ref.file)
+        if bal is None:
+            bal = balances[ref.file] = FileBalance(ref.file, 0)
         if row.fate == USED:
             bal.used += 1
         elif row.fate == OUT:
