@@ -122,13 +122,16 @@ def build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
                 if ref not in excluded:
                     excluded[ref] = (why, sid, v.subject)
             if not v.in_population:
-                # the reasons are made only when a record is not yet accounted for (the first
+                # the reasons are made only for a record not yet accounted for (the first
                 # standard that left it out wins)
-                if v.subject_ref not in subject_out or any(r not in subject_out for r in v.linked):
-                    own, linked = memo.out_of_scope(v)
-                    subject_out.setdefault(v.subject_ref, (own, sid, v.subject))
-                    for ref in v.linked:
-                        subject_out.setdefault(ref, (linked, sid, v.subject))
+                reasons = None
+                if v.subject_ref not in subject_out:
+                    reasons = memo.out_of_scope(v)
+                    subject_out[v.subject_ref] = (reasons[0], sid, v.subject)
+                for ref in v.linked:
+                    if ref not in subject_out:
+                        reasons = reasons or memo.out_of_scope(v)
+                        subject_out[ref] = (reasons[1], sid, v.subject)
                 continue
             by = (sid, v.subject)
             for refs in ((v.subject_ref,), v.evidence, memo.tree_refs(v.criteria)):
@@ -147,28 +150,27 @@ def build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     broken = Reason.of("row.broken")
     used_reason, unneeded_reason = Reason.of("ledger.used"), Reason.of("ledger.unneeded")
     unused_reason = Reason.of("ledger.unused")
-    rows = ledger.rows
+    append = ledger.rows.append
+    rejected, set_aside = Fate.REJECTED, (Fate.DUPLICATE, Fate.EMPTY)
     for entry in register.entries:
         ref = entry.ref
-        if entry.fate == Fate.REJECTED:
+        fate = entry.fate
+        if fate == rejected:
             row = LedgerRow(ref.file, ref.line, entry.kind, REJECTED, entry.reason or broken)
-        elif entry.fate in (Fate.DUPLICATE, Fate.EMPTY):
+        elif fate in set_aside:
             row = LedgerRow(ref.file, ref.line, entry.kind, OUT, entry.reason or broken)
-        elif ref in used:
-            sid, subject = used[ref]
-            row = LedgerRow(ref.file, ref.line, entry.kind, USED, used_reason, sid, subject)
-        elif ref in excluded:
-            why, sid, subject = excluded[ref]
+        elif (hit := used.get(ref)) is not None:
+            row = LedgerRow(ref.file, ref.line, entry.kind, USED, used_reason, *hit)
+        elif (out := excluded.get(ref)) is not None:
+            why, sid, subject = out
             row = LedgerRow(ref.file, ref.line, entry.kind, OUT, memo.excluded(why), sid, subject)
-        elif ref in subject_out:
-            why, sid, subject = subject_out[ref]
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, why, sid, subject)
-        elif ref in unneeded:
-            sid, subject = unneeded[ref]
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, unneeded_reason, sid, subject)
+        elif (out := subject_out.get(ref)) is not None:
+            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, *out)
+        elif (hit := unneeded.get(ref)) is not None:
+            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, unneeded_reason, *hit)
         else:
             row = LedgerRow(ref.file, ref.line, entry.kind, OUT, unused_reason)
-        rows.append(row)
+        append(row)
         bal = balances.get(ref.file)
         if bal is None:
             bal = balances[ref.file] = FileBalance(ref.file, 0)

@@ -103,7 +103,7 @@ class _Links:
     """
 
     def __init__(self, std: A.Standard, register: Register, period: Period):
-        self.period = period
+        self.period, self.start, self.end = period, period.start, period.end
         self.plan: list[tuple[str, dict[Any, list[Record]], bool, bool, str | None]] = []
         for link in std.links:
             index = register.link_index(link.kind, link.by)
@@ -126,11 +126,10 @@ class _Links:
                 else:
                     linked.append(recs[0].ref)
                 continue
-            start, end = self.period.start, self.period.end
             kept = []
             for r in recs:
                 day = r.values.get(date_field) if date_field is not None else None
-                if day is not None and start <= day <= end:
+                if day is not None and self.start <= day <= self.end:
                     kept.append(r.ref)
                 else:
                     excluded.append((r.ref, self._out_of_period(date_field, day)))
