@@ -90,19 +90,31 @@ def aggregate(
     rows: dict[str, Row] = {}
     out_of_period = sum(1 for v in verdicts if not v.in_period)
     out_of_population = sum(1 for v in verdicts if v.in_period and not v.in_population)
+    # the failed criteria of each criteria tuple, found once: the compiled path shares one
+    # tuple among the subjects with the same codes (keyed by identity, the tuple kept alive)
+    failed: dict[int, tuple[tuple[NodeResult, ...], dict[str, int], dict[str, int]]] = {}
     for v in verdicts:
         if not v.in_population:
             continue
         fac = v.facility or UNKNOWN_FACILITY
-        row = rows.setdefault(fac, Row(fac))
+        row = rows.get(fac)
+        if row is None:
+            row = rows[fac] = Row(fac)
+        found = failed.get(id(v.criteria))
+        if found is None:
+            found = failed[id(v.criteria)] = (
+                v.criteria,
+                dict.fromkeys(failed_ids(v.criteria), 1),
+                dict.fromkeys(failed_ids(v.criteria, informative=True), 1),
+            )
         row.subjects += 1
         if v.counted:
             row.numerator += 1
             row.counted_keys.append(v.subject)
         else:
             row.not_counted_keys.append(v.subject)
-            row.failing.update(dict.fromkeys(failed_ids(v.criteria), 1))
-        row.informative.update(dict.fromkeys(failed_ids(v.criteria, informative=True), 1))
+            row.failing.update(found[1])
+        row.informative.update(found[2])
     for fac, denom in denominators.items():
         if fac != ALL:
             row = rows.setdefault(fac, Row(fac))  # a sasaran but no subject: 0 served
