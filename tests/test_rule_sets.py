@@ -242,9 +242,7 @@ def test_a_register_made_for_one_set_lacks_a_field_another_needs_without_crashin
     data = write_register(
         tmp_path / "d",
         {
-            "penduduk": [
-                {"nik": "3216010510240001", "jenis_kelamin": "L", "tanggal_lahir": "2024-10-05"}
-            ],
+            "penduduk": [{"nik": "3216010510240001", "jenis_kelamin": "L", "tanggal_lahir": "2024-10-05"}],
             "kunjungan_neonatal": [
                 {"nik": "3216010510240001", "tanggal": t, "penolong": "bidan"}
                 for t in ("2024-10-06", "2024-10-09", "2024-10-20")
@@ -305,6 +303,7 @@ def test_one_register_under_the_three_sets_differs_where_the_texts_differ(tmp_pa
         }
         for version in ("2016", "2019", "2024")
     }
+
     def verdict(version: str, sid: str, subject: str):
         return next(v for v in runs[version][sid].verdicts if v.subject == subject)
 

@@ -126,10 +126,10 @@ CASES = [
     ("month(2024-02-29)", Decimal(2)),
     ("abs(-3)", Decimal(3)),
     # hours across midnight, fractions of an hour; a clock that is not HH:MM is not a time
-    ("hours_between(2024-03-01, \"22:00\", 2024-03-02, \"04:00\")", Decimal(6)),
-    ("hours_between(2024-03-01, \"08:00\", 2024-03-03, \"08:00\")", Decimal(48)),
-    ("hours_between(2024-03-01, \"08:00\", 2024-03-01, \"09:30\")", Decimal("1.5")),
-    ("hours_between(2024-03-01, \"08:00\", 2024-03-01, \"pagi\")", MISSING),
+    ('hours_between(2024-03-01, "22:00", 2024-03-02, "04:00")', Decimal(6)),
+    ('hours_between(2024-03-01, "08:00", 2024-03-03, "08:00")', Decimal(48)),
+    ('hours_between(2024-03-01, "08:00", 2024-03-01, "09:30")', Decimal("1.5")),
+    ('hours_between(2024-03-01, "08:00", 2024-03-01, "pagi")', MISSING),
 ]
 
 
