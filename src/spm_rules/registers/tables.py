@@ -480,7 +480,8 @@ def read_parquet(path: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> list
                 table.rows.append((line, [_parquet_cell(v) for v in row]))
                 line += 1
     except duckdb.Error as err:
-        detail = str(err).splitlines()[0]
+        # DuckDB names the file by the path it was given: say it as reports name files
+        detail = str(err).splitlines()[0].replace(str(path), name)
         table.rows, table.header = [], []
         table.problems.append(
             TableProblem(
