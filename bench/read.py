@@ -1,47 +1,105 @@
-"""Reading registers at city scale: rows per second of `read_folder` (read, validate, check
-across records), best of a few runs, in this process.
+"""Reading registers at city scale: `read_folder` of this checkout against a baseline revision.
 
-    python scripts/make_city.py --scale 0.1
-    python bench/read.py --scale 0.1 [--runs 3]
+    python bench/read.py --scale 0.1                  # baseline: the `main` branch
+    python bench/read.py --data DIR --before REV --repeat 2
 
-Run it from two checkouts (before and after a change) in one session to compare; a benchmark
-that prints figures, not a timed test.
+Each side runs in its own process (the same interpreter, `PYTHONPATH` at that side's `src`; the
+baseline's sources are exported with `git archive`, nothing is checked out). Each prints the
+wall time of `read_folder` alone (no rule set, no report), rows read per second and a digest of
+every entry and problem (file, line, fate, reason, record values); the digests of both sides
+must be equal, since an optimisation may not change a result. The last line is
+`speedup=<before seconds / after seconds>`. A benchmark that prints figures, not a timed test.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
+import json
+import os
+import subprocess
 import sys
-import time
+import tarfile
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+TODAY = "2026-01-01"  # fixed: both sides must judge dates against the same day
+
+CHILD = """
+import datetime as dt, hashlib, json, sys, time
+from pathlib import Path
+from spm_rules.registers.readers import read_folder
+
+folder, today, repeat = Path(sys.argv[1]), dt.date.fromisoformat(sys.argv[2]), int(sys.argv[3])
+best = None
+for _ in range(repeat):
+    t0 = time.perf_counter()
+    register = read_folder(folder, today=today)
+    seconds = time.perf_counter() - t0
+    best = seconds if best is None else min(best, seconds)
+h = hashlib.sha256()
+for e in register.entries:
+    values = sorted((k, repr(v)) for k, v in e.record.values.items()) if e.record else None
+    h.update(repr((e.ref.file, e.ref.line, e.kind, str(e.fate), e.reason, values)).encode())
+for p in register.problems:
+    h.update(repr(p).encode())
+subjects = sum(1 for e in register.entries if e.kind == "penduduk" and e.record is not None)
+print(json.dumps({"seconds": best, "rows": len(register.entries), "persons": subjects,
+                  "digest": h.hexdigest()}))
+"""
+
+
+def export(rev: str, into: Path) -> Path:
+    """The `src` tree of a git revision, unpacked into a temporary folder."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], check=True, capture_output=True)
+    tar = into / "src.tar"
+    tar.write_bytes(archive.stdout)
+    with tarfile.open(tar) as tf:
+        tf.extractall(into, filter="data")
+    return into / "src"
+
+
+def run(label: str, src: Path, data: Path, repeat: int) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(data), TODAY, str(repeat)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    rate = result["rows"] / result["seconds"]
+    print(
+        f"{label}: {result['seconds']:.2f} s, {result['rows']:,} rows, {rate:,.0f} rows/s, "
+        f"digest {result['digest'][:16]}",
+        flush=True,
+    )
+    return result
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scale", type=float, default=0.01)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--scale", type=float, default=0.1)
+    ap.add_argument("--data", type=Path, default=None, help="a data folder (default bench/data/city-SCALE)")
+    ap.add_argument("--before", default="main", help="the baseline git revision (default main)")
+    ap.add_argument("--repeat", type=int, default=1, help="reads per side; the fastest counts")
     args = ap.parse_args()
-    from spm_rules.registers.contract import load_contract
-    from spm_rules.registers.readers import read_folder
-
-    data = ROOT / "bench" / "data" / f"city-{args.scale:g}"
-    if not data.is_dir():
-        sys.exit(f"no data: python scripts/make_city.py --scale {args.scale:g}")
-    contract = load_contract()
-    best, cpu = float("inf"), float("inf")
-    for _ in range(args.runs):
-        t0, c0 = time.perf_counter(), time.process_time()
-        register = read_folder(data, contract, today=dt.date(2026, 1, 1))
-        best, cpu = min(best, time.perf_counter() - t0), min(cpu, time.process_time() - c0)
-        rows = register.rows_read
-        del register
-    print(
-        f"{rows} rows, best of {args.runs}: {best:.2f} s wall, {cpu:.2f} s CPU, "
-        f"{rows / best:,.0f} rows/s ({rows / cpu:,.0f} per CPU second)"
-    )
+    data = args.data or ROOT / "bench" / "data" / f"city-{args.scale:g}"
+    if not (data / "penduduk.csv").is_file():
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "make_city.py"), "--scale", str(args.scale)], check=True
+        )
+    print(f"data: {data}")
+    with tempfile.TemporaryDirectory() as tmp:
+        before = run(f"before ({args.before})", export(args.before, Path(tmp)), data, args.repeat)
+    after = run("after (this checkout)", ROOT / "src", data, args.repeat)
+    same = before["digest"] == after["digest"] and before["rows"] == after["rows"]
+    print(f"persons in the person register: {after['persons']:,}")
+    print("results: identical" if same else "results: DIFFERENT")
+    print(f"speedup={before['seconds'] / after['seconds']:.2f}")
+    if not same:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import duckdb
 from spm_rules.cli.main import main
 from spm_rules.registers.contract import load_contract
 from spm_rules.registers.readers import read_folder
+from spm_rules.registers.tables import read_tables
 from spm_rules.resources import bundled_sample
 
 
@@ -72,3 +73,15 @@ def test_a_truncated_parquet_file_is_refused_in_plain_words(tmp_path, capsys):
     text = out.out + out.err
     assert "kehamilan.parquet" in text and "Parquet" in text
     assert "Traceback" not in text
+
+
+def test_a_refused_parquet_file_is_named_as_reports_name_files(tmp_path):
+    """No local path in the message (a report shared with another office names none)."""
+    folder = _as_parquet(tmp_path, typed=True)
+    target = folder / "kehamilan.parquet"
+    target.write_bytes(target.read_bytes()[:200])
+    (table,) = read_tables(target, "data/kehamilan.parquet")
+    (problem,) = table.problems
+    assert problem.fatal and table.rows == []
+    assert problem.message_en.startswith("not a valid Parquet file (damaged or truncated?)")
+    assert str(tmp_path) not in problem.message + problem.message_en

@@ -7,7 +7,6 @@ from them and the readers validate every row against them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .fastcheck import compile_schema
+from .fastcheck import FastCheck, compile_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
@@ -109,7 +108,7 @@ class RecordKind:
     episode_link: EpisodeLink | None = None
     # jsonschema, the reference, and the compiled fast check of the same schema (or None)
     validator: Any = field(default=None, compare=False, repr=False)
-    fast: Callable[[dict], bool] | None = field(default=None, compare=False, repr=False)
+    fast: FastCheck | None = field(default=None, compare=False, repr=False)
 
     @property
     def person(self) -> bool:

@@ -103,12 +103,19 @@ def mark_duplicates(entries: list[RowEntry]) -> tuple[list[RowEntry], list[RowPr
     seen: dict[tuple, RecordRef] = {}
     out: list[RowEntry] = []
     problems: list[RowProblem] = []
+    # the fields of a record in name order, worked out once per field order (once per table):
+    # the key is its kind, the sorted names and the values' text in that order
+    orders: dict[tuple[str, ...], tuple[str, ...]] = {}
     for e in entries:
         rec = e.record
         if e.fate != Fate.RECORD or rec is None:
             out.append(e)
             continue
-        key = (rec.kind, *sorted((k, str(v)) for k, v in rec.values.items()))
+        names = tuple(rec.values)
+        order = orders.get(names)
+        if order is None:
+            order = orders[names] = tuple(sorted(names))
+        key = (rec.kind, order, tuple(map(str, map(rec.values.__getitem__, order))))
         first = seen.get(key)
         if first is None:
             seen[key] = e.ref

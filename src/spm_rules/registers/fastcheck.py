@@ -112,6 +112,11 @@ class FastCheck:
                         return False
         return True
 
+    def property_ok(self, name: str, value: Any) -> bool:
+        """Whether one property's value (in its JSON form) passes its tests; a property
+        without tests always does."""
+        return all(t(value) for t in self.checks.get(name, ()))
+
     def values_valid(self, values: dict[str, Any], memo: dict[str, dict[Any, bool]]) -> bool:
         """What `self(doc)` says of the document of these values (None = absent)."""
         for name in self.required:

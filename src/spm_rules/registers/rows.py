@@ -15,6 +15,7 @@ all     -> one `RowEntry` per non-blank row: a record, or a rejection with every
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
 from .contract import FieldSpec, RecordKind
-from .fastcheck import MEMO_PER_FIELD, json_form
+from .fastcheck import MEMO_PER_FIELD, FastCheck, json_form
 from .mapping import TableMapping
 from .tables import BROKEN, IMPRECISE
 from .values import CellError, parse_date, parse_number, parse_time
@@ -266,6 +267,275 @@ def _errors(problems: list[RowProblem]) -> list[RowProblem]:
     return [p for p in problems if p.severity is Severity.ERROR]
 
 
+def read_rows_plain(
+    kind: RecordKind,
+    header: list[str],
+    rows: Iterable[tuple[int, list[str]]],
+    name: str,
+    today: dt.date,
+    table_map: TableMapping | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> tuple[list[RowEntry], list[RowProblem]]:
+    """`read_rows` one cell and one row at a time, with no memo: the reference that the fast
+    reader must equal, entry for entry (tests hold them to that), and the reader of tables the
+    fast one does not take."""
+    shape = table_shape(kind, header, name, table_map)
+    entries: list[RowEntry] = []
+    problems: list[RowProblem] = list(shape.problems)
+    for line, row in rows:
+        ref = RecordRef(name, line)
+        if not any(cell.strip() for cell in row):
+            if len(row) > 1:  # a row of separators only (`,,,,`): read, said, not a record
+                entries.append(RowEntry(ref, kind.name, Fate.EMPTY, Reason.of("row.empty")))
+            continue
+        if shape.missing:
+            entries.append(_missing_columns(kind, ref, shape))
+            continue
+        if row == [BROKEN]:
+            entries.append(RowEntry(ref, kind.name, Fate.REJECTED, Reason.of("row.broken")))
+            continue
+        if len(row) != len(header):
+            entries.append(_column_count(kind, ref, row, header, problems))
+            continue
+        values, row_problems = row_values(kind, shape, row, ref, today, table_map, limits)
+        if not _errors(row_problems):
+            raw = dict(zip(shape.columns, row, strict=True))
+            row_problems += schema_problems(kind, values, raw, ref)
+        if not _errors(row_problems):
+            problem = identity_problem(kind, values, ref)
+            row_problems += [problem] if problem else []
+        entries.append(_entry(kind, ref, values, row_problems, problems))
+    return entries, problems
+
+
+def _missing_columns(kind: RecordKind, ref: RecordRef, shape: TableShape) -> RowEntry:
+    reason = Reason.of("row.required_columns", columns=shape.missing)
+    return RowEntry(ref, kind.name, Fate.REJECTED, reason)
+
+
+def _column_count(
+    kind: RecordKind, ref: RecordRef, row: list[str], header: list[str], problems: list[RowProblem]
+) -> RowEntry:
+    reason = Reason.of("row.column_count", found=len(row), expected=len(header))
+    problems.append(RowProblem(ref.file, ref.line, None, None, reason))
+    return RowEntry(ref, kind.name, Fate.REJECTED, reason)
+
+
+def _entry(
+    kind: RecordKind,
+    ref: RecordRef,
+    values: dict[str, Any],
+    row_problems: list[RowProblem],
+    problems: list[RowProblem],
+) -> RowEntry:
+    """The row's entry once its problems are known: its warnings are said, then its errors
+    reject it; a row without errors is a record."""
+    problems.extend(p for p in row_problems if p.severity is Severity.WARNING)
+    errors = _errors(row_problems)
+    if errors:
+        problems.extend(errors)
+        return RowEntry(ref, kind.name, Fate.REJECTED, Reason.of("row.problems", problems=tuple(errors)))
+    return RowEntry(ref, kind.name, Fate.RECORD, record=Record(kind.name, values, ref))
+
+
+# a column's memo stops growing here: a column of distinct values (a NIK) gains nothing from
+# it, and a table's memo must stay small beside the table
+MEMO_CELLS = MEMO_PER_FIELD
+# rows judged together, column by column (bounded: the columns of a batch are held at once)
+BATCH_ROWS = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class _Cell:
+    """What one cell text becomes in one column (the same in every row of a read): its value,
+    or the reason it is not one (`dropped`: an optional field of unexpected form, a warning),
+    and whether the value passes the schema's tests of its property. `plain`: a value that
+    passes, nothing to say."""
+
+    value: Any
+    reason: Reason | None
+    dropped: bool
+    valid: bool
+    plain: bool = False
+
+    @staticmethod
+    def of(value: Any, reason: Reason | None, dropped: bool, valid: bool) -> _Cell:
+        return _Cell(value, reason, dropped, valid, reason is None and valid)
+
+
+class _Column:
+    """One contract field of a table: where its text is (a column, or a mapping constant) and
+    the memo of its cells."""
+
+    __slots__ = ("constant", "index", "memo", "name", "spec")
+
+    def __init__(self, name: str, spec: FieldSpec, index: int, constant: str = ""):
+        self.name, self.spec, self.index, self.constant = name, spec, index, constant
+        self.memo: dict[str, _Cell] = {}
+
+
+class _TableReader:
+    """The fast reader of one table. Each distinct cell text of a column is converted and
+    checked against its property once (`cell`, memoised per column: `row_values` and the fast
+    schema check of that one value). Rows are judged in batches, column by column: a row whose
+    cells are all plain and whose values meet the schema's `required` and `anyOf` is valid as
+    the fast check would find it, and becomes a record. Any other row is read alone (`read`),
+    through `schema_problems` (jsonschema words the errors), so that every entry and problem
+    equals `read_rows_plain`'s."""
+
+    def __init__(
+        self,
+        kind: RecordKind,
+        shape: TableShape,
+        fast: FastCheck,
+        today: dt.date,
+        table_map: TableMapping | None,
+        limits: Limits,
+    ):
+        self.kind, self.shape, self.fast = kind, shape, fast
+        self.today, self.table_map, self.limits = today, table_map, limits
+        self.columns: list[_Column] = []
+        for index, col in enumerate(shape.columns):
+            spec = kind.fields.get(col)
+            if spec is not None and not spec.derived:
+                self.columns.append(_Column(col, spec, index))
+        for col, text in shape.constants:
+            spec = kind.fields.get(col)
+            if spec is not None and not spec.derived:
+                self.columns.append(_Column(col, spec, -1, text))
+        self.names = tuple(c.name for c in self.columns)
+
+    @property
+    def distinct_fields(self) -> bool:
+        """Whether no two columns (or constants) fill the same field; the fast reader needs that
+        (the plain reader lets the last one win)."""
+        return len(self.names) == len(set(self.names))
+
+    def cell(self, column: _Column, cell: str) -> _Cell:
+        """`row_values` of one cell, and its property's fast verdict, remembered."""
+        out = column.memo.get(cell)
+        if out is not None:
+            return out
+        kind, col, spec = self.kind, column.name, column.spec
+        text = cell.strip()
+        if self.table_map is not None and text:
+            coded = self.table_map.code(col, text)
+            text = "" if coded is None else coded
+        if text == "":
+            out = _Cell.of(None, None, False, True)
+        else:
+            nothing, value = not_done(spec, text)
+            try:
+                if not nothing:
+                    value = convert_cell(kind, col, text, self.today, self.limits)
+                valid = value is None or self.fast.property_ok(col, json_form(value))
+                out = _Cell.of(value, None, False, valid)
+            except CellError as err:
+                dropped = err.reason.code in _FORM_CELL and optional_form(kind, col)
+                out = _Cell.of(None, err.reason, dropped, True)
+        if len(column.memo) < MEMO_CELLS:
+            column.memo[cell] = out
+        return out
+
+    def read(self, row: list[str], ref: RecordRef, problems: list[RowProblem]) -> RowEntry:
+        """The entry of one row of the header's length, alone (as `read_rows_plain` reads it)."""
+        values: dict[str, Any] = {}
+        row_problems: list[RowProblem] = []
+        for column in self.columns:
+            text = row[column.index] if column.index >= 0 else column.constant
+            out = self.cell(column, text)
+            if out.reason is None:
+                values[column.name] = out.value
+                continue
+            problem = RowProblem(ref.file, ref.line, column.name, text, out.reason)
+            if out.dropped:
+                values[column.name] = None
+                problem = _dropped(problem)
+            row_problems.append(problem)
+        if not _errors(row_problems):
+            raw = dict(zip(self.shape.columns, row, strict=True))
+            row_problems += schema_problems(self.kind, values, raw, ref)
+        if not _errors(row_problems):
+            problem = identity_problem(self.kind, values, ref)
+            row_problems += [problem] if problem else []
+        return _entry(self.kind, ref, values, row_problems, problems)
+
+    def read_batch(
+        self, batch: list[tuple[RecordRef, list[str]]], entries: list[RowEntry], problems: list[RowProblem]
+    ) -> None:
+        """The entries of rows of the header's length, in order: plain rows judged column by
+        column, the others read alone."""
+        n = len(batch)
+        slow = bytearray(n)  # 1: the row is read alone
+        columns: dict[str, list[Any]] = {}
+        for column in self.columns:
+            if column.index >= 0:
+                memo, i = column.memo, column.index
+                cells = [memo.get(row[i]) or self.cell(column, row[i]) for _ref, row in batch]
+            else:
+                cells = [self.cell(column, column.constant)] * n
+            for k in [k for k, c in enumerate(cells) if not c.plain]:
+                slow[k] = 1
+            columns[column.name] = [c.value for c in cells]
+        self._incomplete(columns, slow)
+        name, identity = self.kind.name, self.kind.identity
+        ids = self._identities(columns, slow) if identity is not None else [None] * n
+        rows = zip(*columns.values(), strict=True) if columns else itertools.repeat((), n)
+        for (ref, row), values, person, alone in zip(batch, rows, ids, slow, strict=True):
+            if alone:
+                entries.append(self.read(row, ref, problems))
+                continue
+            record = dict(zip(self.names, values, strict=True))
+            if identity is not None:
+                record[identity.field] = person
+            entries.append(RowEntry(ref, name, Fate.RECORD, None, Record(name, record, ref)))
+
+    def _incomplete(self, columns: dict[str, list[Any]], slow: bytearray) -> None:
+        """Mark the rows whose values miss a field the schema requires (`required`, `anyOf`):
+        the fast check would refuse them."""
+        n = len(slow)
+        for field in self.fast.required:
+            if field not in columns:
+                slow[:] = b"\x01" * n
+                return
+            for k in [k for k, v in enumerate(columns[field]) if v is None]:
+                slow[k] = 1
+        if not self.fast.any_of:
+            return
+        met = bytearray(n)
+        for alt in self.fast.any_of:
+            if any(field not in columns for field in alt):
+                continue
+            for k, values in enumerate(zip(*(columns[f] for f in alt), strict=True)):
+                if None not in values:
+                    met[k] = 1
+        for k in [k for k in range(n) if not met[k]]:
+            slow[k] = 1
+
+    def _identities(self, columns: dict[str, list[Any]], slow: bytearray) -> list[str | None]:
+        """`Identity.derive` of each row; a row without one is read alone (it is rejected)."""
+        identity = self.kind.identity
+        assert identity is not None
+        n = len(slow)
+        ids: list[str | None] = [None] * n
+        pending = list(range(n))
+        for alt in identity.alternatives:
+            if any(field not in columns for field in alt):
+                continue
+            parts = [columns[f] for f in alt]
+            left = []
+            for k in pending:
+                values = [p[k] for p in parts]
+                if all(v is not None and v != "" for v in values):
+                    ids[k] = identity.join.join(str(v) for v in values)
+                else:
+                    left.append(k)
+            pending = left
+        for k in pending:
+            slow[k] = 1
+        return ids
+
+
 def read_rows(
     kind: RecordKind,
     header: list[str],
@@ -276,50 +546,38 @@ def read_rows(
     limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[list[RowEntry], list[RowProblem]]:
     """Every non-blank row of one table as an entry, and the problems found (CSV, XLSX,
-    JSONL or YAML test rows alike)."""
+    JSONL or YAML test rows alike). Equal to `read_rows_plain`, faster: a register repeats its
+    dates, facilities, codes and small numbers, and each distinct text is judged once."""
     shape = table_shape(kind, header, name, table_map)
-    cell_memo: CellMemo = {}
-    schema_memo: dict[str, dict[Any, bool]] = {}
+    if kind.fast is None:
+        return read_rows_plain(kind, header, rows, name, today, table_map, limits)
+    reader = _TableReader(kind, shape, kind.fast, today, table_map, limits)
+    if not reader.distinct_fields:
+        return read_rows_plain(kind, header, rows, name, today, table_map, limits)
     entries: list[RowEntry] = []
     problems: list[RowProblem] = list(shape.problems)
+    width = len(header)
+    batch: list[tuple[RecordRef, list[str]]] = []
     for line, row in rows:
         ref = RecordRef(name, line)
-        if not any(cell.strip() for cell in row):
+        if len(row) == width and not shape.missing and row != [BROKEN] and "".join(row).strip():
+            batch.append((ref, row))
+            if len(batch) == BATCH_ROWS:
+                reader.read_batch(batch, entries, problems)
+                batch = []
+            continue
+        if batch:  # the rows before this one keep their place (and their problems' place)
+            reader.read_batch(batch, entries, problems)
+            batch = []
+        if not "".join(row).strip():
             if len(row) > 1:  # a row of separators only (`,,,,`): read, said, not a record
                 entries.append(RowEntry(ref, kind.name, Fate.EMPTY, Reason.of("row.empty")))
-            continue
-        if shape.missing:
-            entries.append(
-                RowEntry(
-                    ref, kind.name, Fate.REJECTED, Reason.of("row.required_columns", columns=shape.missing)
-                )
-            )
-            continue
-        if row == [BROKEN]:
+        elif shape.missing:
+            entries.append(_missing_columns(kind, ref, shape))
+        elif row == [BROKEN]:
             entries.append(RowEntry(ref, kind.name, Fate.REJECTED, Reason.of("row.broken")))
-            continue
-        if len(row) != len(header):
-            reason = Reason.of("row.column_count", found=len(row), expected=len(header))
-            problems.append(RowProblem(name, line, None, None, reason))
-            entries.append(RowEntry(ref, kind.name, Fate.REJECTED, reason))
-            continue
-        values, row_problems = row_values(kind, shape, row, ref, today, table_map, limits, cell_memo)
-        if not _errors(row_problems):
-            raw = dict(zip(shape.columns, row, strict=True))
-            row_problems += schema_problems(kind, values, raw, ref, schema_memo)
-        if not _errors(row_problems):
-            problem = identity_problem(kind, values, ref)
-            row_problems += [problem] if problem else []
-        warnings = [p for p in row_problems if p.severity is Severity.WARNING]
-        problems.extend(warnings)
-        row_problems = _errors(row_problems)
-        if row_problems:
-            problems.extend(row_problems)
-            entries.append(
-                RowEntry(
-                    ref, kind.name, Fate.REJECTED, Reason.of("row.problems", problems=tuple(row_problems))
-                )
-            )
-            continue
-        entries.append(RowEntry(ref, kind.name, Fate.RECORD, record=Record(kind.name, values, ref)))
+        else:
+            entries.append(_column_count(kind, ref, row, header, problems))
+    if batch:
+        reader.read_batch(batch, entries, problems)
     return entries, problems

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
 import re
 import zipfile
@@ -112,11 +113,15 @@ def _decode(raw: bytes) -> tuple[str | None, list[TableProblem]]:
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+# what str.splitlines also ends a line at (and CSV does not)
+_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 def split_lines(text: str) -> list[str]:
     """Physical lines, ends kept: CRLF, LF and a lone CR end a line (as in CSV and Excel); other
     characters Python would split on (form feed, U+2028 …) stay inside their cell."""
+    if not _OTHER_BREAKS.search(text):  # then str.splitlines splits where we do, faster
+        return text.splitlines(keepends=True)
     out, start = [], 0
     for m in _LINE_END.finditer(text):
         out.append(text[start : m.end()])
@@ -153,36 +158,21 @@ def _finish(table: RawTable) -> RawTable:
     return table
 
 
-class _Feed:
-    """Lines for `csv.reader`, remembering how many were consumed (to resynchronise)."""
-
-    def __init__(self, lines: list[str], pos: int):
-        self.lines, self.pos = lines, pos
-
-    def __iter__(self) -> _Feed:
-        return self
-
-    def __next__(self) -> str:
-        if self.pos >= len(self.lines):
-            raise StopIteration
-        self.pos += 1
-        return self.lines[self.pos - 1]
-
-
-def _csv_rows(text: str, delimiter: str, table: RawTable, limits: Limits):
+def _csv_rows(text: str, delimiter: str, table: RawTable, limits: Limits, lines: list[str] | None = None):
     """(first line, cells) of every row; a row that breaks the CSV rules is rejected alone and
-    reading goes on at the next physical line."""
-    lines = split_lines(text)
+    reading goes on at the next physical line. `lines`: the text's `split_lines`, when known."""
+    lines = split_lines(text) if lines is None else lines
     if len(lines) > limits.sheet_rows:
         raise LimitExceeded(
             "sheet_rows", limits.sheet_rows, f"{len(lines)} baris", f"{len(lines)} lines", table.name
         )
     pos = 0
     while pos < len(lines):
-        feed = _Feed(lines, pos)
-        reader = csv.reader(feed, delimiter=delimiter, strict=True)
+        # the reader counts the lines it took (`line_num`): where a row starts, and where to
+        # go on after a broken one
+        reader = csv.reader(itertools.islice(lines, pos, None), delimiter=delimiter, strict=True)
         while True:
-            start = feed.pos
+            start = pos + reader.line_num
             try:
                 row = next(reader)
             except StopIteration:
@@ -207,7 +197,6 @@ def _csv_rows(text: str, delimiter: str, table: RawTable, limits: Limits):
                     f"{table.name}:{start + 1}",
                 )  # fmt: skip
             yield start + 1, row
-            pos = feed.pos
 
 
 def read_csv(path: Path, name: str, header_row: int = 1, limits: Limits = DEFAULT_LIMITS) -> list[RawTable]:
@@ -221,9 +210,9 @@ def read_csv(path: Path, name: str, header_row: int = 1, limits: Limits = DEFAUL
     if not text.strip():
         table.problems.append(TableProblem(1, "file kosong", "empty file"))
         return [table]
-    lines = [ln.rstrip("\r\n") for ln in split_lines(text)]
-    first = lines[header_row - 1] if len(lines) >= header_row else lines[0]
-    for line, row in _csv_rows(text, _delimiter(first), table, limits):
+    lines = split_lines(text)
+    first = (lines[header_row - 1] if len(lines) >= header_row else lines[0]).rstrip("\r\n")
+    for line, row in _csv_rows(text, _delimiter(first), table, limits, lines):
         if line < header_row:
             continue
         if not table.header and row != [BROKEN]:
@@ -491,7 +480,8 @@ def read_parquet(path: Path, name: str, limits: Limits = DEFAULT_LIMITS) -> list
                 table.rows.append((line, [_parquet_cell(v) for v in row]))
                 line += 1
     except duckdb.Error as err:
-        detail = str(err).splitlines()[0]
+        # DuckDB names the file by the path it was given: say it as reports name files
+        detail = str(err).splitlines()[0].replace(str(path), name)
         table.rows, table.header = [], []
         table.problems.append(
             TableProblem(
