@@ -268,6 +268,7 @@ def evaluate_set(
     reports = []
     force = True
     evaluation = compiled.Evaluation(rs, register, engine)
+    evaluation.plan([(std, parse_period(spec, std.period_kind or "year")) for std in chosen])
     try:
         for i, std in enumerate(chosen, start=1):
             if progress is not None:

@@ -44,25 +44,38 @@ def _column(recs: list, name: str, ftype: str) -> list[Any]:
 
 
 class Tables:
-    """A DuckDB connection holding the register's kinds as tables, with the columns asked for."""
+    """A DuckDB connection holding the register's kinds as tables, with the columns asked for.
 
-    def __init__(self, register: Register, connection: duckdb.DuckDBPyConnection | None = None):
+    `wanted`: the columns every standard of the run will read, per kind (Evaluation.plan), so
+    that each kind is loaded once with just those; a query that reads a column not loaded yet
+    has its kind loaded again with it (correct, only slower)."""
+
+    def __init__(
+        self,
+        register: Register,
+        connection: duckdb.DuckDBPyConnection | None = None,
+        wanted: dict[str, set[str]] | None = None,
+    ):
         self.register = register
         self.con = connection if connection is not None else duckdb.connect()
         # DuckDB draws a progress bar on stdout for long queries: it would corrupt JSON output
         self.con.execute("SET enable_progress_bar = false")
         self._loaded: dict[str, set[str]] = {}
+        self._wanted = wanted or {}
 
     def ensure(self, columns: dict[str, tuple[str, ...]]) -> None:
-        """Load every kind a query reads, once, with all its fields (the next standard of the
-        run reads the same tables; reloading for a few more columns would cost more)."""
-        for kind in columns:
-            if kind not in self._loaded:
-                self._load(kind)
+        """Load every kind a query reads with the columns it reads (and those the rest of the
+        run will read), unless they are there already."""
+        for kind, cols in columns.items():
+            fields = self.register.contract.kinds[kind].fields
+            need = {c for c in (*cols, *self._wanted.get(kind, ())) if c in fields}
+            loaded = self._loaded.get(kind)
+            if loaded is None or not need <= loaded:
+                self._load(kind, need | (loaded or set()))
 
-    def _load(self, kind: str) -> None:
+    def _load(self, kind: str, names_wanted: set[str]) -> None:
         spec = self.register.contract.kinds[kind].fields
-        names = sorted(spec)
+        names = sorted(names_wanted)
         recs = self.register.of_kind(kind)
         select = ["CAST(unnest($1) AS BIGINT) AS _rid"]
         params: list[list[Any]] = [list(range(len(recs)))]
