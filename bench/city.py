@@ -91,6 +91,19 @@ def measure(name: str, argv: list[str], out: Path) -> tuple[float, float]:
     return wall, peak
 
 
+def city_folders(scale: float) -> tuple[Path, Path]:
+    """The generated registers of a scale (written by scripts/make_city.py when missing) and
+    the folder for the benchmark's outputs."""
+    data = ROOT / "bench" / "data" / f"city-{scale:g}"
+    if not (data / "penduduk.csv").is_file():
+        subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "make_city.py"), "--scale", str(scale)], check=True
+        )
+    out = ROOT / "bench" / "data" / f"out-{scale:g}"
+    out.mkdir(parents=True, exist_ok=True)
+    return data, out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=0.1)
@@ -100,13 +113,7 @@ def main() -> None:
     if args.baseline_only is not None:
         baseline(args.baseline_only)
         return
-    data = ROOT / "bench" / "data" / f"city-{args.scale:g}"
-    if not (data / "penduduk.csv").is_file():
-        subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "make_city.py"), "--scale", str(args.scale)], check=True
-        )
-    out = ROOT / "bench" / "data" / f"out-{args.scale:g}"
-    out.mkdir(parents=True, exist_ok=True)
+    data, out = city_folders(args.scale)
     spm = [sys.executable, "-m", "spm_rules", "check", "-q", "--data", str(data), "--period", "2018"]
     spm += ["--engine", args.engine, "--format", "json"]
     measure("(a) spm-rules, twelve services", [*spm], out / "all.json")

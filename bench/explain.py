@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from city import measure  # noqa: E402
+from city import city_folders, measure  # noqa: E402
 
 # (file, column): the first row of each names a subject of one or more standards
 SUBJECTS = (
@@ -76,13 +75,7 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=0.1)
     ap.add_argument("--no-baseline", action="store_true", help="skip the full-read explain")
     args = ap.parse_args()
-    data = ROOT / "bench" / "data" / f"city-{args.scale:g}"
-    if not (data / "penduduk.csv").is_file():
-        subprocess.run(
-            [sys.executable, str(ROOT / "scripts" / "make_city.py"), "--scale", str(args.scale)], check=True
-        )
-    out = ROOT / "bench" / "data" / f"out-{args.scale:g}"
-    out.mkdir(parents=True, exist_ok=True)
+    data, out = city_folders(args.scale)
     size = sum(p.stat().st_size for p in data.glob("*.csv")) / 2**20
     print(f"data: {data} ({size:.0f} MiB of CSV)")
     keys = subjects(data)

@@ -53,39 +53,3 @@ def test_fast_check_agrees_with_jsonschema(kind_doc):
 def test_a_schema_outside_the_subset_gets_no_fast_check():
     assert compile_schema({"type": "object", "properties": {"x": {"oneOf": []}}}) is None
     assert compile_schema({"type": "object", "additionalProperties": False}) is None
-
-
-_MEMO: dict = {}  # shared across examples on purpose: remembered verdicts must stay right
-
-
-@st.composite
-def typed_values(draw):
-    """A row's typed values as the reader produces them (dates, Decimals, booleans, text)."""
-    name = draw(st.sampled_from(KINDS))
-    kind = CONTRACT.kinds[name]
-    values = {}
-    for field in kind.schema["properties"]:
-        if draw(st.integers(0, 3)) > 0:
-            values[field] = draw(
-                st.one_of(
-                    st.none(),
-                    st.decimals(-1000, 100000, places=1, allow_nan=False, allow_infinity=False),
-                    st.dates(),
-                    st.booleans(),
-                    st.text(max_size=20),
-                    st.sampled_from(["6/6", "3216015203900001", "dokter", "L", "P", "ya"]),
-                )
-            )
-    return kind, values
-
-
-@settings(max_examples=1500, deadline=None)
-@given(typed_values())
-def test_remembered_checks_of_typed_values_agree_with_the_document_check(kind_values):
-    from spm_rules.registers.fastcheck import json_form
-
-    kind, values = kind_values
-    doc = {k: json_form(v) for k, v in values.items() if v is not None}
-    memo = _MEMO.setdefault(kind.name, {})
-    reference = not any(kind.validator.iter_errors(doc))
-    assert kind.fast.values_valid(values, memo) == kind.fast(doc) == reference

@@ -80,23 +80,17 @@ def json_form(value: Any) -> Any:
     return value
 
 
-MEMO_PER_FIELD = 4096  # distinct values remembered per field (dates, codes repeat; NIKs do not)
-
-
 class FastCheck:
-    """The compiled check of one schema: `check(doc)` for a JSON document, and
-    `values_valid(values, memo)` for a row's typed values, remembering per field whether a
-    value passed (a pure function of field and value), so that a register where the same
-    dates, codes and measurements recur checks each once."""
+    """The compiled check of one schema: `self(doc)` for a JSON document, and `property_ok`
+    for one property's value (the batch reader checks each distinct value of a column once)."""
 
     def __init__(
         self,
         required: tuple[str, ...],
         any_of: list[tuple[str, ...]],
         checks: dict[str, list[Callable[[Any], bool]]],
-        json_form: Callable[[Any], Any] = json_form,
     ):
-        self.required, self.any_of, self.checks, self._json = required, any_of, checks, json_form
+        self.required, self.any_of, self.checks = required, any_of, checks
 
     def __call__(self, doc: dict) -> bool:
         for name in self.required:
@@ -116,29 +110,6 @@ class FastCheck:
         """Whether one property's value (in its JSON form) passes its tests; a property
         without tests always does."""
         return all(t(value) for t in self.checks.get(name, ()))
-
-    def values_valid(self, values: dict[str, Any], memo: dict[str, dict[Any, bool]]) -> bool:
-        """What `self(doc)` says of the document of these values (None = absent)."""
-        for name in self.required:
-            if values.get(name) is None:
-                return False
-        if self.any_of and not any(all(values.get(n) is not None for n in alt) for alt in self.any_of):
-            return False
-        for name, v in values.items():
-            tests = self.checks.get(name)
-            if v is None or tests is None:
-                continue
-            seen = memo.setdefault(name, {})
-            key = (type(v), v)  # True, 1 and Decimal(1) are equal keys otherwise
-            ok = seen.get(key)
-            if ok is None:
-                jv = self._json(v)
-                ok = all(t(jv) for t in tests)
-                if len(seen) < MEMO_PER_FIELD:
-                    seen[key] = ok
-            if not ok:
-                return False
-        return True
 
 
 def compile_schema(schema: dict) -> FastCheck | None:

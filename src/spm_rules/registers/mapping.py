@@ -82,6 +82,12 @@ class Mapping:
             return TableMapping("*", "", values=self.values) if self.values else None
         return replace(table, values={**self.values, **table.values})
 
+    def kind_name(self, file_name: str, sheet: str | None, stem: str) -> str:
+        """The record kind a table is read as: its mapping's, else its own name (file stem or
+        sheet)."""
+        table_map = self.for_table(file_name, sheet)
+        return (table_map.kind if table_map else "") or stem
+
     def header_row(self, file_name: str) -> int:
         rows = {t.header_row for t in self.tables if t.matches(file_name, t.sheet)}
         return rows.pop() if len(rows) == 1 else 1

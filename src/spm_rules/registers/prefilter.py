@@ -307,8 +307,7 @@ def plan(
 
     for path, name in files:
         t = SliceTable(path, name, mapping.header_row(path.name), read)
-        table_map = mapping.for_table(path.name, None)
-        kind = contract.kind((table_map.kind if table_map else "") or path.stem)
+        kind = contract.kind(mapping.kind_name(path.name, None, path.stem))
         if path.suffix.lower() != ".csv" or kind is None or not id_fields(kind):
             t.parse(searchable)
         out.append(t)
@@ -321,8 +320,7 @@ def _columns(table: RawTable, mapping: Mapping) -> tuple[str, ...]:
 
 
 def _kind_of(table: RawTable, mapping: Mapping, contract: Contract) -> RecordKind | None:
-    table_map = mapping.for_table(table.file.name, table.sheet)
-    return contract.kind((table_map.kind if table_map else "") or table.stem)
+    return contract.kind(mapping.kind_name(table.file.name, table.sheet, table.stem))
 
 
 def slice_tables(

@@ -61,8 +61,8 @@ def _reject_all(name: str, rows, kind: str | None, reason: Reason) -> list[RowEn
 def _table_kind(
     table: RawTable, mapping: Mapping, contract: Contract
 ) -> tuple[RecordKind | None, TableMapping | None]:
-    table_map = mapping.for_table(table.file.name, table.sheet)
-    return contract.kind((table_map.kind if table_map else "") or table.stem), table_map
+    kind = contract.kind(mapping.kind_name(table.file.name, table.sheet, table.stem))
+    return kind, mapping.for_table(table.file.name, table.sheet)
 
 
 def read_table(

@@ -23,7 +23,7 @@ from typing import Any
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
 from .contract import FieldSpec, RecordKind
-from .fastcheck import MEMO_PER_FIELD, FastCheck, json_form
+from .fastcheck import FastCheck, json_form
 from .mapping import TableMapping
 from .tables import BROKEN, IMPRECISE
 from .values import CellError, parse_date, parse_number, parse_time
@@ -153,7 +153,14 @@ def _cell_outcome(
         return None, err.reason
 
 
-CellMemo = dict[str, dict[str, tuple[Any, Reason | None]]]
+def _text(table_map: TableMapping | None, col: str, cell: str) -> str:
+    """A cell's text as the contract reads it: stripped, and a mapped local code translated
+    ("" when the code means not recorded)."""
+    text = cell.strip()
+    if table_map is not None and text:
+        coded = table_map.code(col, text)
+        text = "" if coded is None else coded
+    return text
 
 
 def row_values(
@@ -164,34 +171,19 @@ def row_values(
     today: dt.date,
     table_map: TableMapping | None,
     limits: Limits = DEFAULT_LIMITS,
-    memo: CellMemo | None = None,
 ) -> tuple[dict[str, Any], list[RowProblem]]:
-    """Each cell of a row converted to its field's type (None = not recorded).
-
-    A cell's value depends only on its field and text within one table (today is fixed), so
-    `memo` remembers up to MEMO_PER_FIELD outcomes per field: dates, codes and measurements
-    that recur are converted once."""
+    """Each cell of a row converted to its field's type (None = not recorded)."""
     values: dict[str, Any] = {}
     problems: list[RowProblem] = []
-    memo = {} if memo is None else memo
     for col, cell in [*zip(shape.columns, row, strict=True), *shape.constants]:
         spec = kind.fields.get(col)
         if spec is None or spec.derived:
             continue
-        text = cell.strip()
-        if table_map is not None and text:
-            coded = table_map.code(col, text)
-            text = "" if coded is None else coded
+        text = _text(table_map, col, cell)
         if text == "":
             values[col] = None
             continue
-        seen = memo.setdefault(col, {})
-        outcome = seen.get(text)
-        if outcome is None:
-            outcome = _cell_outcome(kind, spec, col, text, today, limits)
-            if len(seen) < MEMO_PER_FIELD:
-                seen[text] = outcome
-        value, reason = outcome
+        value, reason = _cell_outcome(kind, spec, col, text, today, limits)
         if reason is None:
             values[col] = value
             continue
@@ -226,15 +218,14 @@ def schema_problems(
     values: dict[str, Any],
     raw: dict[str, str],
     ref: RecordRef,
-    memo: dict[str, dict[Any, bool]] | None = None,
 ) -> list[RowProblem]:
     """What the contract's JSON Schema says of a row's values (nothing when it is valid).
 
     An optional field of unexpected form is removed from `values` and its problem is a
-    warning (see `optional_form`). `memo`: what the fast check remembers within one table."""
-    if kind.fast is not None and kind.fast.values_valid(values, {} if memo is None else memo):
-        return []
+    warning (see `optional_form`)."""
     doc = {k: json_form(v) for k, v in values.items() if v is not None}
+    if kind.fast is not None and kind.fast(doc):
+        return []
     out = []
     for err in sorted(kind.validator.iter_errors(doc), key=lambda e: list(e.path)):
         col = err.path[0] if err.path else None
@@ -340,7 +331,7 @@ def _entry(
 
 # a column's memo stops growing here: a column of distinct values (a NIK) gains nothing from
 # it, and a table's memo must stay small beside the table
-MEMO_CELLS = MEMO_PER_FIELD
+MEMO_CELLS = 4096
 # rows judged together, column by column (bounded: the columns of a batch are held at once)
 BATCH_ROWS = 4096
 
@@ -417,22 +408,17 @@ class _TableReader:
         if out is not None:
             return out
         kind, col, spec = self.kind, column.name, column.spec
-        text = cell.strip()
-        if self.table_map is not None and text:
-            coded = self.table_map.code(col, text)
-            text = "" if coded is None else coded
+        text = _text(self.table_map, col, cell)
         if text == "":
             out = _Cell.of(None, None, False, True)
         else:
-            nothing, value = not_done(spec, text)
-            try:
-                if not nothing:
-                    value = convert_cell(kind, col, text, self.today, self.limits)
+            value, reason = _cell_outcome(kind, spec, col, text, self.today, self.limits)
+            if reason is None:
                 valid = value is None or self.fast.property_ok(col, json_form(value))
                 out = _Cell.of(value, None, False, valid)
-            except CellError as err:
-                dropped = err.reason.code in _FORM_CELL and optional_form(kind, col)
-                out = _Cell.of(None, err.reason, dropped, True)
+            else:
+                dropped = reason.code in _FORM_CELL and optional_form(kind, col)
+                out = _Cell.of(None, reason, dropped, True)
         if len(column.memo) < MEMO_CELLS:
             column.memo[cell] = out
         return out

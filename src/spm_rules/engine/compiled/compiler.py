@@ -361,20 +361,32 @@ class ExprCompiler:
         )
         return q.where(exp.and_(*conds, copy=False), copy=False) if conds else q
 
+    def in_period(self, kind: str, alias: str) -> exp.Expression:
+        """The record's date (its kind's date field) within the period."""
+        return exp.Between(
+            this=exp.column(self.kinds[kind].date_field, table=alias),
+            low=date_lit(self.period.start),
+            high=date_lit(self.period.end),
+        )
+
+    def free(self, parts: list[tuple[str, A.Expr]], row: Row) -> list[exp.Expression] | None:
+        """Expressions of one record variable each, compiled with nothing else in scope (no
+        subject, no sub-query: for a GROUP BY or a ranking); None when one cannot be."""
+        self._free += 1
+        try:
+            return [self.sql(expr, Env({var: row}, None, False)) for var, expr in parts]
+        except NotCompilable:
+            return None
+        finally:
+            self._free -= 1
+
     def conditions(self, coll: Coll, alias: str) -> list[exp.Expression]:
         self.use(coll.kind, coll.by)
         conds: list[exp.Expression] = [
             exp.EQ(this=exp.column(coll.by, table=alias), expression=exp.column(coll.by, table=SUBJECT))
         ]
         if coll.in_period:
-            date_field = self.kinds[coll.kind].date_field
-            conds.append(
-                exp.Between(
-                    this=exp.column(date_field, table=alias),
-                    low=date_lit(self.period.start),
-                    high=date_lit(self.period.end),
-                )
-            )
+            conds.append(self.in_period(coll.kind, alias))
         row = Row(alias, coll.kind)
         for var, where, fenv in coll.filters:
             conds.append(paren(self.sql(where, Env({var: row}, fenv))))
@@ -436,15 +448,14 @@ class ExprCompiler:
             return None
         key = (coll.kind, coll.by, coll.in_period)
         group = self.groups.get(key) or Group(f"_g{len(self.groups) + 1}", f"g{len(self.groups) + 1}", *key)
-        row = Row(group.alias, coll.kind)
-        self._free += 1
-        try:
-            conds = [paren(self.sql(where, Env({var: row}, None, False))) for var, where, _s in coll.filters]
-            value = self.sql(e.value, Env({e.var: row}, None, False)) if e.value is not None else None
-        except NotCompilable:
+        wheres = [(var, where) for var, where, _s in coll.filters]
+        compiled = self.free(
+            wheres + ([(e.var, e.value)] if e.value is not None else []), Row(group.alias, coll.kind)
+        )
+        if compiled is None:
             return None
-        finally:
-            self._free -= 1
+        conds = [paren(c) for c in compiled[: len(wheres)]]
+        value = compiled[-1] if e.value is not None else None
         cond = exp.and_(*conds, copy=False) if conds else None
 
         def filtered(agg: exp.Expression) -> exp.Expression:
@@ -506,14 +517,10 @@ class ExprCompiler:
         coll = pick.coll
         if self._free or not self._reads_only_records(list(coll.filters)):
             return None
-        row = Row(Ranked.ALIAS, coll.kind)
-        self._free += 1
-        try:
-            conds = [paren(self.sql(where, Env({var: row}, None, False))) for var, where, _s in coll.filters]
-        except NotCompilable:
+        compiled = self.free([(var, where) for var, where, _s in coll.filters], Row(Ranked.ALIAS, coll.kind))
+        if compiled is None:
             return None
-        finally:
-            self._free -= 1
+        conds = [paren(c) for c in compiled]
         key = (coll.kind, coll.by, coll.in_period, pick.last, tuple(c.sql() for c in conds))
         if key not in self.ranked:
             name = f"_p{len(self.ranked) + 1}"

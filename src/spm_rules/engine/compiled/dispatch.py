@@ -25,7 +25,7 @@ from ..period import Period
 from ..verdict import Verdict
 from .errors import NotCompilable
 from .load import Tables
-from .query import compile_standard
+from .query import CompiledStandard, compile_standard
 from .verdicts import run
 
 AUTO_MIN_SUBJECTS = 5_000
@@ -50,6 +50,7 @@ class Evaluation:
     compiled: list[str] = field(default_factory=list)
     _tables: Tables | None = None
     _wanted: dict[str, set[str]] = field(default_factory=dict)
+    _planned: dict[str, CompiledStandard] = field(default_factory=dict)
 
     def _compiles(self, std: A.Standard) -> bool:
         small = len(self.register.of_kind(std.subject_kind or "")) < AUTO_MIN_SUBJECTS
@@ -64,6 +65,7 @@ class Evaluation:
                     query = compile_standard(self.rs, std, period)
                 except NotCompilable:
                     continue  # said when the standard is evaluated
+                self._planned[std.id] = query
                 for kind, cols in query.columns.items():
                     self._wanted.setdefault(kind, set()).update(cols)
 
@@ -71,7 +73,9 @@ class Evaluation:
         if not self._compiles(std):
             return evaluate(self.rs, std, self.register, period)
         try:
-            query = compile_standard(self.rs, std, period)
+            query = self._planned.pop(std.id, None)
+            if query is None or query.period != period:
+                query = compile_standard(self.rs, std, period)
             if self._tables is None:
                 self._tables = Tables(self.register, wanted=self._wanted)
             out = run(query, self._tables)

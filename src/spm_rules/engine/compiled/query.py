@@ -65,14 +65,7 @@ def _group_ctes(c: ExprCompiler) -> list[tuple[str, exp.Select]]:
             exp.to_table(table_name(g.kind)).as_(g.alias)
         )
         if g.in_period:
-            date_field = c.kinds[g.kind].date_field
-            q = q.where(
-                exp.Between(
-                    this=exp.column(date_field, table=g.alias),
-                    low=date_lit(c.period.start),
-                    high=date_lit(c.period.end),
-                )
-            )
+            q = q.where(c.in_period(g.kind, g.alias))
         out.append((g.name, q.group_by(exp.column(g.by, table=g.alias))))
     return out
 
@@ -95,13 +88,7 @@ def _ranked_ctes(c: ExprCompiler) -> list[tuple[str, exp.Select]]:
         )
         conds = list(r.conds)
         if r.in_period:
-            conds.append(
-                exp.Between(
-                    this=exp.column(c.kinds[r.kind].date_field, table=a),
-                    low=date_lit(c.period.start),
-                    high=date_lit(c.period.end),
-                )
-            )
+            conds.append(c.in_period(r.kind, a))
         if conds:
             inner = inner.where(exp.and_(*conds))
         outer = exp.select(r.by, *(f"{r.name}_{f}" for f in r.fields)).from_(inner.subquery("_r"))
