@@ -25,14 +25,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any
 
 from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
 from .contract import Contract
 from .values import nik_birth_and_sex
 
 
-def _records(entries: list[RowEntry]):
-    return ((e, e.record) for e in entries if e.fate == Fate.RECORD and e.record is not None)
+def _records(entries: list[RowEntry], kind: str | None = None):
+    """(entry, record) of every entry that is a record (of `kind`, when one is named)."""
+    record = Fate.RECORD
+    if kind is None:
+        return ((e, e.record) for e in entries if e.fate == record and e.record is not None)
+    return (
+        (e, rec) for e in entries if (rec := e.record) is not None and rec.kind == kind and e.fate == record
+    )
 
 
 def nik_doubts(entries: list[RowEntry], contract: Contract, today: dt.date) -> list[RowProblem]:
@@ -42,15 +49,15 @@ def nik_doubts(entries: list[RowEntry], contract: Contract, today: dt.date) -> l
         return []
     spec = pk.person_register
     out = []
-    for e, rec in _records(entries):
-        if rec.kind != pk.name or not rec.get(spec.nik):
+    for e, rec in _records(entries, pk.name):
+        nik = rec.values.get(spec.nik)
+        if not nik:
             continue
-        nik = rec.get(spec.nik)
         born, sex = nik_birth_and_sex(nik, today)
-        if born is not None and born != rec.get(spec.birth):
+        if born is not None and born != rec.values.get(spec.birth):
             reason = Reason.of("cross.nik_birth", in_nik=born, recorded=rec.get(spec.birth))
             out.append(RowProblem(e.ref.file, e.ref.line, spec.nik, nik, reason, Severity.WARNING))
-        if sex != rec.get(spec.sex):
+        if sex != rec.values.get(spec.sex):
             reason = Reason.of("cross.nik_sex", in_nik=sex, recorded=rec.get(spec.sex))
             out.append(RowProblem(e.ref.file, e.ref.line, spec.nik, nik, reason, Severity.WARNING))
     return out
@@ -61,9 +68,12 @@ def _births(entries: list[RowEntry], contract: Contract) -> dict[str, dt.date]:
     if pk is None or pk.person_register is None or pk.identity is None:
         return {}
     births: dict[str, dt.date] = {}
-    for _e, rec in _records(entries):
-        if rec.kind == pk.name and rec.get(pk.person_register.birth) is not None:
-            births.setdefault(rec.get(pk.identity.field), rec.get(pk.person_register.birth))
+    birth, person = pk.person_register.birth, pk.identity.field
+    for _e, rec in _records(entries, pk.name):
+        values = rec.values
+        born = values.get(birth)
+        if born is not None:
+            births.setdefault(values.get(person), born)
     return births
 
 
@@ -72,53 +82,89 @@ def reject_before_birth(
 ) -> tuple[list[RowEntry], list[RowProblem]]:
     """Services dated before the person's birth date are rejected."""
     births = _births(entries, contract)
+    # per kind that names a person and dates its services (the person register aside): the
+    # field naming the person and the date field
+    checked = {
+        k.name: (k.identity.field, k.date_field)
+        for k in contract.kinds.values()
+        if k.identity is not None and k.person_register is None and k.date_field is not None
+    }
     out: list[RowEntry] = []
     problems: list[RowProblem] = []
+    record = Fate.RECORD
     for e in entries:
         rec = e.record
-        kind = contract.kinds[rec.kind] if rec is not None else None
-        if (
-            rec is None
-            or e.fate != Fate.RECORD
-            or kind is None
-            or kind.identity is None
-            or kind.person_register is not None
-            or kind.date_field is None
-        ):
+        fields = checked.get(rec.kind) if rec is not None and e.fate == record else None
+        if fields is None or not births:
             out.append(e)
             continue
-        day = rec.get(kind.date_field)
-        born = births.get(rec.get(kind.identity.field))
-        if day is not None and born is not None and day < born:
+        values = rec.values  # type: ignore[union-attr]
+        day = values.get(fields[1])
+        born = births.get(values.get(fields[0])) if day is not None else None
+        if born is not None and day < born:
             reason = Reason.of("cross.before_birth", date=day, birth=born)
-            problems.append(RowProblem(e.ref.file, e.ref.line, kind.date_field, day.isoformat(), reason))
+            problems.append(RowProblem(e.ref.file, e.ref.line, fields[1], day.isoformat(), reason))
             out.append(dataclasses.replace(e, fate=Fate.REJECTED, reason=reason, record=None))
         else:
             out.append(e)
     return out, problems
 
 
-def mark_duplicates(entries: list[RowEntry]) -> tuple[list[RowEntry], list[RowProblem]]:
-    """An exact repeat of an earlier row counts once; the repeat is reported with the first's place."""
-    seen: dict[tuple, RecordRef] = {}
+def _probe(kind: Any, order: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields whose text is compared first: the text fields and the date (what tells two
+    visits apart, cheap to turn into text), in name order; every field for an unknown kind."""
+    if kind is None:
+        return order
+    probe = tuple(
+        name
+        for name in order
+        if name == kind.date_field or (name in kind.fields and kind.fields[name].type == "string")
+    )
+    return probe or order
+
+
+def mark_duplicates(
+    entries: list[RowEntry], contract: Contract | None = None
+) -> tuple[list[RowEntry], list[RowProblem]]:
+    """An exact repeat of an earlier row counts once; the repeat is reported with the first's place.
+
+    Two records repeat each other when they are of one kind, fill the same fields and the text
+    of every value is the same. The text of a few fields (`_probe`) is compared first, the text
+    of every field only for the rows that share it with an earlier row."""
+    kinds = contract.kinds if contract is not None else {}
+    probed: dict[tuple, RowEntry | None] = {}  # probe text -> its first row (None: in `seen`)
+    seen: dict[tuple, RecordRef] = {}  # the text of every field -> the first row with it
     out: list[RowEntry] = []
     problems: list[RowProblem] = []
-    # the fields of a record in name order, worked out once per field order (once per table):
-    # the key is its kind, the sorted names and the values' text in that order
-    orders: dict[tuple[str, ...], tuple[str, ...]] = {}
+    # per field order (once per table): the fields in name order and the probe fields
+    orders: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    record = Fate.RECORD
     for e in entries:
         rec = e.record
-        if e.fate != Fate.RECORD or rec is None:
+        if e.fate != record or rec is None:
             out.append(e)
             continue
-        names = tuple(rec.values)
-        order = orders.get(names)
-        if order is None:
-            order = orders[names] = tuple(sorted(names))
-        key = (rec.kind, order, tuple(map(str, map(rec.values.__getitem__, order))))
-        first = seen.get(key)
+        values = rec.values
+        found = orders.get((rec.kind, names := tuple(values)))
+        if found is None:
+            order = tuple(sorted(names))
+            found = orders[(rec.kind, names)] = (order, _probe(kinds.get(rec.kind), order))
+        order, probe = found
+        key = (rec.kind, order, tuple(map(str, map(values.__getitem__, probe))))
+        if key not in probed:
+            probed[key] = e
+            out.append(e)
+            continue
+        earlier = probed[key]
+        if earlier is not None:  # the first row of this probe text, now compared in full
+            probed[key] = None
+            assert earlier.record is not None
+            text = tuple(map(str, map(earlier.record.values.__getitem__, order)))
+            seen.setdefault((rec.kind, order, text), earlier.ref)
+        full = (rec.kind, order, tuple(map(str, map(values.__getitem__, order))))
+        first = seen.get(full)
         if first is None:
-            seen[key] = e.ref
+            seen[full] = e.ref
             out.append(e)
             continue
         reason = Reason.of("cross.duplicate", first=first)
@@ -134,12 +180,14 @@ def merge_same_subject(
     first_of: dict[tuple, int] = {}
     out = list(entries)
     problems: list[RowProblem] = []
+    uniques = {k.name: k.unique for k in contract.kinds.values() if k.unique}
     for i, e in enumerate(entries):
         rec = e.record
-        if e.fate != Fate.RECORD or rec is None:
+        if rec is None or e.fate != Fate.RECORD or rec.kind not in uniques:
             continue
-        for fields in contract.kinds[rec.kind].unique:
-            values = tuple(rec.get(f) for f in fields)
+        get = rec.values.get
+        for fields in uniques[rec.kind]:
+            values = tuple(map(get, fields))
             if any(v is None for v in values):
                 continue
             key = (rec.kind, fields, values)
@@ -256,10 +304,13 @@ def link_to_episode(entries: list[RowEntry], contract: Contract) -> tuple[list[R
     if not linking:
         return entries, []
     spans: dict[tuple[str, str], list[tuple[dt.date, dt.date | None, str]]] = {}
+    episodes = {lk.kind for lk in linking.values()}
     for _e, rec in _records(entries):
+        if rec.kind not in episodes:
+            continue
         kind = contract.kinds[rec.kind]
         ep = kind.episode
-        if ep is None or kind.key is None or rec.kind not in {lk.kind for lk in linking.values()}:
+        if ep is None or kind.key is None:
             continue
         start, key = rec.get(ep.date), rec.get(kind.key)
         if start is None or key is None:
@@ -274,11 +325,12 @@ def link_to_episode(entries: list[RowEntry], contract: Contract) -> tuple[list[R
     problems: list[RowProblem] = []
     for i, e in enumerate(entries):
         rec = e.record
-        if e.fate != Fate.RECORD or rec is None or rec.kind not in linking:
+        if rec is None or rec.kind not in linking or e.fate != Fate.RECORD:
             continue
         link = linking[rec.kind]
-        person, day = rec.get(link.person), rec.get(link.date)
-        if rec.get(link.key) is not None or person is None or day is None:
+        get = rec.values.get
+        person, day = get(link.person), get(link.date)
+        if get(link.key) is not None or person is None or day is None:
             continue
         keys = sorted(
             {

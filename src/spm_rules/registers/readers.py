@@ -103,7 +103,7 @@ def assemble(
     """Checks across records, then the records by kind in date order."""
     problems = problems + nik_doubts(entries, contract, today)
     entries, before_birth = reject_before_birth(entries, contract)
-    entries, duplicates = mark_duplicates(entries)
+    entries, duplicates = mark_duplicates(entries, contract)
     # episodes first: the records they re-link (two deliveries of one pregnancy) then merge by key
     entries, same_episode = merge_same_episode(entries, contract)
     entries, linked = link_to_episode(entries, contract)
@@ -116,7 +116,8 @@ def assemble(
     for kind_name, recs in records.items():
         date_field = contract.kinds[kind_name].date_field
         if date_field:
-            recs.sort(key=lambda r, f=date_field: (r.get(f) or dt.date.min, r.ref))
+            # (date, file, line): the place compared as text and number, not as a RecordRef
+            recs.sort(key=lambda r, f=date_field: (r.values.get(f) or dt.date.min, r.ref.file, r.ref.line))
     return Register(dict(records), problems, sources, contract, entries)
 
 
