@@ -33,14 +33,23 @@ def _cell(value: Any, kind: str) -> Any:
     return str(value)
 
 
-def _column(recs: list, name: str, ftype: str) -> list[Any]:
+def _column(values: list[Any] | tuple[Any, ...], ftype: str) -> list[Any]:
     """One field of every record, as values DuckDB converts without surprises."""
-    values = [r.values.get(name) for r in recs]
     if ftype in ("number", "integer"):
         return [None if v is None else float(v) for v in values]
     if ftype == "string" and all(v is None or type(v) is str for v in values):
-        return values
+        return list(values)
+    if ftype == "date" and all(v is None or type(v) is dt.date for v in values):
+        return list(values)
     return [_cell(v, ftype) for v in values]
+
+
+def _columns(recs: list, names: list[str]) -> list[tuple[Any, ...]]:
+    """The fields `names` of every record, one tuple per field: the records are read once
+    (one tuple per record, then turned), not once per field."""
+    if not recs or not names:
+        return [() for _ in names]
+    return list(zip(*[tuple(map(r.values.get, names)) for r in recs], strict=True))
 
 
 class Tables:
@@ -77,12 +86,14 @@ class Tables:
         spec = self.register.contract.kinds[kind].fields
         names = sorted(names_wanted)
         recs = self.register.of_kind(kind)
-        select = ["CAST(unnest($1) AS BIGINT) AS _rid"]
+        # a parameter typed as a list (`$2::DATE[]`) is converted about twice as fast as the
+        # unnested values cast one by one
+        select = ["unnest($1::BIGINT[]) AS _rid"]
         params: list[list[Any]] = [list(range(len(recs)))]
-        for i, name in enumerate(names, start=2):
+        for i, (name, values) in enumerate(zip(names, _columns(recs, names), strict=True), start=2):
             ftype = spec[name].type
-            params.append(_column(recs, name, ftype))
-            select.append(f'CAST(unnest(${i}) AS {_SQL_TYPES.get(ftype, "VARCHAR")}) AS "{name}"')
+            params.append(_column(values, ftype))
+            select.append(f'unnest(${i}::{_SQL_TYPES.get(ftype, "VARCHAR")}[]) AS "{name}"')
         table = table_name(kind)
         self.con.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT {", ".join(select)}', params)
         self._loaded[kind] = set(names)
