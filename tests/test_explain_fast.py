@@ -98,3 +98,21 @@ def test_a_byte_rare_at_the_top_but_not_below_falls_back_to_the_plain_search(mon
     assert needle.find(raw, 0) == raw.find(b"K12345")
     assert needle.anchor is None  # too many K that were not the key: the plain search took over
     assert needle.find(raw, raw.find(b"K12345") + 1) == -1
+
+
+def _line_ends_by_counting(raw: bytes, start: int, end: int) -> int:
+    part = raw[start:end]
+    return part.count(b"\n") + part.count(b"\r") - part.count(b"\r\n")
+
+
+def test_line_endings_are_counted_as_the_reader_counts_them():
+    rng = random.Random(7)
+    for _ in range(2000):
+        raw = bytes(rng.choice(b"ab\r\n") for _ in range(rng.randrange(60)))
+        start = rng.randrange(len(raw) + 1)
+        end = rng.randrange(start, len(raw) + 1)
+        assert prefilter._line_ends(raw, start, end) == _line_ends_by_counting(raw, start, end), raw
+    chunk = 1 << 24  # a CRLF, and a lone CR, across the boundary of two chunks
+    for tail in (b"\r\n" + b"y\r\n" * 3 + b"\rz", b"\r" + b"y\r\n" * 3):
+        raw = b"x" * (chunk - 1) + tail
+        assert prefilter._line_ends(raw, 0, len(raw)) == _line_ends_by_counting(raw, 0, len(raw))

@@ -116,12 +116,21 @@ class _Lines:
     kept: dict[int, int]  # start -> end offset of each kept line
 
 
-def _count(raw: mmap.mmap | bytes, sub: bytes, start: int, end: int) -> int:
-    """Occurrences of `sub` in raw[start:end], a chunk at a time (a memory map has no count)."""
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _line_ends(raw: mmap.mmap | bytes, start: int, end: int) -> int:
+    """Line endings in raw[start:end] (CRLF once, a lone CR or LF each), a chunk copied at a
+    time (a memory map has no count): every LF, and the CRs not followed by an LF."""
     total, step = 0, 1 << 24
     for at in range(start, end, step):
-        stop = min(at + step + len(sub) - 1, end)  # a CRLF across two chunks is counted once
-        total += raw[at:stop].count(sub)
+        stop = min(at + step, end)
+        chunk = raw[at:stop]
+        total += chunk.count(b"\n")
+        if b"\r" in chunk:
+            total += len(_LONE_CR.findall(chunk))
+            if chunk.endswith(b"\r") and stop < end and raw[stop : stop + 1] == b"\n":
+                total -= 1  # a CRLF across two chunks: its LF is counted in the next
     return total
 
 
@@ -130,9 +139,7 @@ def _line_numbers(raw: mmap.mmap | bytes, starts: list[int]) -> list[int]:
     of sorted byte offsets, counting once over the file."""
     out, line, pos = [], 1, 0
     for start in starts:
-        line += (
-            _count(raw, b"\n", pos, start) + _count(raw, b"\r", pos, start) - _count(raw, b"\r\n", pos, start)
-        )
+        line += _line_ends(raw, pos, start)
         out.append(line)
         pos = start
     return out
