@@ -14,6 +14,7 @@ from spm_rules.lang import parser as parser_module
 from spm_rules.lang.errors import RuleError
 from spm_rules.lang.library import discover
 from spm_rules.lang.loader import load_rules, parse_files
+from spm_rules.limits import DEFAULT_LIMITS
 from spm_rules.resources import bundled_library
 from tests.conftest import copy_rule_set
 
@@ -129,3 +130,14 @@ def test_the_key_covers_text_name_limit_and_grammar(monkeypatch):
     assert astcache.cache_key("standard x {}", "a.spm", deeper) != base
     monkeypatch.setattr(astcache, "grammar_text", lambda: "another grammar")
     assert astcache.cache_key("standard x {}", "a.spm", DEFAULT_LIMITS) != base
+
+
+def test_the_cache_keeps_the_most_recently_used_entries(cache, tmp_path, monkeypatch):
+    monkeypatch.setattr(astcache, "MAX_ENTRIES", 6)
+    folder = copy_rule_set(tmp_path / "set")
+    rs = load_rules(folder)
+    assert 0 < len(_entries(cache)) <= 6
+    # what the last load used is what is kept
+    assert {e.stem for e in _entries(cache)} <= {
+        astcache.cache_key(f.source_text, f.path, DEFAULT_LIMITS) for f in rs.files
+    }

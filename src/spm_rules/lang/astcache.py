@@ -9,11 +9,14 @@ the nesting limit — so that a changed file, grammar or release never meets an 
 An entry is only a shortcut: one that cannot be read, does not unpickle, names another key or
 holds something else than a `RuleFile` is ignored and written again from a fresh parse. A
 file with a syntax error is never stored: its diagnostics come from the parser every time.
+The folder keeps at most MAX_ENTRIES entries (rule sets edited, or tests' temporary copies, make
+new ones): past that, the least recently used half goes (a hit touches its entry).
 `SPM_RULES_NO_CACHE=1` turns the cache off (`resources.cache_enabled`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -25,6 +28,7 @@ from ..resources import cache_enabled, cache_root, grammar_text
 from . import ast as A
 
 _FORMAT = b"spm-rules ast cache 1"
+MAX_ENTRIES = 1_000  # about 20 MB: the bundled library is 45 files
 
 
 def cache_key(text: str, file: str, limits: Limits) -> str:
@@ -49,7 +53,11 @@ def _load(path: Path, key: str) -> A.RuleFile | None:
             stored_key, rf = pickle.load(fh)
     except Exception:  # a missing, truncated or foreign file: parse instead
         return None
-    return rf if stored_key == key and isinstance(rf, A.RuleFile) else None
+    if stored_key != key or not isinstance(rf, A.RuleFile):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used: the last to be pruned
+    return rf
 
 
 def _store(path: Path, key: str, rf: A.RuleFile) -> None:
@@ -66,6 +74,21 @@ def _store(path: Path, key: str, rf: A.RuleFile) -> None:
             Path(tmp).unlink(missing_ok=True)
             raise
     except (OSError, pickle.PicklingError, RecursionError):
+        return
+    _prune(path.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Past MAX_ENTRIES entries, remove the least recently used until half are left."""
+    try:
+        entries = [e for e in os.scandir(folder) if e.name.endswith(".pickle")]
+        if len(entries) <= MAX_ENTRIES:
+            return
+        entries.sort(key=lambda e: e.stat().st_mtime_ns)
+        for entry in entries[: len(entries) - MAX_ENTRIES // 2]:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+    except OSError:
         pass
 
 
