@@ -50,3 +50,9 @@ def cache_root() -> Path:
     base = os.environ.get("SPM_RULES_CACHE") or os.environ.get("XDG_CACHE_HOME")
     root = Path(base) if base else Path.home() / ".cache"
     return (root / "spm-rules") if not os.environ.get("SPM_RULES_CACHE") else root
+
+
+def cache_enabled() -> bool:
+    """False when `SPM_RULES_NO_CACHE` is set (to anything but 0 or empty): parsed rule files
+    are then neither read from nor written to the cache (docs/performance.md)."""
+    return os.environ.get("SPM_RULES_NO_CACHE", "") in ("", "0")

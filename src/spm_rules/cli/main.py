@@ -15,11 +15,9 @@ import sys
 import threading
 import traceback
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from .. import __version__
 from ..api import (
@@ -48,24 +46,16 @@ from ..report.catalogue import label as label_text
 from ..report.catalogue import words
 from ..report.ledger import ledger_csv
 from ..report.privacy import Privacy, personal_values
-from ..report.render_diff import diff_json, render_diff_text, write_diff_xlsx
-from ..report.render_html import render_html
 from ..report.render_json import ledger_json, register_json, report_json, verdict_json
-from ..report.render_text import (
-    render_explain,
-    render_input_summary,
-    render_ledger_summary,
-    render_report,
-    render_validation,
-)
-from ..report.render_xlsx import write_xlsx
 from ..resources import bundled_library, bundled_sample
-from ..tooling.config import load_config
-from ..tooling.fmt import fmt_paths
-from ..tooling.lint import lint_paths
-from ..tooling.output import fmt_output, lint_output, test_output
-from ..tooling.testing import discover, run_tests
 from .outputs import OutputRefused, check_targets, write_atomic, write_text_atomic
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# Each command imports what only it uses (rich's tables, openpyxl, the HTML page, the rule
+# tooling) when it runs: `explain` at city scale answers in well under a second, and a third
+# of that was once spent importing what it never called (docs/performance.md).
 
 OK, FINDINGS, USAGE = 0, 1, 2
 FAILED = object()  # what a guarded step returns after it has reported an input error
@@ -95,6 +85,8 @@ class _Masked(io.TextIOBase):
 
 
 def _console(stream: TextIO, privacy: Privacy | None) -> Console:
+    from rich.console import Console
+
     # markup off: rule text and data contain [brackets] that are not rich markup
     file = _Masked(stream, privacy) if privacy is not None and privacy.mask else stream
     return Console(
@@ -359,6 +351,12 @@ def _write_check(
     result, fmt, output, ledger, standards, label, lang, privacy: Privacy, quiet, verbose
 ) -> bool:
     """Every result of `check` to its place: stdout, or files written whole (never half)."""
+    from rich.console import Console
+
+    from ..report.render_html import render_html
+    from ..report.render_text import render_input_summary, render_ledger_summary
+    from ..report.render_xlsx import write_xlsx
+
     try:
         if ledger is not None:
             write_text_atomic(ledger, privacy.text(ledger_csv(result.ledger, lang)))
@@ -523,6 +521,10 @@ def diff(
     spec = result.before.period_spec
 
     def write() -> None:
+        from rich.console import Console
+
+        from ..report.render_diff import diff_json, render_diff_text, write_diff_xlsx
+
         if fmt == "xlsx":
             write_atomic(output, lambda tmp: write_diff_xlsx(tmp, result.services, a, b, lang, privacy))
         elif fmt == "json":
@@ -580,6 +582,8 @@ def rule_sets(rules, period, lang, fmt) -> int:
     if fmt == "json":
         _echo(json.dumps({"period": spec, "rule_sets": rows}, ensure_ascii=False, indent=2), Privacy())
         return OK
+    from rich.table import Table
+
     table = Table(box=None, pad_edge=False)
     for head in ("", "rule set", "regulation", "version", "status", "effective", "folder"):
         table.add_column(head)
@@ -601,6 +605,8 @@ def rule_sets(rules, period, lang, fmt) -> int:
 
 
 def _render_check_text(out: Console, result, standards, label: str, lang: str) -> None:
+    from ..report.render_text import render_input_summary, render_ledger_summary, render_report
+
     empty = []
     if result.stamp.provisional:
         out.print(label_text("provisional_banner", lang), markup=False, style="bold yellow")
@@ -695,6 +701,8 @@ def explain(
         docs = [verdict_json(std, verdict, lang) for std, verdict in found]
         _echo(json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2), privacy)
     else:
+        from ..report.render_text import render_explain
+
         out = _out(privacy)
         for i, (std, verdict) in enumerate(found):
             if i:
@@ -743,6 +751,8 @@ def validate(data, mapping, lang, fmt, mask_nik, limit) -> int:
         doc = register_json(register, lang)
         _echo(json.dumps(doc, ensure_ascii=False, indent=2), privacy)
     else:
+        from ..report.render_text import render_validation
+
         render_validation(_out(privacy), register, lang)
     return FINDINGS if any(p.severity == "error" for p in register.problems) else OK
 
@@ -766,6 +776,8 @@ _config_opt = click.option(
 
 
 def _config(path: Path | None, lang: str):
+    from ..tooling.config import load_config
+
     try:
         return load_config(path)
     except BilingualError as err:
@@ -803,6 +815,9 @@ def lint(paths, config, fmt, lang, limit, no_provisional) -> int:
     limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang)
     if limits is FAILED:
         return USAGE
+    from ..tooling.lint import lint_paths
+    from ..tooling.output import lint_output
+
     result = lint_paths(list(paths), cfg, limits, provisional_ok=not no_provisional)
     click.echo(lint_output(result, cfg, fmt, lang), nl=False)
     return FINDINGS if result.failing(cfg) else OK
@@ -830,6 +845,9 @@ def test_cmd(paths, coverage, threshold, select, config, fmt, lang, mask_nik) ->
     cfg = _config(config, lang)
     if cfg is FAILED:
         return USAGE
+    from ..tooling.output import test_output
+    from ..tooling.testing import discover, run_tests
+
     if not discover(list(paths)):
         _say_error("tidak ada file uji (*.test.yaml)", "no test files (*.test.yaml) found", lang)
         return USAGE
@@ -862,6 +880,9 @@ def fmt_cmd(paths, check, fmt, lang, limit) -> int:
     limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang)
     if limits is FAILED:
         return USAGE
+    from ..tooling.fmt import fmt_paths
+    from ..tooling.output import fmt_output
+
     result = fmt_paths(list(paths), write=not check, limits=limits)
     click.echo(fmt_output(result, fmt, lang, check), nl=False)
     if result.errors:

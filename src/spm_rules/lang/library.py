@@ -17,9 +17,9 @@ from pathlib import Path
 from ..limits import DEFAULT_LIMITS, Limits
 from ..messages import BilingualError
 from . import ast as A
+from .astcache import parse_cached
 from .errors import RuleError
 from .loader import rule_files
-from .parser import parse_text
 
 _RULESET = re.compile(r"^\s*ruleset\s+\w+", re.MULTILINE)
 _USES = re.compile(r'^\s*uses\s+"([^"\n]+)"', re.MULTILINE)
@@ -131,7 +131,7 @@ def _declaration(folder: Path, limits: Limits) -> A.RuleSetDecl | None:
         if not _declares_ruleset(f):
             continue
         try:
-            rf = parse_text(f.read_text(encoding="utf-8"), str(f), limits)
+            rf = parse_cached(f.read_text(encoding="utf-8"), str(f), limits)
         except (RuleError, OSError, UnicodeDecodeError):
             return None
         for item in rf.items:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from ..limits import DEFAULT_LIMITS, Limits
 from . import ast as A
+from .astcache import parse_cached
 from .checker import RuleSet, check
 from .errors import Diagnostic, RuleError, Severity, Span
-from .parser import parse_text
 
 
 def rule_files(paths: Iterable[Path]) -> list[Path]:
@@ -117,7 +117,7 @@ def _parse_one(path: Path, limits: Limits, diags: list[Diagnostic], texts: dict)
         return None
     texts[name] = text
     try:
-        return parse_text(text, name, limits)
+        return parse_cached(text, name, limits)
     except RuleError as err:
         diags.extend(err.diagnostics)
         return None

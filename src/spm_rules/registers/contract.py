@@ -12,11 +12,36 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-
 from .fastcheck import FastCheck, compile_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+
+
+class LazyValidator:
+    """The jsonschema validator of one kind, built on first use: the fast check accepts almost
+    every row, so a command that meets no bad row (`explain` of one subject) never imports
+    jsonschema nor builds its validators. Answers as `Draft202012Validator` does."""
+
+    __slots__ = ("_schema", "_validator")
+
+    def __init__(self, schema: dict):
+        self._schema = schema
+        self._validator: Any = None
+
+    def _built(self) -> Any:
+        if self._validator is None:
+            from jsonschema import Draft202012Validator, FormatChecker
+
+            self._validator = Draft202012Validator(self._schema, format_checker=FormatChecker())
+        return self._validator
+
+    def iter_errors(self, instance: Any):
+        return self._built().iter_errors(instance)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy and pickle ask for these: never build for them
+            raise AttributeError(name)
+        return getattr(self._built(), name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +212,7 @@ def load_contract() -> Contract:
             person_register=PersonRegister(**meta["person_register"]) if "person_register" in meta else None,
             episode=_episode(meta.get("episode")),
             episode_link=EpisodeLink(**meta["episode_link"]) if "episode_link" in meta else None,
-            validator=Draft202012Validator(schema, format_checker=FormatChecker()),
+            validator=LazyValidator(schema),
             fast=compile_schema(schema),
         )
     return Contract(kinds)

@@ -25,6 +25,11 @@ UTF-16, XLSX, JSON Lines, Parquet) are parsed by the reader as usual and their r
 kept by the same test on the cells — still no validation, linking or evaluation of the rest.
 Tables of kinds without identifiers (a sasaran table) are taken whole. Warnings about other
 rows of a file (a broken line elsewhere) are not repeated by `explain`.
+
+The time is that of the byte search: each file is scanned once per identifier (the first
+occurrence found while asking whether the file holds the key is where the collection of its
+lines goes on), and a key with a byte that is rare in the file (the letters of `KH-000001`
+among digits) is found by looking for that byte alone, several times faster (`_Needle`).
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ from .mapping import Mapping
 from .tables import BROKEN, RawTable, _delimiter, _finish, split_lines
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+_SAMPLE = 1 << 16  # bytes of a file looked at to tell which byte of a key is rare in it
+_RARE = 1 << 12  # a byte seen less than once in this many is rare enough to search for alone
+_MISSES = 10_000  # candidates that were not the key, before a needle falls back to a plain find
 MAX_ROUNDS = 6  # a person, their episodes, the episodes' other keys: three rounds in practice
 MAX_KEYS = 2_000  # beyond this the "slice" is no longer small: read in full
 
@@ -108,12 +116,21 @@ class _Lines:
     kept: dict[int, int]  # start -> end offset of each kept line
 
 
-def _count(raw: mmap.mmap | bytes, sub: bytes, start: int, end: int) -> int:
-    """Occurrences of `sub` in raw[start:end], a chunk at a time (a memory map has no count)."""
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _line_ends(raw: mmap.mmap | bytes, start: int, end: int) -> int:
+    """Line endings in raw[start:end] (CRLF once, a lone CR or LF each), a chunk copied at a
+    time (a memory map has no count): every LF, and the CRs not followed by an LF."""
     total, step = 0, 1 << 24
     for at in range(start, end, step):
-        stop = min(at + step + len(sub) - 1, end)  # a CRLF across two chunks is counted once
-        total += raw[at:stop].count(sub)
+        stop = min(at + step, end)
+        chunk = raw[at:stop]
+        total += chunk.count(b"\n")
+        if b"\r" in chunk:
+            total += len(_LONE_CR.findall(chunk))
+            if chunk.endswith(b"\r") and stop < end and raw[stop : stop + 1] == b"\n":
+                total -= 1  # a CRLF across two chunks: its LF is counted in the next
     return total
 
 
@@ -122,9 +139,7 @@ def _line_numbers(raw: mmap.mmap | bytes, starts: list[int]) -> list[int]:
     of sorted byte offsets, counting once over the file."""
     out, line, pos = [], 1, 0
     for start in starts:
-        line += (
-            _count(raw, b"\n", pos, start) + _count(raw, b"\r", pos, start) - _count(raw, b"\r\n", pos, start)
-        )
+        line += _line_ends(raw, pos, start)
         out.append(line)
         pos = start
     return out
@@ -173,16 +188,57 @@ def _text(line: bytes) -> str:
         return line.decode("cp1252", errors="replace")
 
 
-def _search(lines: _Lines, keys: Iterable[str]) -> None:
-    """Keep every line after the header that contains one of the keys."""
+class _Needle:
+    """One key's bytes and how to find them in one file.
+
+    `find` answers as `raw.find(key, start)`. A substring search walks every byte of a file of
+    digits; when the key holds a byte that is rare in the file (a letter among digits), looking
+    for that byte alone (memchr: several times faster) and comparing the key around each one is
+    quicker. Which byte is rare is judged on the file's first 64 KiB; should the guess be wrong
+    (too many bytes found that are not the key), the needle falls back to the plain search."""
+
+    def __init__(self, key: str, raw: mmap.mmap | bytes):
+        self.key = key.encode("utf-8")
+        self.anchor: bytes | None = None
+        self.offset = 0
+        self.misses = 0
+        if len(self.key) > 1:
+            sample = raw[:_SAMPLE]
+            at = {b: i for i, b in reversed(list(enumerate(self.key)))}  # each byte once
+            count, byte = min((sample.count(bytes([b])), b) for b in at)
+            if count * _RARE < max(len(sample), _RARE):
+                self.anchor, self.offset = bytes([byte]), at[byte]
+
+    def find(self, raw: mmap.mmap | bytes, start: int) -> int:
+        if self.anchor is None:
+            return raw.find(self.key, start)
+        size, pos = len(self.key), start
+        while True:
+            at = raw.find(self.anchor, pos + self.offset)
+            if at < 0:
+                return -1
+            candidate = at - self.offset
+            if raw[candidate : candidate + size] == self.key:
+                return candidate
+            pos = candidate + 1
+            self.misses += 1
+            if self.misses > _MISSES:
+                self.anchor = None
+                return raw.find(self.key, pos)
+
+
+def _search(lines: _Lines, needles: Iterable[_Needle], first: dict[bytes, int] | None = None) -> None:
+    """Keep every line after the header that contains one of the keys (`first`: where each
+    was found first, so that the scan goes on from there rather than starting again)."""
     raw = lines.raw
-    for key in keys:
-        needle = key.encode("utf-8")
-        at = raw.find(needle, lines.body)
+    for needle in needles:
+        at = (first or {}).get(needle.key, -1)
+        if at < lines.body:
+            at = needle.find(raw, lines.body)
         while at >= 0:
             start, end = _line_bounds(raw, at)
             lines.kept[start] = end
-            at = raw.find(needle, end)
+            at = needle.find(raw, end)
 
 
 def _table(path: Path, name: str, lines: _Lines, limits: Limits, numbered: bool = True) -> RawTable:
@@ -252,20 +308,27 @@ class SliceTable:
     def search(self, new: set[str], keys: set[str], limits: Limits) -> list[RawTable]:
         """Keep the rows holding one of the `new` keys (`keys`: all so far); the tables as far
         as they are kept."""
+        first: dict[bytes, int] | None = None
         if self.items is None and self.lines is None:
             if self._file is None:
                 self._file = _File(self.path)
             raw = self._file.raw
-            found = any(raw.find(k.encode("utf-8")) >= 0 for k in new)
+            needles = [_Needle(k, raw) for k in sorted(new)]
+            # each key once over the file; where it is found first, its lines are collected from
+            first = {n.key: at for n in needles if (at := n.find(raw, 0)) >= 0}
             self._file.release()
-            if not found:
+            if not first:
                 return []
             self.lines = _lines(raw, self._header_row)
             if self.lines is None:  # quotes or another oddity: the reader's parse decides
                 self.parse(lambda _t: True)
                 new = keys
         if self.lines is not None:
-            _search(self.lines, new)
+            if first is None:
+                needles = [_Needle(k, self.lines.raw) for k in sorted(new)]
+            else:  # the keys not found in the file are not searched again
+                needles = [n for n in needles if n.key in first]
+            _search(self.lines, needles, first)
             if self._file is not None:
                 self._file.release()
             return [_table(self.path, self.name, self.lines, limits, numbered=False)]
