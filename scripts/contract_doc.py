@@ -171,7 +171,7 @@ def render() -> str:
             elif "minimum" in spec:
                 values = f"{spec['minimum']}–{spec['maximum']}"
             elif "pattern" in spec:
-                values = "`" + spec['pattern'].replace('|', '\\|') + "`"
+                values = "`" + spec["pattern"].replace("|", "\\|") + "`"
             else:
                 values = ""
             required = "yes" if f.required else ""

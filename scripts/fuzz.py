@@ -222,9 +222,7 @@ def physical_rows(path: Path) -> tuple[int, bool]:
     data = path.read_bytes()
     separators = rb"\n" if path.suffix == ".jsonl" else rb"\r\n|\r|\n"
     # blank as the reader judges it: nothing but white space (U+2028, form feed … included)
-    lines = [
-        ln for ln in re.split(separators, data) if ln.decode("utf-8", "replace").strip()
-    ]
+    lines = [ln for ln in re.split(separators, data) if ln.decode("utf-8", "replace").strip()]
     header = 0 if path.suffix == ".jsonl" else 1
     exact = b'"' not in data or path.suffix == ".jsonl"
     return max(0, len(lines) - header), exact

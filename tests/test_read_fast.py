@@ -199,9 +199,10 @@ def _city(tmp_path: Path) -> Path:
 
 def test_a_generated_city_reads_the_same_with_either_reader(tmp_path):
     folder = _city(tmp_path)
-    fast = readers.read_folder(folder, CONTRACT, today=TODAY)
-    with mock.patch.object(readers, "read_rows", rows.read_rows_plain):
-        plain = readers.read_folder(folder, CONTRACT, today=TODAY)
+    with mock.patch.object(readers, "read_csv_duckdb", lambda *a, **k: None):  # the Python readers
+        fast = readers.read_folder(folder, CONTRACT, today=TODAY)
+        with mock.patch.object(readers, "read_rows", rows.read_rows_plain):
+            plain = readers.read_folder(folder, CONTRACT, today=TODAY)
     assert len(fast.entries) > 1000
     assert normal(fast.entries) == normal(plain.entries)
     assert fast.problems == plain.problems

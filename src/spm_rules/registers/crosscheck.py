@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
 
 from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
 from .contract import Contract
@@ -110,61 +109,34 @@ def reject_before_birth(
     return out, problems
 
 
-def _probe(kind: Any, order: tuple[str, ...]) -> tuple[str, ...]:
-    """The fields whose text is compared first: the text fields and the date (what tells two
-    visits apart, cheap to turn into text), in name order; every field for an unknown kind."""
-    if kind is None:
-        return order
-    probe = tuple(
-        name
-        for name in order
-        if name == kind.date_field or (name in kind.fields and kind.fields[name].type == "string")
-    )
-    return probe or order
-
-
 def mark_duplicates(
-    entries: list[RowEntry], contract: Contract | None = None
+    entries: list[RowEntry], keys: dict[Record, tuple] | None = None
 ) -> tuple[list[RowEntry], list[RowProblem]]:
     """An exact repeat of an earlier row counts once; the repeat is reported with the first's place.
-
-    Two records repeat each other when they are of one kind, fill the same fields and the text
-    of every value is the same. The text of a few fields (`_probe`) is compared first, the text
-    of every field only for the rows that share it with an earlier row."""
-    kinds = contract.kinds if contract is not None else {}
-    probed: dict[tuple, RowEntry | None] = {}  # probe text -> its first row (None: in `seen`)
-    seen: dict[tuple, RecordRef] = {}  # the text of every field -> the first row with it
+    `keys`: records' keys already made by the reader (the same key, its texts made once per
+    distinct value)."""
+    keys = keys or {}
+    seen: dict[tuple, RecordRef] = {}
     out: list[RowEntry] = []
     problems: list[RowProblem] = []
-    # per field order (once per table): the fields in name order and the probe fields
-    orders: dict[tuple[str, tuple[str, ...]], tuple[tuple[str, ...], tuple[str, ...]]] = {}
-    record = Fate.RECORD
+    # the fields of a record in name order, worked out once per field order (once per table):
+    # the key is its kind, the sorted names and the values' text in that order
+    orders: dict[tuple[str, ...], tuple[str, ...]] = {}
     for e in entries:
         rec = e.record
-        if e.fate != record or rec is None:
+        if e.fate != Fate.RECORD or rec is None:
             out.append(e)
             continue
-        values = rec.values
-        found = orders.get((rec.kind, names := tuple(values)))
-        if found is None:
-            order = tuple(sorted(names))
-            found = orders[(rec.kind, names)] = (order, _probe(kinds.get(rec.kind), order))
-        order, probe = found
-        key = (rec.kind, order, tuple(map(str, map(values.__getitem__, probe))))
-        if key not in probed:
-            probed[key] = e
-            out.append(e)
-            continue
-        earlier = probed[key]
-        if earlier is not None:  # the first row of this probe text, now compared in full
-            probed[key] = None
-            assert earlier.record is not None
-            text = tuple(map(str, map(earlier.record.values.__getitem__, order)))
-            seen.setdefault((rec.kind, order, text), earlier.ref)
-        full = (rec.kind, order, tuple(map(str, map(values.__getitem__, order))))
-        first = seen.get(full)
+        key = keys.get(rec)
+        if key is None:
+            names = tuple(rec.values)
+            order = orders.get(names)
+            if order is None:
+                order = orders[names] = tuple(sorted(names))
+            key = (rec.kind, order, tuple(map(str, map(rec.values.__getitem__, order))))
+        first = seen.get(key)
         if first is None:
-            seen[full] = e.ref
+            seen[key] = e.ref
             out.append(e)
             continue
         reason = Reason.of("cross.duplicate", first=first)

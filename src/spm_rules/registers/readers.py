@@ -2,8 +2,10 @@
 
 Pipeline: files -> raw tables (tables.py) -> the table's record kind (file name or column
 mapping) -> rows validated into entries (rows.py) -> checks across records (crosscheck.py) ->
-a `Register` (model.py). Every data row read ends as exactly one `RowEntry`: a record, a
-rejection (with every reason, naming file, line, column and value) or a duplicate.
+a `Register` (model.py). A CSV register of a known kind is read straight into entries by
+DuckDB (duckcsv.py) when it is sure to give the same entries; any other file takes the path
+above. Every data row read ends as exactly one `RowEntry`: a record, a rejection (with every
+reason, naming file, line, column and value) or a duplicate.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from ..messages import DataFolderMissing
@@ -26,6 +28,7 @@ from .crosscheck import (
     nik_doubts,
     reject_before_birth,
 )
+from .duckcsv import Database, read_csv_duckdb
 from .mapping import Mapping, TableMapping, load_mapping
 from .prefilter import plan, slice_tables
 from .rows import read_rows
@@ -99,11 +102,13 @@ def assemble(
     sources: list[tuple[str, str | None]],
     contract: Contract,
     today: dt.date,
+    keys: dict[Record, tuple] | None = None,
 ) -> Register:
-    """Checks across records, then the records by kind in date order."""
+    """Checks across records, then the records by kind in date order. `keys`: records'
+    duplicate keys, where the reader made them already."""
     problems = problems + nik_doubts(entries, contract, today)
     entries, before_birth = reject_before_birth(entries, contract)
-    entries, duplicates = mark_duplicates(entries, contract)
+    entries, duplicates = mark_duplicates(entries, keys)
     # episodes first: the records they re-link (two deliveries of one pregnancy) then merge by key
     entries, same_episode = merge_same_episode(entries, contract)
     entries, linked = link_to_episode(entries, contract)
@@ -116,7 +121,7 @@ def assemble(
     for kind_name, recs in records.items():
         date_field = contract.kinds[kind_name].date_field
         if date_field:
-            # (date, file, line): the place compared as text and number, not as a RecordRef
+            # (file, line) is the order of `RecordRef`, compared as plain values
             recs.sort(key=lambda r, f=date_field: (r.values.get(f) or dt.date.min, r.ref.file, r.ref.line))
     return Register(dict(records), problems, sources, contract, entries)
 
@@ -138,17 +143,24 @@ def _folder_files(
 
 
 def _register(
-    tables: Iterable[RawTable], mapping: Mapping, contract: Contract, today: dt.date, limits: Limits,
-    problems: list[RowProblem], shown: dict[str, Path],
+    tables: Iterable[RawTable | ReadTable], mapping: Mapping, contract: Contract, today: dt.date,
+    limits: Limits, problems: list[RowProblem], shown: dict[str, Path],
 ) -> Register:  # fmt: skip
+    """The register of the tables read (a `ReadTable` was already read through DuckDB)."""
     entries: list[RowEntry] = []
     sources: list[tuple[str, str | None]] = []
+    keys: dict[Record, tuple] = {}
     for table in tables:
-        kind, table_entries, table_problems = read_table(table, mapping, contract, today, limits)
-        sources.append((table.name, kind))
+        if isinstance(table, ReadTable):
+            name, kind, table_entries, table_problems, table_keys = table
+            keys.update(table_keys)
+        else:
+            name = table.name
+            kind, table_entries, table_problems = read_table(table, mapping, contract, today, limits)
+        sources.append((name, kind))
         entries += table_entries
         problems += table_problems
-    register = assemble(entries, problems, sources, contract, today)
+    register = assemble(entries, problems, sources, contract, today, keys)
     register.paths.update(shown)
     return register
 
@@ -171,13 +183,47 @@ def read_folder(
     mapping, problems, paths = _folder_files(folder, also, mapping_path, contract, limits)
     shown = {_display(path, base): path for base, path in paths}
 
-    def tables() -> Iterator[RawTable]:
+    today = today or dt.date.today()
+
+    def tables(database: Database) -> Iterator[RawTable | ReadTable]:
         for i, (base, path) in enumerate(paths, start=1):
             if progress is not None:
                 progress("read", i, len(paths))
-            yield from _read_file(path, mapping, limits, base)
+            fast = _read_csv_fast(path, _display(path, base), mapping, contract, today, limits, database)
+            if fast is not None:
+                yield fast
+            else:
+                yield from _read_file(path, mapping, limits, base)
 
-    return _register(tables(), mapping, contract, today or dt.date.today(), limits, problems, shown)
+    with Database() as database:
+        return _register(tables(database), mapping, contract, today, limits, problems, shown)
+
+
+class ReadTable(NamedTuple):
+    """A table already read into entries: its name, record kind, entries and problems."""
+
+    name: str
+    kind: str | None
+    entries: list[RowEntry]
+    problems: list[RowProblem]
+    keys: dict[Record, tuple]  # duplicate keys made by the reader (`mark_duplicates`)
+
+
+def _read_csv_fast(
+    path: Path, name: str, mapping: Mapping, contract: Contract, today: dt.date, limits: Limits,
+    database: Database,
+) -> ReadTable | None:  # fmt: skip
+    """A CSV register read through DuckDB (`duckcsv`), or None when it is left to the Python
+    readers (another format, or a file DuckDB might not cut as they do)."""
+    if path.suffix.lower() != ".csv":
+        return None
+    kind = contract.kind(mapping.kind_name(path.name, None, path.stem))
+    if kind is None:
+        return None
+    table_map = mapping.for_table(path.name, None)
+    header_row = mapping.header_row(path.name)
+    read = read_csv_duckdb(path, name, header_row, kind, table_map, today, limits, database)
+    return None if read is None else ReadTable(name, kind.name, *read)
 
 
 def read_subject(

@@ -546,7 +546,7 @@ def read_rows(
     batch: list[tuple[RecordRef, list[str]]] = []
     for line, row in rows:
         ref = RecordRef(name, line)
-        if len(row) == width and not shape.missing and row != [BROKEN] and "".join(row).strip():
+        if batched(shape, width, row):
             batch.append((ref, row))
             if len(batch) == BATCH_ROWS:
                 reader.read_batch(batch, entries, problems)
@@ -555,15 +555,34 @@ def read_rows(
         if batch:  # the rows before this one keep their place (and their problems' place)
             reader.read_batch(batch, entries, problems)
             batch = []
-        if not "".join(row).strip():
-            if len(row) > 1:  # a row of separators only (`,,,,`): read, said, not a record
-                entries.append(RowEntry(ref, kind.name, Fate.EMPTY, Reason.of("row.empty")))
-        elif shape.missing:
-            entries.append(_missing_columns(kind, ref, shape))
-        elif row == [BROKEN]:
-            entries.append(RowEntry(ref, kind.name, Fate.REJECTED, Reason.of("row.broken")))
-        else:
-            entries.append(_column_count(kind, ref, row, header, problems))
+        odd_row(kind, shape, header, ref, row, entries, problems)
     if batch:
         reader.read_batch(batch, entries, problems)
     return entries, problems
+
+
+def batched(shape: TableShape, width: int, row: list[str]) -> bool:
+    """Whether a row is judged with the others (`_TableReader`), not by `odd_row`."""
+    return len(row) == width and not shape.missing and row != [BROKEN] and bool("".join(row).strip())
+
+
+def odd_row(
+    kind: RecordKind,
+    shape: TableShape,
+    header: list[str],
+    ref: RecordRef,
+    row: list[str],
+    entries: list[RowEntry],
+    problems: list[RowProblem],
+) -> None:
+    """The entry (if any) of a row that is not `batched`: blank (none), separators only, in a
+    table without its required columns, broken, or of the wrong length."""
+    if not "".join(row).strip():
+        if len(row) > 1:  # a row of separators only (`,,,,`): read, said, not a record
+            entries.append(RowEntry(ref, kind.name, Fate.EMPTY, Reason.of("row.empty")))
+    elif shape.missing:
+        entries.append(_missing_columns(kind, ref, shape))
+    elif row == [BROKEN]:
+        entries.append(RowEntry(ref, kind.name, Fate.REJECTED, Reason.of("row.broken")))
+    else:
+        entries.append(_column_count(kind, ref, row, header, problems))

@@ -1,0 +1,374 @@
+"""CSV registers read through DuckDB: the same entries and problems as `tables.read_csv` and
+`rows.read_rows`, with the per-row, per-cell work done in C.
+
+Only a file the Python reader would cut the same way is taken (`layout`): UTF-8, no quote
+character, no NUL, every CR the first half of a CRLF. Its lines are then the text split at LF
+(a CR before it dropped) and its cells each line split at the delimiter — what `csv.reader`
+yields for a line without quotes — so line numbers are the physical ones. DuckDB splits the
+lines and cells, gives each column's distinct texts, which the batch reader judges once in
+Python (`_TableReader.cell`: the same conversion and property check, exact by construction),
+and decides in SQL which rows are plain (every cell plain, `required`, `anyOf` and an identity
+met): those become records from the judged values. Every other row is read alone by the code
+`read_rows` uses for it, so its problems are worded as today. Anything this module is not sure
+of returns None and the file is read by the Python path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from contextlib import nullcontext
+from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ..limits import DEFAULT_LIMITS, Limits
+from ..model import Fate, Record, RecordRef, RowEntry, RowProblem
+from .contract import Identity, RecordKind
+from .mapping import TableMapping
+from .rows import _Column, _TableReader, batched, odd_row, table_shape
+from .tables import _delimiter
+
+FIELD_LIMIT = 64 * 1024 * 1024  # csv.field_size_limit set in tables.py
+HEADER_SEARCH = 1000  # lines looked at for the header; a later one is left to the Python path
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What the Python reader would make of a file's first lines."""
+
+    text: str
+    header: list[str]
+    header_line: int
+    delimiter: str
+    lines: int  # physical lines, as `tables.split_lines` counts them
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
+    """`csv.reader`'s cells of one line without quotes (its line end removed)."""
+    line = line.removesuffix("\r")
+    return line.split(delimiter) if line else []
+
+
+def layout(raw: bytes, header_row: int, limits: Limits) -> Layout | None:
+    """The file's text and header when the Python reader would split every line of it exactly
+    at LF and the delimiter; None when it might not (quotes, a lone CR, NUL, not UTF-8, no
+    header near the top, a duplicated header, too many lines)."""
+    if b'"' in raw or b"\x00" in raw or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    if raw.count(b"\r") != raw.count(b"\r\n"):
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    if not text.strip():
+        return None
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if lines > limits.sheet_rows:
+        return None
+    head = text.split("\n", header_row + HEADER_SEARCH)[: header_row + HEADER_SEARCH]
+    first = head[header_row - 1] if len(head) >= header_row else head[0]
+    delimiter = _delimiter(first.rstrip("\r\n"))
+    for n, line in enumerate(head[header_row - 1 :], start=header_row):
+        cells = _cells(line, delimiter)
+        if any(c.strip() for c in cells):
+            header = [h.strip().lstrip("\ufeff") for h in cells]
+            named = [h for h in header if h]
+            if len(named) != len(set(named)) or len(header) > limits.sheet_columns:
+                return None
+            return Layout(text, header, n, delimiter, lines)
+    return None
+
+
+def _free_text(reader: _TableReader, column: _Column) -> bool:
+    """Whether a column's cells are free text: a string field, not evidence, without mapped
+    codes. Its value is then the stripped text (`_text`, `convert_cell`: no cell of a file
+    `layout` takes starts with NUL, as `IMPRECISE` does), and a cell is plain when it is empty
+    or its property's tests pass."""
+    spec, table_map = column.spec, reader.table_map
+    codes = table_map.values if table_map is not None else {}
+    return spec.type == "string" and not spec.evidence and column.name not in codes
+
+
+def _flags(reader: _TableReader, column: _Column, texts: list[str]) -> tuple[list[Any], list[int]]:
+    """Each distinct text's value and flags: 1 plain, 2 recorded (not None), 4 filled (not
+    None nor empty, as an identity needs). Free text (a NIK, an episode's id: a text per row)
+    is judged a column at a time, any other cell by `_TableReader.cell`."""
+    if _free_text(reader, column):
+        stripped = list(map(str.strip, texts))
+        passed = [s for s in stripped if s]
+        for test in reader.fast.checks.get(column.name, ()):  # `property_ok`, test by test
+            passed = list(filter(test, passed))
+        good = set(passed)
+        values = [s or None for s in stripped]
+        return values, [(7 if s in good else 0) if s else 1 for s in stripped]
+    values, flags = [], []
+    for text in texts:
+        out = reader.cell(column, text)
+        values.append(out.value)
+        v = out.value
+        flags.append(out.plain | (v is not None) << 1 | (v is not None and v != "") << 2)
+    return values, flags
+
+
+class Database:
+    """One in-memory DuckDB for the CSV registers of a read, opened when the first is read
+    (about 20 ms); each file has its own cursor, and so its own temporary tables."""
+
+    def __init__(self) -> None:
+        self._db: Any = None
+
+    def cursor(self) -> Any:
+        if self._db is None:
+            import duckdb  # loaded only when a CSV register is read
+
+            self._db = duckdb.connect()
+        return self._db.cursor()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._db is not None:
+            self._db.close()
+
+
+class Read(NamedTuple):
+    """A register read: its entries and problems, as `rows.read_rows` gives them, and the key
+    `mark_duplicates` gives each plain record (its text made once per distinct value instead of
+    once per cell)."""
+
+    entries: list[RowEntry]
+    problems: list[RowProblem]
+    keys: dict[Record, tuple]
+
+
+def read_csv_duckdb(
+    path: Path,
+    name: str,
+    header_row: int,
+    kind: RecordKind,
+    table_map: TableMapping | None,
+    today: dt.date,
+    limits: Limits = DEFAULT_LIMITS,
+    database: Database | None = None,
+) -> Read | None:
+    """The entries and problems of one CSV register of `kind`, equal to the Python reader's;
+    None when the file is left to it."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None  # the Python path says why, in the user's words
+    found = layout(raw, header_row, limits)
+    if found is None or kind.fast is None:
+        return None
+    shape = table_shape(kind, found.header, name, table_map)
+    reader = _TableReader(kind, shape, kind.fast, today, table_map, limits)
+    if shape.missing or not reader.distinct_fields:
+        return None
+    import duckdb
+
+    with Database() if database is None else nullcontext(database) as db:
+        con = db.cursor()
+        try:
+            return _read(con, path, found, reader, name)
+        except duckdb.Error:
+            return None
+        finally:
+            con.close()
+
+
+def _columns_table(con, path: Path, found: Layout, width: int) -> bool:
+    """`t0`: the data lines read by DuckDB's CSV reader, one VARCHAR column per header column,
+    in file order. Taken only when it is sure to be the Python reader's rows: no blank line
+    (DuckDB skips them), every line of the header's width (strict: an error otherwise), as many
+    rows as data lines."""
+    text = found.text
+    if "\n\n" in text or "\n\r\n" in text or text.startswith(("\n", "\r\n")):
+        return False
+    import duckdb
+
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    try:
+        con.execute(
+            "CREATE TEMP TABLE t0 AS SELECT * FROM read_csv(?, delim=?, quote='', escape='', header=false, "
+            f"skip=?, auto_detect=false, strict_mode=true, columns={columns})",
+            [str(path), found.delimiter, found.header_line],
+        )
+    except duckdb.Error:  # a ragged row, a line too long: then the lines are split
+        con.execute("DROP TABLE IF EXISTS t0")
+        return False
+    [(count,)] = con.execute("SELECT count(*) FROM t0").fetchall()
+    return count + found.header_line == found.lines
+
+
+def _source(con, path: Path, found: Layout, width: int, limits: Limits) -> tuple[str, list[str], str] | None:
+    """The view `t` of the data lines: `n` (the line), `ok` (of the header's width), `c0`…
+    (each cell, '' past a short row's end) and `odd` (the line without its end, as read alone);
+    and the SQL of those. None when the lines are not the Python reader's."""
+    cells = [f"c{i}" for i in range(width)]
+    if _columns_table(con, path, found, width):
+        con.execute(
+            f"CREATE TEMP VIEW t AS SELECT rowid + {found.header_line + 1} AS n, TRUE AS ok, "
+            + ", ".join(f"coalesce(c{i}, '') AS c{i}" for i in range(width))
+            + " FROM t0"
+        )
+        return "ok", cells, f"concat_ws({_quoted(found.delimiter)}, {', '.join(cells)})"
+    con.execute(
+        "CREATE TEMP TABLE t1 AS SELECT n, line, string_split(rtrim(line, chr(13)), ?) AS cells "
+        "FROM (SELECT generate_subscripts(l, 1) AS n, unnest(l) AS line "
+        "FROM (SELECT string_split(?, chr(10)) AS l)) WHERE n > ?",
+        [found.delimiter, found.text, found.header_line],
+    )
+    count, longest, widest = con.execute(
+        "SELECT count(*), max(strlen(line)), max(len(cells)) FROM t1"
+    ).fetchone()
+    if count + found.header_line != found.lines + found.text.endswith("\n") or (longest or 0) >= FIELD_LIMIT:
+        return None  # not the lines the Python reader would see
+    if (widest or 0) > limits.sheet_columns:
+        return None  # the Python path refuses the file in the user's words
+    con.execute(
+        f"CREATE TEMP VIEW t AS SELECT n, len(cells) = {width} AS ok, "
+        + ", ".join(f"cells[{i + 1}] AS c{i}" for i in range(width))
+        + ", rtrim(line, chr(13)) AS odd FROM t1"
+    )
+    return "ok", cells, "odd"
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _read(con, path: Path, found: Layout, reader: _TableReader, name: str) -> Read | None:
+    kind, fast = reader.kind, reader.fast
+    width = len(found.header)
+    source = _source(con, path, found, width, reader.limits)
+    if source is None:
+        return None
+    ok, cells, odd = source
+    # per column: its distinct texts judged once, joined back as a code (the value's index)
+    read = [c for c in reader.columns if c.index >= 0]
+    distinct = ", ".join(f"list(DISTINCT t.{cells[c.index]})" for c in read)
+    texts_of = iter(con.execute(f"SELECT {distinct} FROM t WHERE {ok}").fetchone() if read else ())
+    lookups: list[dict] = []  # per column: a row's code -> its value (`dict.get(code, code)`)
+    flag_of: dict[str, str] = {}  # per field, its cell's flags in SQL
+    joins, codes = [], []
+    for j, column in enumerate(reader.columns):
+        if column.index < 0:
+            vals, flags = _flags(reader, column, [column.constant])
+            flag_of[column.name] = str(flags[0])
+            codes.append("0")
+            lookups.append({0: vals[0]})
+            continue
+        cell = f"t.{cells[column.index]}"
+        texts = next(texts_of) or []
+        vals, flags = _flags(reader, column, texts)
+        if _free_text(reader, column):
+            # a plain text that is its own value comes as itself; the others (empty: None;
+            # any other is not plain here, its row read alone) are the exceptions joined
+            keep = [
+                k for k, (v, f) in enumerate(zip(vals, flags, strict=True)) if not (f == 7 and v == texts[k])
+            ]
+            texts = [texts[k] for k in keep]
+            flags = [1 if texts[i] == "" else 0 for i in range(len(keep))]
+            codes.append(f"CASE WHEN d{j}.text IS NULL THEN {cell} END")
+            flag_of[column.name] = f"coalesce(d{j}.flags, 7)"
+            lookups.append({})
+        else:
+            codes.append(f"coalesce(d{j}.code, 0)")
+            flag_of[column.name] = f"coalesce(d{j}.flags, 0)"
+            lookups.append(dict(enumerate(vals)))
+        con.execute(
+            f"CREATE TEMP TABLE d{j} AS SELECT unnest(?::VARCHAR[]) AS text, "
+            "unnest(range(?)) AS code, unnest(?::INTEGER[]) AS flags",
+            [texts, len(texts), flags],
+        )
+        joins.append(f"LEFT JOIN d{j} ON {cell} = d{j}.text")
+
+    def has(field: str, bit: int) -> str:
+        return f"({flag_of[field]} & {bit}) <> 0" if field in flag_of else "FALSE"
+
+    plain = [ok]
+    if not (fast.required or fast.any_of or kind.identity):
+        # else a plain row has a value, from a cell that is not blank
+        plain.append(f"regexp_matches({odd}, '[0-9A-Za-z]')")
+    plain += [has(c.name, 1) for c in reader.columns]
+    plain += [has(f, 2) for f in fast.required]
+    if fast.any_of:
+        plain.append(
+            "(" + " OR ".join("(" + " AND ".join(has(f, 2) for f in alt) + ")" for alt in fast.any_of) + ")"
+        )
+    alt = "0"
+    if kind.identity is not None:
+        met = ["(" + " AND ".join(has(f, 4) for f in a) + ")" for a in kind.identity.alternatives]
+        plain.append("(" + " OR ".join(met) + ")")
+        alt = "CASE " + " ".join(f"WHEN {m} THEN {i}" for i, m in enumerate(met)) + " ELSE 0 END"
+    # the codes first (a row's values: `map(dict.get, lookups, row, row)` stops where they
+    # end), then the line, whether it is plain, its identity's alternative, an odd row's text
+    is_plain = " AND ".join(plain)
+    select = ", ".join([*codes, "t.n", is_plain, alt, f"CASE WHEN NOT ({is_plain}) THEN {odd} END"])
+    rows = con.execute(f"SELECT {select} FROM t {' '.join(joins)} ORDER BY t.n").fetchall()
+    return _entries(reader, found, name, lookups, rows)
+
+
+def _entries(reader: _TableReader, found: Layout, name: str, lookups: list[dict], rows: list[tuple]) -> Read:
+    """The entries in line order: the plain rows' records made a column at a time (no Python
+    code per row but the classes' own), any other row read alone as `read_rows` reads it."""
+    kind, shape = reader.kind, reader.shape
+    problems: list[RowProblem] = list(shape.problems)
+    if not rows:
+        return Read([], problems, {})
+    columns = list(zip(*rows, strict=True))
+    k = len(lookups)
+    lines, plains, alts, odd_texts = columns[k : k + 4]
+    codes = [list(compress(c, plains)) for c in columns[:k]]
+    values = [list(map(lookup.get, c, c)) for lookup, c in zip(lookups, codes, strict=True)]
+    if values:
+        records = list(map(dict, map(zip, repeat(reader.names), zip(*values, strict=True))))
+    else:
+        records = [{} for _plain in compress(plains, plains)]
+    # `mark_duplicates`' key of each record (its kind, field names, values' texts), each text
+    # made once per distinct value
+    shown = {}
+    for column, lookup, c, v in zip(reader.columns, lookups, codes, values, strict=True):
+        free = column.index >= 0 and _free_text(reader, column)
+        shown[column.name] = map(str, v) if free else map({i: str(x) for i, x in lookup.items()}.get, c)
+    if kind.identity is not None:
+        ids = _identities(kind.identity, records, list(compress(alts, plains)))
+        deque(map(dict.__setitem__, records, repeat(kind.identity.field), ids), maxlen=0)
+        shown[kind.identity.field] = iter(ids)
+    order = tuple(sorted(shown))
+    value_texts = zip(*(shown[f] for f in order), strict=True) if shown else repeat(())
+    keys = zip(repeat(kind.name), repeat(order), value_texts)
+    refs = list(map(RecordRef, repeat(name), compress(lines, plains)))
+    made = list(map(Record, repeat(kind.name), records, refs))
+    plain = list(map(RowEntry, refs, repeat(kind.name), repeat(Fate.RECORD), repeat(None), made))
+    known = dict(zip(made, keys, strict=False))
+    if len(plain) == len(rows):
+        return Read(plain, problems, known)
+    entries: list[RowEntry] = []
+    done = 0
+    for m, i in enumerate([i for i, p in enumerate(plains) if not p]):
+        entries += plain[done : i - m]  # the plain rows before this one
+        done = i - m
+        ref, cells = RecordRef(name, lines[i]), _cells(odd_texts[i], found.delimiter)
+        if batched(shape, len(found.header), cells):
+            entries.append(reader.read(cells, ref, problems))
+        else:
+            odd_row(kind, shape, found.header, ref, cells, entries, problems)
+    entries += plain[done:]
+    return Read(entries, problems, known)
+
+
+def _identities(identity: Identity, records: list[dict], alts: list[int]) -> list[str]:
+    """`Identity.derive` of each record (`alts`: the alternative its row meets)."""
+    derived = {}
+    for alt in set(alts):
+        parts = [map(str, map(itemgetter(f), records)) for f in identity.alternatives[alt]]
+        derived[alt] = (
+            list(parts[0]) if len(parts) == 1 else list(map(identity.join.join, zip(*parts, strict=True)))
+        )
+    return derived[alts[0]] if len(derived) == 1 else [derived[a][i] for i, a in enumerate(alts)]

@@ -1,0 +1,272 @@
+"""The DuckDB reader of CSV registers (`registers/duckcsv.py`) gives exactly the entries
+(records with the same value types and texts), problems and line numbers as the Python readers
+(`tables.read_csv` then `rows.read_rows`), and leaves to them every file it is not sure of:
+quotes, Latin-1, a lone CR, NUL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spm_rules.registers import duckcsv, readers, rows
+from spm_rules.registers.tables import BROKEN, read_csv
+
+from .test_read_fast import CONTRACT, TODAY, _city, normal, tables
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDERS = sorted({p.parent for p in (ROOT / "reports_in").rglob("*.csv")})
+
+
+def _both(folder: Path, today: dt.date = TODAY, also: tuple[Path, ...] = ()):
+    """`read_folder` through DuckDB, and through the Python readers alone; how many files the
+    DuckDB reader took."""
+    taken = []
+    real = duckcsv.read_csv_duckdb
+
+    def counting(*args, **kwargs):
+        out = real(*args, **kwargs)
+        taken.append(out is not None)
+        return out
+
+    with mock.patch.object(readers, "read_csv_duckdb", counting):
+        fast = readers.read_folder(folder, CONTRACT, today=today, also=also)
+    with mock.patch.object(readers, "read_csv_duckdb", lambda *a, **k: None):
+        python = readers.read_folder(folder, CONTRACT, today=today, also=also)
+    return fast, python, sum(taken)
+
+
+def _same(fast, python) -> None:
+    assert normal(fast.entries) == normal(python.entries)
+    assert fast.problems == python.problems
+    assert fast.sources == python.sources
+    assert {k: normal_records(v) for k, v in fast.records.items()} == {
+        k: normal_records(v) for k, v in python.records.items()
+    }
+
+
+def normal_records(records) -> list[tuple]:
+    return [(r.ref, [(k, type(v).__name__, repr(v)) for k, v in r.values.items()]) for r in records]
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_worked_example_reads_the_same(folder):
+    fast, python, taken = _both(folder)
+    _same(fast, python)
+    # every CSV register of a known kind is taken, but one with quotes (`"11,8"`); a file of
+    # an unknown kind is rejected whole by the Python readers
+    known = [p for p in folder.glob("*.csv") if CONTRACT.kind(p.stem)]
+    assert taken == sum(1 for p in known if b'"' not in p.read_bytes()) > 0
+    assert fast.entries
+
+
+def test_a_generated_city_reads_the_same(tmp_path):
+    fast, python, taken = _both(_city(tmp_path))
+    _same(fast, python)
+    assert taken == len(list(tmp_path.glob("*.csv"))) > 10
+    assert len(fast.entries) > 1000
+    for path in sorted(tmp_path.glob("*.csv"))[:6]:
+        read = duckcsv.read_csv_duckdb(path, path.name, 1, CONTRACT.kinds[path.stem], None, TODAY)
+        assert read is not None and len(read.keys) > 0
+        _keys_are_the_duplicate_keys(read)
+
+
+def _write(path: Path, header: list[str], body, *, delimiter: str, crlf: bool, bom: bool, tail: bool) -> None:
+    end = "\r\n" if crlf else "\n"
+    lines = [delimiter.join(header)] + [delimiter.join(row) for row in body]
+    text = end.join(lines) + (end if tail else "")
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
+
+
+def _python(path: Path, kind, table_map, header_row: int = 1):
+    [table] = read_csv(path, path.name, header_row)
+    assert not table.problems
+    return rows.read_rows(kind, table.header, table.rows, path.name, TODAY, table_map)
+
+
+EXTRA = st.sampled_from([[], [""], [" "], ["", "", ""], ["\t", " "], ["x"], ["1", "2"]])
+
+
+@settings(
+    max_examples=250,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    tables(),
+    st.sampled_from([",", ";"]),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+    st.lists(st.tuples(st.integers(0, 40), EXTRA), max_size=4),
+    st.booleans(),
+)
+def test_generated_tables_read_the_same(tmp_path, table, delimiter, crlf, bom, tail, inserted, split):
+    """Bad dates, numbers and NIKs, not-done spellings, mapped codes and constants, blank and
+    whitespace lines, `,,,,` rows, short and long rows (a cell holding the delimiter), CRLF,
+    BOM, with or without a last line end; the lines read by DuckDB's CSV reader or (`split`,
+    and whenever that reader does not take them) split by string functions."""
+    kind, header, numbered, table_map = table
+    body = [row if row != [BROKEN] else ["1"] for _line, row in numbered]
+    for at, row in inserted:
+        body.insert(min(at, len(body)), row)
+    if delimiter == ";" and header.count(";") <= header.count(","):
+        header = [h.replace(",", "") for h in header]
+    path = tmp_path / "t.csv"
+    _write(path, header, body, delimiter=delimiter, crlf=crlf, bom=bom, tail=tail)
+    columns = (lambda *a: False) if split else duckcsv._columns_table
+    with mock.patch.object(duckcsv, "_columns_table", columns):
+        fast = duckcsv.read_csv_duckdb(path, path.name, 1, kind, table_map, TODAY)
+    [raw] = read_csv(path, path.name)
+    python = rows.read_rows(kind, raw.header, raw.rows, path.name, TODAY, table_map)
+    if fast is None:  # left to the Python readers: only for what the DuckDB reader does not take
+        shape = rows.table_shape(kind, raw.header, path.name, table_map)
+        reader = rows._TableReader(kind, shape, kind.fast, TODAY, table_map, duckcsv.DEFAULT_LIMITS)
+        named = [h for h in raw.header if h]
+        assert shape.missing or not reader.distinct_fields or len(named) != len(set(named)) or not body
+        return
+    assert normal(fast[0]) == normal(python[0])
+    assert fast[1] == python[1]
+    assert [e.ref.line for e in fast[0]] == [e.ref.line for e in python[0]]
+    _keys_are_the_duplicate_keys(fast)
+
+
+def _keys_are_the_duplicate_keys(read) -> None:
+    """The keys the reader hands to `mark_duplicates` are those it would make."""
+    records = [e.record for e in read.entries if e.record is not None]
+    assert set(read.keys) <= set(records)
+    for record, key in read.keys.items():
+        order = tuple(sorted(record.values))
+        assert key == (record.kind, order, tuple(str(record.values[f]) for f in order))
+
+
+def test_a_worked_table_with_odd_rows(tmp_path):
+    """Records, a rejection worded by jsonschema, a dropped optional field, short, long, blank
+    and separator rows, a CRLF file with a BOM: lines and fates as the Python readers have them."""
+    kind = CONTRACT.kinds["kunjungan_ptm"]
+    text = (
+        "\ufeffnik,tanggal,fasilitas,sistolik,edukasi,gula_darah\r\n"
+        "3275014202890001,2018-03-12,Puskesmas 01,120,ya,125\r\n"
+        "\r\n"
+        "327501420289000,2018-03-12,Puskesmas 01,120,ya,\r\n"
+        "3275014202890001,2018-03-12,Puskesmas 01,abc,ya,\r\n"
+        "3275014202890001,2018-02-30\r\n"
+        ",,,,,\r\n"
+        "3275014202890001,12/03/2018,Puskesmas 01,120,-,1,5\r\n"
+        " 3275014202890001 ,2018-03-12,Puskesmas 01,120,tidak,99\r\n"
+    )
+    path = tmp_path / "kunjungan_ptm.csv"
+    path.write_bytes(text.encode("utf-8"))
+    fast = duckcsv.read_csv_duckdb(path, path.name, 1, kind, None, TODAY)
+    assert fast is not None
+    python = _python(path, kind, None)
+    assert normal(fast[0]) == normal(python[0])
+    assert fast[1] == python[1]
+    assert [(e.ref.line, e.fate.value) for e in fast[0]] == [
+        (2, "record"), (4, "rejected"), (5, "record"), (6, "rejected"), (7, "empty"), (8, "rejected"),
+        (9, "record"),
+    ]  # fmt: skip
+    assert repr(fast[0][0].record.values["gula_darah"]) == "Decimal('125')"
+    assert fast[0][0].record.values["tanggal"] == dt.date(2018, 3, 12)
+    assert fast[0][-1].record.values["nik"] == "3275014202890001"
+    assert fast[0][-1].record.values["edukasi"] is False
+    assert {p.line for p in fast[1]} == {4, 5, 6, 8}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'nik,tanggal\n"3275014202890001",2018-03-12\n',  # a quote
+        "nik,tanggal,fasilitas\n3275014202890001,2018-03-12,Puskesmas Sukamaj\xfa\n".encode("latin-1"),
+        b"nik,tanggal\r3275014202890001,2018-03-12\r",  # lone CR
+        b"nik,tanggal\n3275014202890001,2018-03-12\x00\n",  # NUL
+        b"\xff\xfen\x00i\x00k\x00",  # UTF-16
+        b"   \n\n",  # empty
+        b"nik,nik\n3275014202890001,3275014202890001\n",  # a duplicated header
+    ],
+)
+def test_files_it_is_not_sure_of_are_left_to_the_python_readers(tmp_path, raw):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "kunjungan_ptm.csv").write_bytes(raw)
+    kind = CONTRACT.kinds["kunjungan_ptm"]
+    assert duckcsv.read_csv_duckdb(folder / "kunjungan_ptm.csv", "k.csv", 1, kind, None, TODAY) is None
+    fast, python, taken = _both(folder)
+    assert taken == 0
+    _same(fast, python)
+
+
+def test_a_mapping_header_row_and_codes(tmp_path):
+    """A mapped file: local headers and codes, a constant, the header on the third line."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "mapping.yaml").write_text(
+        "tables:\n"
+        "  - match: ptm_lokal.csv\n"
+        "    kind: kunjungan_ptm\n"
+        "    header_row: 3\n"
+        "    columns: {NIK: nik, TGL: tanggal, EDU: edukasi}\n"
+        "    constants: {fasilitas: Puskesmas 01}\n"
+        "    values: {edukasi: {Y: ya, N: tidak, X: null}}\n",
+        encoding="utf-8",
+    )
+    (folder / "ptm_lokal.csv").write_text(
+        "Laporan PTM\n\nNIK;TGL;EDU\n3275014202890001;2018-03-12;Y\n3275014202890001;2018-04-12;X\n"
+        "3275014202890001;2018-05-12;Q\n",
+        encoding="utf-8",
+    )
+    fast, python, taken = _both(folder)
+    _same(fast, python)
+    assert taken == 1
+    local = [e for e in fast.entries if e.ref.file.endswith("ptm_lokal.csv")]
+    assert [e.ref.line for e in local] == [4, 5, 6]
+    assert local[0].record.values["edukasi"] is True
+    assert local[1].record.values["edukasi"] is None
+
+
+def test_which_way_the_lines_are_read(tmp_path):
+    """A file without blank lines or ragged rows is read by DuckDB's CSV reader; one with them
+    is split by string functions; both give the Python readers' entries."""
+    kind = CONTRACT.kinds["kunjungan_ptm"]
+    clean = "nik,tanggal,fasilitas\r\n3275014202890001,2018-03-12,Puskesmas 01\r\n,,\r\n"
+    for text, by_columns in [(clean, True), (clean + "\r\n", False), (clean + "1,2\r\n", False)]:
+        path = tmp_path / "kunjungan_ptm.csv"
+        path.write_bytes(text.encode("utf-8"))
+        used = []
+        real = duckcsv._columns_table
+
+        def spy(*args, real=real, used=used):
+            used.append(real(*args))
+            return used[-1]
+
+        with mock.patch.object(duckcsv, "_columns_table", spy):
+            fast = duckcsv.read_csv_duckdb(path, path.name, 1, kind, None, TODAY)
+        assert used == [by_columns]
+        assert fast is not None
+        python = _python(path, kind, None)
+        assert normal(fast[0]) == normal(python[0]) and fast[1] == python[1]
+        assert [e.fate.value for e in fast[0]][:2] == ["record", "empty"]
+
+
+def test_duplicates_are_found_as_before(tmp_path):
+    """An exact repeat, the same date in another spelling (the same value: a repeat) and 120
+    against 120.0 (two texts: not a repeat) — the keys the reader makes find what
+    `mark_duplicates` finds alone."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "kunjungan_ptm.csv").write_text(
+        "nik,tanggal,fasilitas,sistolik\n"
+        "3275014202890001,2018-03-12,Puskesmas 01,120\n"
+        "3275014202890001,2018-03-12,Puskesmas 01,120\n"
+        "3275014202890001,12/03/2018,Puskesmas 01,120\n"
+        "3275014202890001,2018-03-12,Puskesmas 01,120.0\n",
+        encoding="utf-8",
+    )
+    fast, python, taken = _both(folder)
+    assert taken == 1
+    _same(fast, python)
+    assert [e.fate.value for e in fast.entries] == ["record", "duplicate", "duplicate", "record"]
