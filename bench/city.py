@@ -75,11 +75,13 @@ def baseline(folder: Path) -> None:
     print("total", sum(r[1] for r in rows), sum(r[2] for r in rows), sep="\t")
 
 
-def measure(name: str, argv: list[str], out: Path) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (MiB) of one child process."""
+def measure(name: str, argv: list[str], out: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB) of one child process (`env`: added to ours)."""
     t0 = time.perf_counter()
     with out.open("w") as fh:
-        proc = subprocess.Popen(argv, stdout=fh, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            argv, stdout=fh, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})}
+        )
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         err = proc.stderr.read() if proc.stderr else ""

@@ -12,6 +12,11 @@ interpreter). The baseline in the
 same run is the same explain without `--period`, which reads every register in full (the
 default period needs every record); both answers must be equal. The last line is
 `explain_max=<slowest explain, seconds>`. A benchmark, not a timed test.
+
+With `--index`, the folder's identifier index is built first (`spm-rules index`, timed) and
+each subject is explained with it and, as the baseline in the same run, without it
+(`SPM_RULES_NO_INDEX=1`: the byte search over every file), run by run in turn; the two
+answers must be equal. `explain_max=` is then the slowest explain with the index.
 """
 
 from __future__ import annotations
@@ -80,6 +85,7 @@ def main() -> None:
     ap.add_argument("--no-baseline", action="store_true", help="skip the full-read explain")
     ap.add_argument("--runs", type=int, default=1, help="runs of each explain (the median is kept)")
     ap.add_argument("--data", type=Path, default=None, help="registers already generated elsewhere")
+    ap.add_argument("--index", action="store_true", help="with the identifier index, against without")
     args = ap.parse_args()
     data, out = city_folders(args.scale)
     data = args.data.resolve() if args.data else data
@@ -87,15 +93,27 @@ def main() -> None:
     print(f"data: {data} ({size:.0f} MiB of CSV)")
     keys = subjects(data)
     spm = [sys.executable, "-m", "spm_rules", "explain", "--data", str(data), "--format", "json"]
+    if args.index:
+        index = [sys.executable, "-m", "spm_rules", "index", "--data", str(data)]
+        measure("spm-rules index (built once)", index, out / "index.txt")
+        print((out / "index.txt").read_text().strip())
     walls = []
     for i, key in enumerate(keys):
-        runs = [
-            measure(f"explain {key}", [*spm, "--subject", key, "--period", "2018"], out / f"explain-{i}.json")
-            for _ in range(max(1, args.runs))
-        ]
+        argv = [*spm, "--subject", key, "--period", "2018"]
+        runs, plain = [], []
+        for _ in range(max(1, args.runs)):
+            runs.append(measure(f"explain {key}", argv, out / f"explain-{i}.json"))
+            if args.index:
+                no_index = {"SPM_RULES_NO_INDEX": "1"}
+                plain.append(measure(f"  without index {key}", argv, out / f"plain-{i}.json", no_index))
         walls.append(statistics.median(wall for wall, _peak in runs))
-        if args.runs > 1:
-            print(f"  median of {len(runs)}: {walls[-1]:.2f} s")
+        if args.runs > 1 or args.index:
+            line = f"  median of {len(runs)}: {walls[-1]:.2f} s"
+            if args.index:
+                same = (out / f"plain-{i}.json").read_bytes() == (out / f"explain-{i}.json").read_bytes()
+                line += f"; without index {statistics.median(w for w, _ in plain):.2f} s"
+                line += f"; same answer: {'yes' if same else 'NO'}"
+            print(line)
     breakdown(data, keys[0])
     if not args.no_baseline:
         measure(

@@ -28,7 +28,7 @@ from .messages import BilingualError
 from .model import Register
 from .registers.contract import load_contract
 from .registers.prefilter import SliceTooWide
-from .registers.readers import read_folder, read_subject
+from .registers.readers import index_folder, index_status, read_folder, read_subject
 from .report.aggregate import StandardReport, aggregate
 from .report.compare import ServiceDiff, compare_reports
 from .report.ledger import Ledger, build_ledger
@@ -124,6 +124,49 @@ def open_subject_register(
         return read_subject(source.folder, key, contract, also=source.also, limits=limits)
     except SliceTooWide:
         return open_register(source, contract, limits=limits)
+
+
+def index_data(data: Path | DataSource, mapping: Path | None = None, limits: Limits = DEFAULT_LIMITS):
+    """Build a data folder's identifier index (`spm-rules index`): `explain` then looks a
+    subject's rows up instead of searching every file."""
+    source = prepare_data(data)
+    return index_folder(source.folder, load_contract(), mapping, source.also, limits)
+
+
+def unindex_data(data: Path | DataSource) -> bool:
+    """Delete a data folder's identifier index; False when it had none."""
+    from .registers.idindex import remove
+
+    return remove(prepare_data(data).folder)
+
+
+def index_advice(data: Path | DataSource) -> tuple[str, str] | None:
+    """What `explain` should say about the folder's index (id, en): that a large folder has
+    none, or which files it no longer covers; None when there is nothing to say."""
+    from .registers.idindex import LARGE
+
+    source = prepare_data(data)
+    state = index_status(source.folder, source.also)
+    folder = str(source.folder)
+    if not state.exists:
+        if state.csv_bytes < LARGE:
+            return None
+        mib = state.csv_bytes // (1024 * 1024)
+        return (
+            f"petunjuk: {mib} MiB CSV dicari per bita untuk setiap pengenal; "
+            f"'spm-rules index --data {folder}' membuat explain jauh lebih cepat",
+            f"hint: {mib} MiB of CSV are searched byte by byte for each identifier; "
+            f"'spm-rules index --data {folder}' makes explain much faster",
+        )
+    if state.stale:
+        names = ", ".join(state.stale[:5]) + (" …" if len(state.stale) > 5 else "")
+        return (
+            f"indeks pengenal usang untuk {len(state.stale)} file ({names}): file itu dicari per bita; "
+            f"jalankan lagi 'spm-rules index --data {folder}'",
+            f"the identifier index is out of date for {len(state.stale)} file(s) ({names}): they are "
+            f"searched byte by byte; run 'spm-rules index --data {folder}' again",
+        )
+    return None
 
 
 def input_digests(register: Register) -> tuple[tuple[str, str], ...]:

@@ -14,6 +14,7 @@ import json
 import sys
 import threading
 import traceback
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -24,6 +25,8 @@ from ..api import (
     closest_people,
     compiled_sql,
     explain_person,
+    index_advice,
+    index_data,
     open_register,
     open_subject_register,
     period_spec_for,
@@ -32,6 +35,7 @@ from ..api import (
     run_check,
     run_diff,
     select_standards,
+    unindex_data,
 )
 from ..engine.compiled import DIALECTS, ENGINES
 from ..engine.period import parse_period
@@ -669,6 +673,8 @@ def explain(
     )
     if register is FAILED:
         return USAGE
+    if sliced and (advice := _guarded(lambda: index_advice(source), lang, early)) not in (None, FAILED):
+        _say_error(*advice, lang, early)
     spec = period_spec_for(register, period, source)
     loaded = _guarded(lambda: rules_for(rules, rule_set, spec, limits, parse_pairs(params)), lang, early)
     if loaded is FAILED:
@@ -708,6 +714,52 @@ def explain(
             if i:
                 out.print()
             render_explain(out, std, verdict, lang, raw=verbose)
+    return OK
+
+
+@cli.command(name="index")
+@_data_opt
+@_mapping_opt
+@click.option("--remove", is_flag=True, help="Hapus indeks folder ini / delete this folder's index.")
+@_lang_opt
+@_limit_opt
+def index_cmd(data, mapping, remove, lang, limit) -> int:
+    """Buat indeks pengenal agar explain cepat pada data sebesar kota / index identifiers for explain.
+
+    Indeks (hash NIK dan nomor lain, nomor baris dan posisinya) disimpan di cache pengguna ini,
+    bukan di folder data; explain memakainya selama file tidak berubah."""
+    data = data or bundled_sample()
+    limits = _guarded(lambda: DEFAULT_LIMITS.with_pairs(limit), lang)
+    if limits is FAILED:
+        return USAGE
+    if remove:
+        gone = _guarded(lambda: unindex_data(data), lang)
+        if gone is FAILED:
+            return USAGE
+        click.echo(
+            ("indeks dihapus" if gone else "tidak ada indeks")
+            if lang == "id"
+            else ("index deleted" if gone else "there was no index")
+        )
+        return OK
+    report = _guarded(lambda: index_data(data, mapping, limits), lang)
+    if report is FAILED:
+        return USAGE
+    from ..report.i18n import number
+
+    en = lang == "en"
+    lines = number(sum(max(f.lines - f.header_line - 1, 0) for f in report.files), lang)
+    mib = number(Decimal(report.size * 10 // (1024 * 1024)) / 10, lang)
+    seconds = number(Decimal(round(report.seconds * 10)) / 10, lang)
+    click.echo(
+        f"{len(report.files)} {'files indexed' if en else 'file diindeks'}: "
+        f"{number(report.entries, lang)} {'identifiers in' if en else 'pengenal di'} {lines} "
+        f"{'lines' if en else 'baris'}, {mib} MiB, {seconds} s"
+    )
+    click.echo(f"{'stored in' if en else 'disimpan di'} {report.location}")
+    for skipped in report.skipped:
+        why = skipped.why_en if en else skipped.why
+        click.echo(f"  {skipped.name}: {'not indexed' if en else 'tidak diindeks'} ({why})")
     return OK
 
 

@@ -44,6 +44,7 @@ from pathlib import Path
 
 from ..limits import DEFAULT_LIMITS, Limits
 from .contract import Contract, RecordKind
+from .idindex import FileEntry, Index
 from .mapping import Mapping
 from .tables import BROKEN, RawTable, _delimiter, _finish, split_lines
 
@@ -114,6 +115,7 @@ class _Lines:
     delimiter: str
     body: int  # offset of the first line after the header
     kept: dict[int, int]  # start -> end offset of each kept line
+    numbers: dict[int, int] = dataclasses.field(default_factory=dict)  # start -> line, when known
 
 
 _LONE_CR = re.compile(rb"\r(?!\n)")
@@ -246,7 +248,10 @@ def _table(path: Path, name: str, lines: _Lines, limits: Limits, numbered: bool 
     at the end: the rounds of the search need only the cells)."""
     table = RawTable(name, path.stem, path, None, lines.header, [], lines.header_line)
     starts = sorted(lines.kept)
-    numbers = _line_numbers(lines.raw, starts) if numbered else [0] * len(starts)
+    if numbered and all(s in lines.numbers for s in starts):  # found through the index
+        numbers = [lines.numbers[s] for s in starts]
+    else:
+        numbers = _line_numbers(lines.raw, starts) if numbered else [0] * len(starts)
     for start, number in zip(starts, numbers, strict=True):
         try:
             text = _text(lines.raw[start : lines.kept[start]])
@@ -295,9 +300,12 @@ class SliceTable:
     tables (a workbook's sheets) of kinds with identifiers filtered, the others taken whole.
     A CSV file where no key occurs keeps no row (no key in its bytes, none in its cells)."""
 
-    def __init__(self, path: Path, name: str, header_row: int, read: Callable):
+    def __init__(
+        self, path: Path, name: str, header_row: int, read: Callable, indexed: FileEntry | None = None
+    ):
         self.path, self.name = path, name
         self._header_row, self._read = header_row, read
+        self.indexed = indexed  # the file's entry in the folder's index, while it is unchanged
         self._file: _File | None = None
         self.lines: _Lines | None = None
         self.items: list[_Parsed | RawTable] | None = None  # parsed: filtered, or whole
@@ -305,9 +313,13 @@ class SliceTable:
     def parse(self, searchable: Callable[[RawTable], bool]) -> None:
         self.items = [_Parsed(t) if searchable(t) else t for t in self._read(self.path, self.name)]
 
-    def search(self, new: set[str], keys: set[str], limits: Limits) -> list[RawTable]:
+    def search(
+        self, new: set[str], keys: set[str], limits: Limits, hits: list[tuple[int, int]] | None = None
+    ) -> list[RawTable]:
         """Keep the rows holding one of the `new` keys (`keys`: all so far); the tables as far
-        as they are kept."""
+        as they are kept. `hits`: the (line, offset) the index gives for `new`, when indexed."""
+        if self.indexed is not None:
+            return self._look_up(new, hits or [], limits)
         first: dict[bytes, int] | None = None
         if self.items is None and self.lines is None:
             if self._file is None:
@@ -339,9 +351,35 @@ class SliceTable:
                 out.append(item.result())
         return out
 
+    def _look_up(self, new: set[str], hits: list[tuple[int, int]], limits: Limits) -> list[RawTable]:
+        """The lines the index names, each kept when one of the keys is in its bytes (as the
+        byte search would find it there; a hash twin is dropped), under its own line number."""
+        e = self.indexed
+        assert e is not None
+        if not hits and self.lines is None:
+            return []
+        if self.lines is None:
+            self._file = _File(self.path)
+            self.lines = _Lines(self._file.raw, e.header_line, list(e.header), e.delimiter, e.body, {})
+        raw = self.lines.raw
+        wanted = [k.encode("utf-8") for k in new]
+        for number, start in hits:
+            if start in self.lines.kept or start < e.body:
+                continue
+            ends = [x for x in (raw.find(b"\n", start), raw.find(b"\r", start)) if x >= 0]
+            end = min(ends) if ends else len(raw)
+            line = raw[start:end]
+            if any(k in line for k in wanted):
+                self.lines.kept[start] = end
+                self.lines.numbers[start] = number
+        return [_table(self.path, self.name, self.lines, limits, numbered=False)]
+
     def result(self, limits: Limits) -> list[RawTable]:
         if self.lines is not None:
             return [_table(self.path, self.name, self.lines, limits)]
+        if self.indexed is not None:  # indexed, no key in it: its header, no row
+            e = self.indexed
+            return [RawTable(self.name, self.path.stem, self.path, None, list(e.header), [], e.header_line)]
         if self.items is not None:
             return [i.result() if isinstance(i, _Parsed) else i for i in self.items]
         # no key anywhere in the file: its header, no row
@@ -359,9 +397,11 @@ def plan(
     mapping: Mapping,
     contract: Contract,
     read: Callable[[Path, str], list[RawTable]],
+    index: Index | None = None,
 ) -> list[SliceTable]:
-    """How each file is searched: CSV files of kinds with identifiers by bytes, other files
-    after the reader's parse (`read`), tables of kinds without identifiers whole."""
+    """How each file is searched: CSV files of kinds with identifiers through the folder's
+    index while they are unchanged, else by bytes; other files after the reader's parse
+    (`read`), tables of kinds without identifiers whole."""
     out: list[SliceTable] = []
 
     def searchable(table: RawTable) -> bool:
@@ -369,10 +409,14 @@ def plan(
         return kind is not None and bool(id_fields(kind))
 
     for path, name in files:
-        t = SliceTable(path, name, mapping.header_row(path.name), read)
+        header_row = mapping.header_row(path.name)
         kind = contract.kind(mapping.kind_name(path.name, None, path.stem))
         if path.suffix.lower() != ".csv" or kind is None or not id_fields(kind):
+            t = SliceTable(path, name, header_row, read)
             t.parse(searchable)
+        else:
+            entry = index.entry(path, header_row, mapping, contract) if index is not None else None
+            t = SliceTable(path, name, header_row, read, entry)
         out.append(t)
     return out
 
@@ -387,11 +431,17 @@ def _kind_of(table: RawTable, mapping: Mapping, contract: Contract) -> RecordKin
 
 
 def slice_tables(
-    tables: list[SliceTable], key: str, mapping: Mapping, contract: Contract, limits: Limits = DEFAULT_LIMITS
+    tables: list[SliceTable],
+    key: str,
+    mapping: Mapping,
+    contract: Contract,
+    limits: Limits = DEFAULT_LIMITS,
+    index: Index | None = None,
 ) -> list[RawTable]:
     """Every table as far as it concerns the subject, once the identifiers stop growing.
 
     Raises `SliceTooWide` when they grow past MAX_KEYS (the caller then reads in full)."""
+    indexed = index is not None and any(t.indexed is not None for t in tables)
     keys: set[str] = set()
     new = key_parts(key)
     try:
@@ -402,8 +452,10 @@ def slice_tables(
             if len(keys) > MAX_KEYS:
                 raise SliceTooWide(len(keys))
             found: set[str] = set()
+            hits = index.lookup(new) if indexed and index is not None else {}
             for t in tables:
-                for kept in t.search(new, keys, limits):
+                at = hits.get(t.indexed.number, []) if t.indexed is not None else None
+                for kept in t.search(new, keys, limits, at):
                     kind = _kind_of(kept, mapping, contract)
                     if kind is not None:
                         found |= _values(kept, id_fields(kind), _columns(kept, mapping))
@@ -415,3 +467,5 @@ def slice_tables(
     finally:
         for t in tables:
             t.close()
+        if index is not None:
+            index.close()

@@ -29,6 +29,7 @@ from .crosscheck import (
     reject_before_birth,
 )
 from .duckcsv import Database, read_csv_duckdb
+from .idindex import BuildReport, IndexStatus, build, open_index, status
 from .mapping import Mapping, TableMapping, load_mapping
 from .prefilter import plan, slice_tables
 from .rows import read_rows
@@ -242,14 +243,36 @@ def read_subject(
     mapping, problems, paths = _folder_files(folder, also, mapping_path, contract, limits)
     shown = {_display(path, base): path for base, path in paths}
     base_of = {_display(path, base): base for base, path in paths}
+    index = open_index(folder)  # `spm-rules index`: lines looked up instead of searched
     files = plan(
         [(path, name) for name, path in shown.items()],
         mapping,
         contract,
         lambda path, name: _read_file(path, mapping, limits, base_of[name]),
+        index,
     )
-    tables = slice_tables(files, key, mapping, contract, limits)
+    tables = slice_tables(files, key, mapping, contract, limits, index)
     return _register(tables, mapping, contract, today or dt.date.today(), limits, problems, shown)
+
+
+def index_folder(
+    folder: Path,
+    contract: Contract | None = None,
+    mapping_path: Path | None = None,
+    also: tuple[Path, ...] = (),
+    limits: Limits = DEFAULT_LIMITS,
+) -> BuildReport:
+    """Build the identifier index `read_subject` looks rows up in (`idindex`)."""
+    contract = contract or load_contract()
+    mapping, _problems, paths = _folder_files(folder, also, mapping_path, contract, limits)
+    return build(folder, [(path, _display(path, base)) for base, path in paths], mapping, contract)
+
+
+def index_status(folder: Path, also: tuple[Path, ...] = ()) -> IndexStatus:
+    """Whether the folder has an index, and which of its CSV files it no longer covers."""
+    if not folder.is_dir():
+        raise DataFolderMissing(str(folder))
+    return status(folder, [p for f in (folder, *also) for p in data_files(f)])
 
 
 def _read_file(path: Path, mapping: Mapping, limits: Limits, base: Path | None = None) -> list[RawTable]:
