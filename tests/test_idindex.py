@@ -263,3 +263,10 @@ def test_a_missing_folder_is_a_plain_error(tmp_path, capsys):
     assert main(["index", "--data", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "nowhere" in err
+
+
+def test_a_large_folder_without_a_period_is_told_how_to_read_less(capsys, monkeypatch):
+    monkeypatch.setattr(idindex, "LARGE", 1)
+    assert main(["explain", "--subject", "KH-2018-01"]) == 0
+    err = capsys.readouterr().err
+    assert "tambahkan --period TAHUN" in err and "spm-rules index" not in err

@@ -140,14 +140,27 @@ def unindex_data(data: Path | DataSource) -> bool:
     return remove(prepare_data(data).folder)
 
 
-def index_advice(data: Path | DataSource) -> tuple[str, str] | None:
-    """What `explain` should say about the folder's index (id, en): that a large folder has
-    none, or which files it no longer covers; None when there is nothing to say."""
+def index_advice(data: Path | DataSource, sliced: bool = True) -> tuple[str, str] | None:
+    """What `explain` should say before it reads (id, en): that a large folder is read whole
+    without a period (`sliced` False), that it has no index, or which files its index no longer
+    covers; None when there is nothing to say."""
     from .registers.idindex import LARGE
 
     source = prepare_data(data)
+    if not source.folder.is_dir():
+        return None  # the read says so, once
     state = index_status(source.folder, source.also)
     folder = str(source.folder)
+    if not sliced:
+        if state.csv_bytes < LARGE:
+            return None
+        mib = state.csv_bytes // (1024 * 1024)
+        return (
+            f"tanpa --period semua register ({mib} MiB CSV) dibaca untuk menentukan periode; "
+            "tambahkan --period TAHUN agar hanya baris subjek ini yang dibaca",
+            f"without --period every register ({mib} MiB of CSV) is read to choose the period; "
+            "add --period YEAR to read only this subject's rows",
+        )
     if not state.exists:
         if state.csv_bytes < LARGE:
             return None

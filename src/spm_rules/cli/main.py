@@ -662,6 +662,8 @@ def explain(
     # same verdict as a full read (registers/prefilter.py), in a fraction of a second at city
     # scale; without one, the default period needs every record, so everything is read
     sliced = bool(period or source.period)
+    if (advice := _guarded(lambda: index_advice(source, sliced), lang, early)) not in (None, FAILED):
+        _say_error(*advice, lang, early)  # before the read: at city scale it is what takes time
     register = _guarded(
         lambda: (
             open_subject_register(source, subject, load_contract(), limits)
@@ -673,8 +675,6 @@ def explain(
     )
     if register is FAILED:
         return USAGE
-    if sliced and (advice := _guarded(lambda: index_advice(source), lang, early)) not in (None, FAILED):
-        _say_error(*advice, lang, early)
     spec = period_spec_for(register, period, source)
     loaded = _guarded(lambda: rules_for(rules, rule_set, spec, limits, parse_pairs(params)), lang, early)
     if loaded is FAILED:
