@@ -749,12 +749,13 @@ def index_cmd(data, mapping, remove, lang, limit) -> int:
 
     en = lang == "en"
     lines = number(sum(max(f.lines - f.header_line - 1, 0) for f in report.files), lang)
-    mib = number(Decimal(report.size * 10 // (1024 * 1024)) / 10, lang)
+    unit, scale = ("MiB", 1024 * 1024) if report.size >= 1024 * 1024 else ("KiB", 1024)
+    size = f"{number(Decimal(report.size * 10 // scale) / 10, lang)} {unit}"
     seconds = number(Decimal(round(report.seconds * 10)) / 10, lang)
     click.echo(
         f"{len(report.files)} {'files indexed' if en else 'file diindeks'}: "
         f"{number(report.entries, lang)} {'identifiers in' if en else 'pengenal di'} {lines} "
-        f"{'lines' if en else 'baris'}, {mib} MiB, {seconds} s"
+        f"{'lines' if en else 'baris'}, {size}, {seconds} s"
     )
     click.echo(f"{'stored in' if en else 'disimpan di'} {report.location}")
     for skipped in report.skipped:
