@@ -270,3 +270,40 @@ def test_a_large_folder_without_a_period_is_told_how_to_read_less(capsys, monkey
     assert main(["explain", "--subject", "KH-2018-01"]) == 0
     err = capsys.readouterr().err
     assert "tambahkan --period TAHUN" in err and "spm-rules index" not in err
+
+
+@pytest.mark.parametrize("typed", [True, False])
+def test_parquet_registers_through_the_index_as_by_a_full_read(tmp_path, lookups, typed):
+    """Parquet files are indexed by their rows' numbers; the rows named are fetched through
+    DuckDB and made text as the reader makes them (typed: NIKs as integers, dates as DATE)."""
+    folder = tmp_path / "p"
+    shutil.copytree(bundled_sample(), folder)
+    con = duckdb.connect()
+    for csv_file in sorted(folder.glob("*.csv")):
+        options = "" if typed else ", all_varchar = true"
+        source = f"SELECT * FROM read_csv('{csv_file}', header = true{options})"
+        con.execute(f"COPY ({source}) TO '{csv_file.with_suffix('.parquet')}' (FORMAT parquet)")
+        csv_file.unlink()
+    con.close()
+    report = index_folder(folder, load_contract())
+    assert [s.why_en for s in report.skipped] == ["a kind without identifiers: read whole"]  # sasaran
+    assert {f.format for f in report.files} == {"parquet"}
+    assert _same_as_a_full_read(folder, "2018") > 50
+    assert lookups
+    sliced = read_subject(folder, "KH-2018-01", load_contract())
+    assert 0 < sliced.rows_read < read_folder(folder, load_contract()).rows_read / 5
+
+
+def test_a_parquet_identifier_of_another_type_is_not_indexed(tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    con = duckdb.connect()
+    target = folder / "penduduk.parquet"
+    con.execute(
+        "COPY (SELECT 3201010101900001.0::DOUBLE AS nik, 'Ani' AS nama, DATE '1990-01-01' AS tanggal_lahir, "
+        f"'P' AS jenis_kelamin) TO '{target}' (FORMAT parquet)"
+    )
+    con.close()
+    report = index_folder(folder, load_contract())
+    skipped = [(s.name, s.why_en) for s in report.skipped]
+    assert skipped == [("p/penduduk.parquet", "identifier column nik is DOUBLE")]

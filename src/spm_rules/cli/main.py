@@ -748,7 +748,7 @@ def index_cmd(data, mapping, remove, lang, limit) -> int:
     from ..report.i18n import number
 
     en = lang == "en"
-    lines = number(sum(max(f.lines - f.header_line - 1, 0) for f in report.files), lang)
+    lines = number(sum(f.rows for f in report.files), lang)
     unit, scale = ("MiB", 1024 * 1024) if report.size >= 1024 * 1024 else ("KiB", 1024)
     size = f"{number(Decimal(report.size * 10 // scale) / 10, lang)} {unit}"
     seconds = number(Decimal(round(report.seconds * 10)) / 10, lang)

@@ -39,11 +39,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..limits import DEFAULT_LIMITS, Limits
 from ..resources import cache_root
 from .contract import Contract
 from .mapping import Mapping
 
-FORMAT = 1
+FORMAT = 2  # 2: Parquet registers indexed too
 META = "meta.json"
 IDS = "ids.parquet"
 ROW_GROUP = 8192  # rows per Parquet row group: a lookup reads a few of these
@@ -68,7 +69,9 @@ class FileEntry:
     delimiter: str
     body: int  # byte offset of the first line after the header
     columns: tuple[int, ...]  # the identifier cells' positions
-    lines: int
+    lines: int  # physical lines (CSV: as many as LFs + 1), or rows + 1 (Parquet: with a header)
+    rows: int  # data rows: the lines after the header that are not blank, or the Parquet rows
+    format: str = "csv"  # or "parquet": then `offset` is the row's number in the file (0-based)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,12 +175,64 @@ def _index_file(
         WHERE tok <> ''""",
         [lines.delimiter],
     )
-    [(count,)] = con.execute("SELECT count(*) FROM l").fetchall()
+    [(count, rows)] = con.execute(
+        f"SELECT count(*), count(*) FILTER (n > {lines.header_line} AND rtrim(line, chr(13)) <> '') FROM l"
+    ).fetchall()
     con.execute("DROP TABLE l")
     return FileEntry(
         number, str(path.resolve()), size, mtime, lines.header_line, tuple(lines.header),
-        lines.delimiter, lines.body, columns, count,
+        lines.delimiter, lines.body, columns, count, rows,
     )  # fmt: skip
+
+
+# Parquet column types whose text as DuckDB casts it is the reader's (`tables._parquet_cell`)
+_PARQUET_TEXT = re.compile(r"VARCHAR|(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?)|DATE")
+
+
+def _index_parquet(
+    con: Any, number: int, path: Path, mapping: Mapping, contract: Contract
+) -> FileEntry | Skipped:
+    """Add one Parquet file's identifier cells to the `ids` table; a row's "line" is its number
+    in the file + 2, as the reader numbers it (the header is line 1)."""
+    import duckdb
+
+    name = path.name
+    size, mtime = _stat(path)
+    try:
+        described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+        [(count,)] = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchall()
+    except duckdb.Error:
+        return Skipped(name, "bukan file Parquet yang sah", "not a valid Parquet file")
+    names = [str(d[0]) for d in described]
+    header = [n.strip() for n in names]
+    if "file_row_number" in names:
+        return Skipped(name, "ada kolom bernama file_row_number", "a column is named file_row_number")
+    columns = id_columns(path, header, mapping, contract)
+    if columns is None:
+        return Skipped(name, "jenis tanpa pengenal: dibaca utuh", "a kind without identifiers: read whole")
+    cells = []
+    for i in columns:
+        column_type = str(described[i][1])
+        if not _PARQUET_TEXT.fullmatch(column_type):
+            return Skipped(
+                name,
+                f"kolom pengenal {header[i]} bertipe {column_type}",
+                f"identifier column {header[i]} is {column_type}",
+            )
+        quoted = '"' + names[i].replace('"', '""') + '"'
+        cells.append(f"CAST({quoted} AS VARCHAR)")
+    if cells:
+        con.execute(
+            f"""INSERT INTO ids
+            SELECT {number}::USMALLINT, hash(tok), (file_row_number + 2)::UINTEGER, file_row_number::UBIGINT
+            FROM (SELECT file_row_number, unnest([{", ".join(cells)}]) AS cell
+                  FROM read_parquet(?, file_row_number = true)),
+            LATERAL (SELECT regexp_replace(cell, '^{_SPACE}+|{_SPACE}+$', '', 'g') AS tok)
+            WHERE tok <> ''""",
+            [str(path)],
+        )
+    at = str(path.resolve())
+    return FileEntry(number, at, size, mtime, 1, tuple(header), "", 0, columns, count + 1, count, "parquet")
 
 
 def build(folder: Path, files: list[tuple[Path, str]], mapping: Mapping, contract: Contract) -> BuildReport:
@@ -198,10 +253,14 @@ def build(folder: Path, files: list[tuple[Path, str]], mapping: Mapping, contrac
         con.execute("SET preserve_insertion_order = true")
         con.execute("CREATE TEMP TABLE ids (f USMALLINT, h UBIGINT, n UINTEGER, off UBIGINT)")
         for path, name in files:
-            if path.suffix.lower() != ".csv":
-                skipped.append(Skipped(name, "bukan CSV: dibaca utuh", "not CSV: read whole"))
+            suffix = path.suffix.lower()
+            if suffix == ".parquet":
+                done = _index_parquet(con, len(indexed), path, mapping, contract)
+            elif suffix == ".csv":
+                done = _index_file(con, len(indexed), path, mapping, contract)
+            else:
+                skipped.append(Skipped(name, "bukan CSV/Parquet: dibaca utuh", "not CSV/Parquet: read whole"))
                 continue
-            done = _index_file(con, len(indexed), path, mapping, contract)
             if isinstance(done, Skipped):
                 skipped.append(Skipped(name, done.why, done.why_en))
             else:
@@ -251,10 +310,20 @@ class Index:
     stale: list[str] = field(default_factory=list)  # files searched by bytes though indexed
     _con: Any = None
 
-    def entry(self, path: Path, header_row: int, mapping: Mapping, contract: Contract) -> FileEntry | None:
-        """The file's entry while it is unchanged, else None (and the file is noted as stale)."""
+    def entry(
+        self,
+        path: Path,
+        header_row: int,
+        mapping: Mapping,
+        contract: Contract,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> FileEntry | None:
+        """The file's entry while it is unchanged, else None (and the file is noted as stale).
+        A Parquet file past the run's limits is left to the reader, which says so."""
         e = self.files.get(str(path.resolve()))
         if e is None:
+            return None
+        if e.format == "parquet" and (e.lines > limits.sheet_rows or len(e.header) > limits.sheet_columns):
             return None
         try:
             fresh = _stat(path) == (e.size, e.mtime_ns)
@@ -272,11 +341,7 @@ class Index:
         identifier cell (or a hash twin of one)."""
         if not keys:
             return {}
-        if self._con is None:
-            import duckdb
-
-            self._con = duckdb.connect()
-        con = self._con
+        con = self.connection()
         found = con.execute("SELECT DISTINCT hash(unnest(?::VARCHAR[]))", [sorted(keys)]).fetchall()
         hashes = [h for (h,) in found]
         wanted = ", ".join(str(h) for h in hashes)
@@ -288,6 +353,28 @@ class Index:
         for f, n, off in rows:
             out.setdefault(f, []).append((n, off))
         return out
+
+    def connection(self) -> Any:
+        """The index's DuckDB connection (in memory), opened on first use."""
+        if self._con is None:
+            import duckdb
+
+            self._con = duckdb.connect()
+        return self._con
+
+    def parquet_rows(self, path: Path, numbers: list[int]) -> list[tuple]:
+        """The rows of a Parquet file with these numbers (0-based), each row's values followed
+        by its number, through the index's connection."""
+        return (
+            self.connection()
+            .execute(
+                "SELECT * EXCLUDE (file_row_number), file_row_number "
+                "FROM read_parquet(?, file_row_number = true) WHERE file_row_number IN "
+                "(SELECT unnest(?::UBIGINT[]))",
+                [str(path), numbers],
+            )
+            .fetchall()
+        )
 
     def close(self) -> None:
         if self._con is not None:

@@ -307,6 +307,8 @@ class SliceTable:
         self._header_row, self._read = header_row, read
         self.indexed = indexed  # the file's entry in the folder's index, while it is unchanged
         self._file: _File | None = None
+        self.rows: dict[int, list[str]] | None = None  # an indexed Parquet file's kept rows
+        self.index: Index | None = None  # where an indexed Parquet file's rows are fetched
         self.lines: _Lines | None = None
         self.items: list[_Parsed | RawTable] | None = None  # parsed: filtered, or whole
 
@@ -318,6 +320,8 @@ class SliceTable:
     ) -> list[RawTable]:
         """Keep the rows holding one of the `new` keys (`keys`: all so far); the tables as far
         as they are kept. `hits`: the (line, offset) the index gives for `new`, when indexed."""
+        if self.indexed is not None and self.indexed.format == "parquet":
+            return self._look_up_rows(new, hits or [])
         if self.indexed is not None:
             return self._look_up(new, hits or [], limits)
         first: dict[bytes, int] | None = None
@@ -374,7 +378,35 @@ class SliceTable:
                 self.lines.numbers[start] = number
         return [_table(self.path, self.name, self.lines, limits, numbered=False)]
 
+    def _look_up_rows(self, new: set[str], hits: list[tuple[int, int]]) -> list[RawTable]:
+        """The Parquet rows the index names, fetched by their number through DuckDB and made
+        text as the reader makes it; each kept when a key is in one of its cells, as `_Parsed`
+        keeps the rows of a parsed file."""
+        from .tables import _parquet_cell
+
+        e = self.indexed
+        assert e is not None
+        if self.rows is None:
+            self.rows = {}
+        wanted = sorted({off for _n, off in hits if off + 2 not in self.rows})
+        if wanted and self.index is not None:
+            for *values, number in self.index.parquet_rows(self.path, wanted):
+                cells = [_parquet_cell(v) for v in values]
+                if any(k in cell for cell in cells for k in new):
+                    self.rows[number + 2] = cells
+        return [self._rows_table()] if self.rows else []
+
+    def _rows_table(self) -> RawTable:
+        e, kept = self.indexed, self.rows or {}
+        assert e is not None
+        rows = [(line, kept[line]) for line in sorted(kept)]
+        return _finish(
+            RawTable(self.name, self.path.stem, self.path, None, list(e.header), rows, e.header_line)
+        )
+
     def result(self, limits: Limits) -> list[RawTable]:
+        if self.indexed is not None and self.indexed.format == "parquet":
+            return [self._rows_table()]
         if self.lines is not None:
             return [_table(self.path, self.name, self.lines, limits)]
         if self.indexed is not None:  # indexed, no key in it: its header, no row
@@ -398,6 +430,7 @@ def plan(
     contract: Contract,
     read: Callable[[Path, str], list[RawTable]],
     index: Index | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> list[SliceTable]:
     """How each file is searched: CSV files of kinds with identifiers through the folder's
     index while they are unchanged, else by bytes; other files after the reader's parse
@@ -411,12 +444,17 @@ def plan(
     for path, name in files:
         header_row = mapping.header_row(path.name)
         kind = contract.kind(mapping.kind_name(path.name, None, path.stem))
-        if path.suffix.lower() != ".csv" or kind is None or not id_fields(kind):
+        suffix = path.suffix.lower()
+        identified = kind is not None and bool(id_fields(kind))
+        entry = None
+        if index is not None and identified and suffix in (".csv", ".parquet"):
+            entry = index.entry(path, header_row, mapping, contract, limits)
+        if entry is None and (suffix != ".csv" or not identified):
             t = SliceTable(path, name, header_row, read)
             t.parse(searchable)
         else:
-            entry = index.entry(path, header_row, mapping, contract) if index is not None else None
             t = SliceTable(path, name, header_row, read, entry)
+            t.index = index
         out.append(t)
     return out
 

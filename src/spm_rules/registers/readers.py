@@ -250,6 +250,7 @@ def read_subject(
         contract,
         lambda path, name: _read_file(path, mapping, limits, base_of[name]),
         index,
+        limits,
     )
     tables = slice_tables(files, key, mapping, contract, limits, index)
     return _register(tables, mapping, contract, today or dt.date.today(), limits, problems, shown)
