@@ -266,8 +266,9 @@ def build(folder: Path, files: list[tuple[Path, str]], mapping: Mapping, contrac
             else:
                 indexed.append(done)
         [(entries,)] = con.execute("SELECT count(*) FROM ids").fetchall()
+        target_sql = str(work / IDS).replace("'", "''")  # COPY takes no parameter for its file
         con.execute(
-            f"COPY (SELECT * FROM ids ORDER BY h, f, n) TO '{work / IDS}' "
+            f"COPY (SELECT * FROM ids ORDER BY h, f, n) TO '{target_sql}' "
             f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP}, COMPRESSION zstd)"
         )
     finally:
