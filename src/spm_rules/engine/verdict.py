@@ -6,7 +6,7 @@ sentences: the report layer's phrase catalogue turns them into Indonesian or Eng
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -193,8 +193,8 @@ class Verdict:
 # what the ledger reads of one subject: its key, its record, in period, in population, the
 # period date, the records used as its evidence, the records linked to it but not used, the
 # records a rule left out with why
-Refs = tuple[RecordRef, ...]
-Scope = tuple[str, RecordRef, bool, bool, Any, Refs, Refs, tuple[tuple[RecordRef, Reason], ...]]
+Refs = Sequence[RecordRef]
+Scope = tuple[str, RecordRef, bool, bool, Any, Refs, Refs, Sequence[tuple[RecordRef, Reason]]]
 
 
 @runtime_checkable

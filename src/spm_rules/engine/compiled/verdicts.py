@@ -104,9 +104,6 @@ class _Trees:
         return self._make(node, Status.MET if r == "T" else Status.NOT_MET, when=when)
 
 
-_Excluded = tuple[tuple[RecordRef, Reason], ...]
-
-
 class _Links:
     """The records linked to each subject through the standard's `record(s)` statements (for
     the ledger), and those a link left out of the period with the interpreter's reason.
@@ -124,7 +121,7 @@ class _Links:
             self.plan.append((link.by, index, link.many, link.in_period, date_field))
         self._reasons: dict[tuple[str | None, type, Any], Reason] = {}
 
-    def of(self, values: dict[str, Any]) -> tuple[tuple[RecordRef, ...], _Excluded]:
+    def of(self, values: dict[str, Any]) -> tuple[list[RecordRef], list[tuple[RecordRef, Reason]]]:
         """(every record linked to the subject, those left out of the period with why)."""
         linked: list[RecordRef] = []
         excluded: list[tuple[RecordRef, Reason]] = []
@@ -147,7 +144,7 @@ class _Links:
                 else:
                     excluded.append((r.ref, self._out_of_period(date_field, day)))
             linked.extend(kept if many else kept[:1])
-        return tuple(linked), tuple(excluded)
+        return linked, excluded
 
     def _out_of_period(self, date_field: str | None, day: Any) -> Reason:
         key = (date_field, type(day), day)
@@ -220,7 +217,8 @@ class CompiledVerdicts(Sequence[Verdict]):
             scope_missing = self._period_missing
         elif in_period and pop is None:
             scope_missing = self._pop_missing
-        linked, excluded = self._links(rec.values)
+        links, out = self._links(rec.values)
+        linked, excluded = tuple(links), tuple(out)
         if in_population:
             criteria, counted = self._trees.criteria(codes)
         else:
@@ -283,18 +281,25 @@ class CompiledVerdicts(Sequence[Verdict]):
 
     def scopes(self) -> Iterator[Scope]:
         """What the ledger reads of each subject, without its criteria: the records linked to
-        a subject in the population are all its evidence, so none of them is left unneeded."""
-        subjects, links = self._subjects, self._links
+        a subject in the population are all its evidence, so none of them is left unneeded.
+        (One loop, nothing called per subject but the links: the ledger reads every subject
+        of every standard.)"""
+        subjects, links, key_field = self._subjects, self._links, self._key_field
+        has_period, start, end = self._has_period, self._start, self._end
         for rid, pdate, pop, _fac, _codes in self._rows:
             rec = subjects[rid]
-            in_period = self._in_period(pdate)
-            in_population = in_period and pop is True
-            linked, excluded = links(rec.values)
-            pd = pdate if self._has_period else None
-            if in_population:
-                yield self._key(rec), rec.ref, True, True, pd, linked, (), excluded
+            values = rec.values
+            key = values.get(key_field) if key_field else None
+            subject = str(key) if key is not None else str(rec.ref)
+            if has_period:
+                in_period = pdate is not None and start <= pdate <= end
             else:
-                yield self._key(rec), rec.ref, in_period, False, pd, (), linked, excluded
+                in_period, pdate = True, None
+            linked, excluded = links(values)
+            if in_period and pop is True:
+                yield subject, rec.ref, True, True, pdate, linked, (), excluded
+            else:
+                yield subject, rec.ref, in_period, False, pdate, (), linked, excluded
 
 
 def run(compiled: CompiledStandard, tables: Tables) -> CompiledVerdicts:
