@@ -16,6 +16,7 @@ from .engine import compiled
 from .engine.denominators import denominators
 from .engine.evaluate import evaluate
 from .engine.period import Period, parse_period
+from .engine.tally import tally_verdicts
 from .engine.verdict import Verdict
 from .examples.juknis import prepare_example
 from .lang import ast as A
@@ -332,9 +333,9 @@ def evaluate_set(
             period = parse_period(spec, std.period_kind or "year")
             force = force and in_force(rs, period)
             verdicts = evaluation.verdicts(std, period)
-            reports.append(
-                aggregate(std, verdicts, denominators(rs, std, register, period, verdicts), period)
-            )
+            tally = tally_verdicts(verdicts)  # the compiled path's, from its query rows
+            denoms = denominators(rs, std, register, period, tally)
+            reports.append(aggregate(std, verdicts, denoms, period, tally))
     finally:
         evaluation.close()
     return reports, force, tuple(evaluation.fallbacks)

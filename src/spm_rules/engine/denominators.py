@@ -10,6 +10,7 @@ population attributed to the facility. The area's `counted` is the sum of the fa
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from decimal import Decimal
 
 from ..lang import ast as A
@@ -19,7 +20,8 @@ from ..model import RecordRef, Register
 from .evaluate import value_of
 from .functions import CallContext
 from .period import Period
-from .verdict import ALL, UNKNOWN_FACILITY, Denominator, DenomSource, Missing, Verdict
+from .tally import Tally, tally_verdicts
+from .verdict import ALL, Denominator, DenomSource, Missing, Verdict
 
 SasaranTable = dict[tuple[str, int, str], tuple[Decimal, RecordRef]]
 
@@ -74,12 +76,18 @@ def _resolve(
 
 
 def denominators(
-    rs: RuleSet, std: A.Standard, register: Register, period: Period, verdicts: list[Verdict]
+    rs: RuleSet,
+    std: A.Standard,
+    register: Register,
+    period: Period,
+    verdicts: Iterable[Verdict] | Tally,
 ) -> dict[str, Denominator]:
     """The denominator of every facility that has subjects or a sasaran row, and of the area
-    (key `ALL`; None when no alternative applies to the area as a whole)."""
+    (key `ALL`; None when no alternative applies to the area as a whole). `counted` is read
+    from the standard's tally (made from the verdicts when they are given instead)."""
     table = sasaran_table(register)
-    subjects = Counter(v.facility or UNKNOWN_FACILITY for v in verdicts if v.in_population)
+    tally = verdicts if isinstance(verdicts, Tally) else tally_verdicts(verdicts)
+    subjects = Counter(tally.subjects())
     codes = _sasaran_codes(std)
     facilities = set(subjects) | {
         fac for code, year, fac in table if code in codes and year == period.year and fac != ALL

@@ -6,10 +6,11 @@ sentences: the report layer's phrase catalogue turns them into Indonesian or Eng
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from ..lang import ast as A
 from ..model import Reason, RecordRef
@@ -187,6 +188,21 @@ class Verdict:
     excluded: tuple[tuple[RecordRef, Reason], ...] = ()
     # every record linked to the subject through the standard's `record(s)` statements
     linked: tuple[RecordRef, ...] = ()
+
+
+# what the ledger reads of one subject: its key, its record, in period, in population, the
+# period date, the records used as its evidence, the records linked to it but not used, the
+# records a rule left out with why
+Refs = Sequence[RecordRef]
+Scope = tuple[str, RecordRef, bool, bool, Any, Refs, Refs, Sequence[tuple[RecordRef, Reason]]]
+
+
+@runtime_checkable
+class Scoped(Protocol):
+    """Verdicts that give the ledger each subject's scope without building its tree (the
+    compiled path's `CompiledVerdicts`)."""
+
+    def scopes(self) -> Iterator[Scope]: ...
 
 
 # ---- denominators: what the engine resolved for each facility and the whole area ----

@@ -1,17 +1,21 @@
-"""Aggregate verdicts per facility: numerator, denominator (with its source), capaian, reasons.
+"""Aggregate a standard per facility: numerator, denominator (with its source), capaian, reasons.
 
+The counts come from the engine's tally (`engine/tally.py`), not from walking the verdicts
+here: the compiled path tallies its query rows without building a verdict per subject.
 Capaian is kept as an exact fraction; rounding happens only when a renderer displays it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
 from ..engine.period import Period
-from ..engine.verdict import ALL, UNKNOWN_FACILITY, Denominator, DenomSource, NodeResult, Status, Verdict
+from ..engine.tally import Tally, failed_ids, tally_verdicts
+from ..engine.verdict import ALL, UNKNOWN_FACILITY, Denominator, DenomSource, Verdict
 from ..lang import ast as A
 
 __all__ = ["ALL", "UNKNOWN_FACILITY", "DenomSource", "Row", "StandardReport", "aggregate", "failed_ids"]
@@ -50,7 +54,7 @@ class StandardReport:
     period: Period
     rows: list[Row]
     total: Row
-    verdicts: list[Verdict]
+    verdicts: Sequence[Verdict]  # the compiled path's builds each verdict when read
     out_of_period: int
     out_of_population: int
 
@@ -62,59 +66,33 @@ class StandardReport:
         return cap >= Fraction(self.standard.target)
 
 
-def failed_ids(nodes: tuple[NodeResult, ...], informative: bool = False) -> list[str]:
-    """Ids of the criteria that were not met (the group's id if no child says why)."""
-    out: list[str] = []
-    for node in nodes:
-        if node.status != Status.NOT_MET or node.informative != informative:
-            if node.is_group and node.status == Status.NOT_MET:
-                out.extend(failed_ids(node.children, informative))
-            continue
-        if node.is_group:
-            inner = failed_ids(node.children, informative)
-            out.extend(inner or [node.id])
-        else:
-            out.append(node.id)
-    return out
-
-
 def _in_criterion_order(counts: Counter, position: dict[str, int]) -> Counter:
     """Ties of `most_common` in the order the standard declares its criteria (never hash order)."""
     return Counter(dict(sorted(counts.items(), key=lambda kv: position.get(kv[0], len(position)))))
 
 
 def aggregate(
-    std: A.Standard, verdicts: list[Verdict], denominators: dict[str, Denominator], period: Period
+    std: A.Standard,
+    verdicts: Sequence[Verdict],
+    denominators: dict[str, Denominator],
+    period: Period,
+    tally: Tally | None = None,
 ) -> StandardReport:
-    """Numerators and reasons per facility from the verdicts; denominators as the engine resolved them."""
-    rows: dict[str, Row] = {}
-    out_of_period = sum(1 for v in verdicts if not v.in_period)
-    out_of_population = sum(1 for v in verdicts if v.in_period and not v.in_population)
-    # the failed criteria of each criteria tuple, found once: the compiled path shares one
-    # tuple among the subjects with the same codes (keyed by identity, the tuple kept alive)
-    failed: dict[int, tuple[tuple[NodeResult, ...], dict[str, int], dict[str, int]]] = {}
-    for v in verdicts:
-        if not v.in_population:
-            continue
-        fac = v.facility or UNKNOWN_FACILITY
-        row = rows.get(fac)
-        if row is None:
-            row = rows[fac] = Row(fac)
-        found = failed.get(id(v.criteria))
-        if found is None:
-            found = failed[id(v.criteria)] = (
-                v.criteria,
-                dict.fromkeys(failed_ids(v.criteria), 1),
-                dict.fromkeys(failed_ids(v.criteria, informative=True), 1),
-            )
-        row.subjects += 1
-        if v.counted:
-            row.numerator += 1
-            row.counted_keys.append(v.subject)
-        else:
-            row.not_counted_keys.append(v.subject)
-            row.failing.update(found[1])
-        row.informative.update(found[2])
+    """Numerators and reasons per facility from the standard's tally (made from the verdicts
+    when not given); denominators as the engine resolved them."""
+    tally = tally if tally is not None else tally_verdicts(verdicts)
+    rows: dict[str, Row] = {
+        fac: Row(
+            fac,
+            subjects=t.subjects,
+            numerator=t.counted,
+            failing=t.failing,
+            informative=t.informative,
+            counted_keys=t.counted_keys,
+            not_counted_keys=t.not_counted_keys,
+        )
+        for fac, t in tally.facilities.items()
+    }
     for fac, denom in denominators.items():
         if fac != ALL:
             row = rows.setdefault(fac, Row(fac))  # a sasaran but no subject: 0 served
@@ -140,4 +118,4 @@ def aggregate(
     for row in [*ordered, total]:
         row.failing = _in_criterion_order(row.failing, position)
         row.informative = _in_criterion_order(row.informative, position)
-    return StandardReport(std, period, ordered, total, verdicts, out_of_period, out_of_population)
+    return StandardReport(std, period, ordered, total, verdicts, tally.out_of_period, tally.out_of_population)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
-from ..engine.verdict import NodeResult, Verdict
+from ..engine.verdict import NodeResult, Scope, Scoped, Verdict
 from ..model import Fate, Reason, RecordRef, Register
 from .aggregate import StandardReport
 from .catalogue import label, say
@@ -20,8 +22,10 @@ from .catalogue import label, say
 USED, OUT, REJECTED = "used", "out_of_scope", "rejected"
 
 
-@dataclass(frozen=True, slots=True)
-class LedgerRow:
+class LedgerRow(NamedTuple):
+    """One row's fate (a named tuple: a city's ledger makes one per row read, and a frozen
+    dataclass's constructor costs three times as much)."""
+
     file: str
     line: int
     kind: str | None
@@ -85,8 +89,8 @@ class _Memo:
         self._trees: dict[int, tuple[tuple[NodeResult, ...], tuple[RecordRef, ...]]] = {}
         self._excluded: dict[int, tuple[Reason, Reason]] = {}
 
-    def out_of_scope(self, v: Verdict) -> tuple[Reason, Reason]:
-        when = None if v.in_period else f" ({v.period_date})" if v.period_date else ""
+    def out_of_scope(self, in_period: bool, period_date: Any) -> tuple[Reason, Reason]:
+        when = None if in_period else f" ({period_date})" if period_date else ""
         found = self._scope.get(when)
         if found is None:
             found = self._scope[when] = _out_of_scope_reasons(when)
@@ -106,6 +110,21 @@ class _Memo:
         return found[1]
 
 
+def _scopes(verdicts: Sequence[Verdict], memo: _Memo) -> Iterator[Scope]:
+    """What the ledger reads of each subject. The compiled path gives it from its query rows
+    (`CompiledVerdicts.scopes`) without building the verdicts; else from the verdicts, whose
+    evidence is the verdict's own and every record its criteria name."""
+    if isinstance(verdicts, Scoped):
+        yield from verdicts.scopes()
+        return
+    for v in verdicts:
+        if v.in_population:
+            used = (*v.evidence, *memo.tree_refs(v.criteria))
+            yield v.subject, v.subject_ref, v.in_period, True, v.period_date, used, v.linked, v.excluded
+        else:
+            yield v.subject, v.subject_ref, v.in_period, False, v.period_date, (), v.linked, v.excluded
+
+
 def build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     """Every entry of the register with its fate: the first standard that used it as evidence
     wins; else the first reason it was left out (a rule's condition, a subject out of scope,
@@ -117,28 +136,31 @@ def build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     memo = _Memo()
     for report in reports:
         sid = report.standard.id
-        for v in report.verdicts:
-            for ref, why in v.excluded:
+        for subject, subject_ref, in_period, in_population, period_date, evidence, linked, out in _scopes(
+            report.verdicts, memo
+        ):
+            for ref, why in out:
                 if ref not in excluded:
-                    excluded[ref] = (why, sid, v.subject)
-            if not v.in_population:
+                    excluded[ref] = (why, sid, subject)
+            if not in_population:
                 # the reasons are made only for a record not yet accounted for (the first
                 # standard that left it out wins)
                 reasons = None
-                if v.subject_ref not in subject_out:
-                    reasons = memo.out_of_scope(v)
-                    subject_out[v.subject_ref] = (reasons[0], sid, v.subject)
-                for ref in v.linked:
+                if subject_ref not in subject_out:
+                    reasons = memo.out_of_scope(in_period, period_date)
+                    subject_out[subject_ref] = (reasons[0], sid, subject)
+                for ref in linked:
                     if ref not in subject_out:
-                        reasons = reasons or memo.out_of_scope(v)
-                        subject_out[ref] = (reasons[1], sid, v.subject)
+                        reasons = reasons or memo.out_of_scope(in_period, period_date)
+                        subject_out[ref] = (reasons[1], sid, subject)
                 continue
-            by = (sid, v.subject)
-            for refs in ((v.subject_ref,), v.evidence, memo.tree_refs(v.criteria)):
-                for ref in refs:
-                    if ref not in used:
-                        used[ref] = by
-            for ref in v.linked:
+            by = (sid, subject)
+            if subject_ref not in used:
+                used[subject_ref] = by
+            for ref in evidence:
+                if ref not in used:
+                    used[ref] = by
+            for ref in linked:
                 if ref not in unneeded:
                     unneeded[ref] = by
         for row in [*report.rows, report.total]:

@@ -13,6 +13,7 @@ give the same verdicts (tests/test_compiled_differential.py).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -69,7 +70,9 @@ class Evaluation:
                 for kind, cols in query.columns.items():
                     self._wanted.setdefault(kind, set()).update(cols)
 
-    def verdicts(self, std: A.Standard, period: Period) -> list[Verdict]:
+    def verdicts(self, std: A.Standard, period: Period) -> Sequence[Verdict]:
+        """The standard's verdicts: the compiled path's are `CompiledVerdicts`, which tally
+        without building a tree per subject."""
         if not self._compiles(std):
             return evaluate(self.rs, std, self.register, period)
         try:

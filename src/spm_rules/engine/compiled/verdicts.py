@@ -1,21 +1,34 @@
-"""Run a compiled standard and read its rows back into the interpreter's `Verdict` trees.
+"""Run a compiled standard; its rows are the standard's tally, and the interpreter's `Verdict`
+trees when someone reads them.
 
 The tree logic (a group's `when`, not applicable below it, a group not met when a gating child
 is not met) is the interpreter's, applied to the codes the query computed, so aggregation,
-Keterangan and denominators consume compiled verdicts unchanged. Compiled verdicts carry no
-facts: `explain` always uses the interpreter. Identical nodes are shared (they are immutable),
-so a city's verdicts cost one small object per subject.
+Keterangan and denominators read the same counts from either engine (`engine/tally.py`).
+Compiled verdicts carry no facts: `explain` always uses the interpreter. Identical nodes are
+shared (they are immutable), and a `Verdict` is built only for a subject someone reads.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
 
 from ...lang import ast as A
 from ...lang.printer import to_source
 from ...model import Reason, Record, RecordRef, Register
 from ..period import Period
-from ..verdict import Missing, NodeResult, Status, Verdict, group_status, is_counted, node_result
+from ..tally import FacilityTally, Outcome, Tally
+from ..verdict import (
+    UNKNOWN_FACILITY,
+    Missing,
+    NodeResult,
+    Scope,
+    Status,
+    Verdict,
+    group_status,
+    is_counted,
+    node_result,
+)
 from .load import Tables
 from .query import CompiledStandard
 
@@ -91,9 +104,6 @@ class _Trees:
         return self._make(node, Status.MET if r == "T" else Status.NOT_MET, when=when)
 
 
-_Excluded = tuple[tuple[RecordRef, Reason], ...]
-
-
 class _Links:
     """The records linked to each subject through the standard's `record(s)` statements (for
     the ledger), and those a link left out of the period with the interpreter's reason.
@@ -111,7 +121,7 @@ class _Links:
             self.plan.append((link.by, index, link.many, link.in_period, date_field))
         self._reasons: dict[tuple[str | None, type, Any], Reason] = {}
 
-    def of(self, values: dict[str, Any]) -> tuple[tuple[RecordRef, ...], _Excluded]:
+    def of(self, values: dict[str, Any]) -> tuple[list[RecordRef], list[tuple[RecordRef, Reason]]]:
         """(every record linked to the subject, those left out of the period with why)."""
         linked: list[RecordRef] = []
         excluded: list[tuple[RecordRef, Reason]] = []
@@ -134,7 +144,7 @@ class _Links:
                 else:
                     excluded.append((r.ref, self._out_of_period(date_field, day)))
             linked.extend(kept if many else kept[:1])
-        return tuple(linked), tuple(excluded)
+        return linked, excluded
 
     def _out_of_period(self, date_field: str | None, day: Any) -> Reason:
         key = (date_field, type(day), day)
@@ -146,56 +156,154 @@ class _Links:
         return reason
 
 
-def run(compiled: CompiledStandard, tables: Tables) -> list[Verdict]:
-    """Verdicts for every subject of the standard's subject kind, in the register's order."""
-    std, period, register = compiled.standard, compiled.period, tables.register
-    tables.ensure(compiled.columns)
-    rows = tables.con.execute(compiled.sql("duckdb")).fetchall()
-    subjects = register.of_kind(std.subject_kind or "")
-    trees = _Trees(std)
-    links = _Links(std, register, period).of
-    key_field = register.contract.kinds[std.subject_kind or ""].key
-    has_period = std.period_on is not None
-    start, end = period.start, period.end
-    pop_missing = (Missing(to_source(std.population)),) if std.population is not None else ()
-    period_missing = (Missing(to_source(std.period_on)),) if std.period_on is not None else ()
-    sid = std.id
-    out: list[Verdict] = []
-    append = out.append
-    for rid, pdate, pop, fac, codes in rows:
-        rec = subjects[rid]
-        values = rec.values
-        in_period = not has_period or (pdate is not None and start <= pdate <= end)
+# one query row: _rid, _pdate, _pop, _fac, _codes (facility and codes are NULL only for a
+# subject out of the population)
+_Row = tuple[int, Any, bool | None, str, str]
+
+
+class CompiledVerdicts(Sequence[Verdict]):
+    """A compiled standard's verdicts, one per subject record in the register's order, kept as
+    the query's rows: a `Verdict` is built only when one is read (per-subject outputs: xlsx,
+    html, diff). The report's counts come from `tally()` and the ledger's from `scopes()`,
+    neither of which builds a tree per subject — a city has millions of subject-standard pairs.
+    """
+
+    def __init__(self, compiled: CompiledStandard, register: Register, rows: list[_Row]):
+        std, period = compiled.standard, compiled.period
+        self.standard = std
+        self._rows = rows
+        self._subjects = register.of_kind(std.subject_kind or "")
+        self._trees = _Trees(std)
+        self._links = _Links(std, register, period).of
+        self._key_field = register.contract.kinds[std.subject_kind or ""].key
+        self._has_period = std.period_on is not None
+        self._start, self._end = period.start, period.end
+        self._pop_missing = (Missing(to_source(std.population)),) if std.population is not None else ()
+        self._period_missing = (Missing(to_source(std.period_on)),) if std.period_on is not None else ()
+        self._tally: Tally | None = None
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> Verdict: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Verdict]: ...
+
+    def __getitem__(self, index: int | slice) -> Verdict | list[Verdict]:
+        if isinstance(index, slice):
+            return [self._verdict(row) for row in self._rows[index]]
+        return self._verdict(self._rows[index])
+
+    def __iter__(self) -> Iterator[Verdict]:
+        for row in self._rows:
+            yield self._verdict(row)
+
+    def _in_period(self, pdate: Any) -> bool:
+        return not self._has_period or (pdate is not None and self._start <= pdate <= self._end)
+
+    def _key(self, rec: Record) -> str:
+        key = rec.values.get(self._key_field) if self._key_field else None
+        return str(key) if key is not None else str(rec.ref)
+
+    def _verdict(self, row: _Row) -> Verdict:
+        rid, pdate, pop, fac, codes = row
+        rec = self._subjects[rid]
+        in_period = self._in_period(pdate)
         in_population = in_period and pop is True
         scope_missing: tuple[Missing, ...] = ()
-        if has_period and pdate is None:
-            scope_missing = period_missing
+        if self._has_period and pdate is None:
+            scope_missing = self._period_missing
         elif in_period and pop is None:
-            scope_missing = pop_missing
-        linked, excluded = links(values)
-        key = values.get(key_field) if key_field else None
+            scope_missing = self._pop_missing
+        links, out = self._links(rec.values)
+        linked, excluded = tuple(links), tuple(out)
         if in_population:
-            criteria, counted = trees.criteria(codes)
+            criteria, counted = self._trees.criteria(codes)
         else:
             criteria, counted = (), False
-        append(
-            Verdict(
-                standard=sid,
-                subject=str(key) if key is not None else str(rec.ref),
-                subject_ref=rec.ref,
-                in_period=in_period,
-                in_population=in_population,
-                counted=counted,
-                facility=fac if in_population else None,
-                scope_facts=(),
-                scope_missing=scope_missing,
-                criteria=criteria,
-                # the compiled path does not trace which records a criterion read: the records
-                # linked to a subject in the population are its evidence (the interpreter is finer)
-                evidence=linked if in_population else (),
-                period_date=pdate if has_period else None,
-                excluded=excluded,
-                linked=linked,
-            )
+        return Verdict(
+            standard=self.standard.id,
+            subject=self._key(rec),
+            subject_ref=rec.ref,
+            in_period=in_period,
+            in_population=in_population,
+            counted=counted,
+            facility=fac if in_population else None,
+            scope_facts=(),
+            scope_missing=scope_missing,
+            criteria=criteria,
+            # the compiled path does not trace which records a criterion read: the records
+            # linked to a subject in the population are its evidence (the interpreter is finer)
+            evidence=linked if in_population else (),
+            period_date=pdate if self._has_period else None,
+            excluded=excluded,
+            linked=linked,
         )
-    return out
+
+    def tally(self) -> Tally:
+        """The per-facility counts straight from the rows: whether a subject counts and which
+        criteria it failed are decided once per distinct code string."""
+        if self._tally is not None:
+            return self._tally
+        out = Tally()
+        outcomes: dict[str, Outcome] = {}
+        facilities: dict[str | None, FacilityTally] = {}
+        subjects, key_field = self._subjects, self._key_field
+        has_period, start, end = self._has_period, self._start, self._end
+        for rid, pdate, pop, fac, codes in self._rows:
+            if has_period and (pdate is None or not start <= pdate <= end):
+                out.out_of_period += 1
+                continue
+            if pop is not True:
+                out.out_of_population += 1
+                continue
+            outcome = outcomes.get(codes)
+            if outcome is None:
+                outcome = outcomes[codes] = Outcome.of(*self._trees.criteria(codes))
+            t = facilities.get(fac)
+            if t is None:
+                t = facilities[fac] = out.facility(fac or UNKNOWN_FACILITY)
+            rec = subjects[rid]
+            key = rec.values.get(key_field) if key_field else None
+            t.subjects += 1
+            if outcome.counted:
+                t.counted += 1
+                t.counted_keys.append(str(key) if key is not None else str(rec.ref))
+            else:
+                t.not_counted_keys.append(str(key) if key is not None else str(rec.ref))
+                t.failing.update(outcome.failing)
+            if outcome.informative:
+                t.informative.update(outcome.informative)
+        self._tally = out
+        return out
+
+    def scopes(self) -> Iterator[Scope]:
+        """What the ledger reads of each subject, without its criteria: the records linked to
+        a subject in the population are all its evidence, so none of them is left unneeded.
+        (One loop, nothing called per subject but the links: the ledger reads every subject
+        of every standard.)"""
+        subjects, links, key_field = self._subjects, self._links, self._key_field
+        has_period, start, end = self._has_period, self._start, self._end
+        for rid, pdate, pop, _fac, _codes in self._rows:
+            rec = subjects[rid]
+            values = rec.values
+            key = values.get(key_field) if key_field else None
+            subject = str(key) if key is not None else str(rec.ref)
+            if has_period:
+                in_period = pdate is not None and start <= pdate <= end
+            else:
+                in_period, pdate = True, None
+            linked, excluded = links(values)
+            if in_period and pop is True:
+                yield subject, rec.ref, True, True, pdate, linked, (), excluded
+            else:
+                yield subject, rec.ref, in_period, False, pdate, (), linked, excluded
+
+
+def run(compiled: CompiledStandard, tables: Tables) -> CompiledVerdicts:
+    """Verdicts for every subject of the standard's subject kind, in the register's order."""
+    tables.ensure(compiled.columns)
+    rows = tables.con.execute(compiled.sql("duckdb")).fetchall()
+    return CompiledVerdicts(compiled, tables.register, rows)
