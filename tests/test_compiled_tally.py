@@ -109,9 +109,7 @@ def test_bundled_sample_every_standard(rule_sets, set_name):
 
 @pytest.mark.parametrize(
     "folder",
-    [
-        pytest.param(p, id=f"{p.parent.name}/{p.name}") for p in EXAMPLES if p.name != "H"
-    ],
+    [pytest.param(p, id=f"{p.parent.name}/{p.name}") for p in EXAMPLES if p.name != "H"],
 )
 def test_worked_example_under_every_set(rule_sets, folder):
     """The example's standard under every bundled set that has it (one register, read once)."""
