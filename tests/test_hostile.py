@@ -478,3 +478,18 @@ def test_fmt_of_a_file_with_repeated_statements_does_not_crash(tmp_path, capsys)
     )
     code, out = cli(capsys, "fmt", "--check", str(tmp_path / "a.spm"))
     assert code in (0, 1) and "kesalahan internal" not in out
+
+
+def test_a_file_refused_whole_is_named_even_when_quiet(capsys):
+    """Rows past a limit refuse the whole file: its rows are not counted at all, so `-q` still
+    names it (a city's person register refused would silently empty most services)."""
+    code, shown = cli(capsys, "check", "-q", "--limit", "sheet_rows=50")
+    assert code == 0
+    assert "penduduk.csv: 111 baris melebihi batas sheet_rows=50" in shown.replace("\n", " ")
+    assert "(--verbose)" not in shown
+
+
+def test_the_row_limit_takes_a_city():
+    from spm_rules.limits import DEFAULT_LIMITS
+
+    assert DEFAULT_LIMITS.sheet_rows >= 5_500_000  # Kabupaten Bogor's people, one register

@@ -20,7 +20,7 @@ class Limits:
     json_depth: int = 32  # nesting of one JSON Lines row
     number_digits: int = 40  # digits in a number cell
     xlsx_part_mb: int = 256  # uncompressed size of one part (sheet) of an XLSX file
-    sheet_rows: int = 2_000_000  # rows of one sheet or CSV file
+    sheet_rows: int = 10_000_000  # rows of one sheet or CSV file (a kabupaten's penduduk: 5,5 M)
     sheet_columns: int = 1000  # columns of one sheet or CSV row
     yaml_aliases: int = 100  # YAML aliases in a column mapping (guards against alias bombs)
 

@@ -122,13 +122,21 @@ def render_report(
     console.print()
 
 
+def _whole_file(p) -> bool:
+    """A problem that concerns a whole file (refused, unreadable, past a limit): no column, no
+    value, at the top of the file."""
+    return p.severity == "error" and p.column is None and p.value is None and p.line <= 1
+
+
 def render_input_summary(console: Console, register: Register, lang: str, shown: int | None = 50) -> None:
-    """Rows read and rejected, and the data problems (the first `shown`, or all for None)."""
+    """Rows read and rejected, and the data problems (the first `shown`, or all for None; a
+    problem with a whole file is listed whatever `shown` says: its rows are not counted at all)."""
     read, rejected = register.rows_read, register.rows_rejected
     console.print(f"{number(read, lang)} {t(lang, 'rows')}, {number(rejected, lang)} {t(lang, 'rejected')}.")
     if register.problems:
         console.print(Text(f"{t(lang, 'problems')}:", style="bold"))
         listed = register.problems if shown is None else register.problems[:shown]
+        listed = listed + [p for p in register.problems[len(listed) :] if _whole_file(p)]
         for p in listed:
             style = "red" if p.severity == "error" else "yellow"
             console.print(Text(f"  {problem_text(p, lang)}", style=style))
