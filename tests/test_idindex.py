@@ -6,7 +6,6 @@ nothing but the speed."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -14,17 +13,18 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from spm_rules.api import explain_person, prepare_data, rules_for
+from spm_rules.api import prepare_data, rules_for
 from spm_rules.cli.main import main
 from spm_rules.registers import idindex
 from spm_rules.registers.contract import load_contract
 from spm_rules.registers.readers import index_folder, read_folder, read_subject
-from spm_rules.report.render_json import verdict_json
 from spm_rules.resources import bundled_library, bundled_sample
 
-from .test_explain_fast import VARIANTS, _cases
+from .test_explain_fast import _cases
+from .test_explain_fast import _explained as _hash_of_explain
 from .test_explain_fast import city as city
-from .test_prefilter import _make_city, _subjects
+from .test_parquet import _as_parquet
+from .test_prefilter import _assert_same_for_every_subject, _explained, _make_city
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,18 +49,6 @@ def lookups(monkeypatch) -> list[set[str]]:
     return seen
 
 
-def _hash(capsys, data: Path, subject: str, variant: str) -> str:
-    args = ["explain", "--data", str(data), "--subject", subject, "--period", "2018", *VARIANTS[variant]]
-    code = main(args)
-    captured = capsys.readouterr()
-    shown = json.dumps([code, captured.out, captured.err], ensure_ascii=False)
-    return hashlib.sha256(shown.encode("utf-8")).hexdigest()
-
-
-def _explained(rs, register, key: str, period: str) -> list[dict]:
-    return [verdict_json(std, v) for std, v in explain_person(rs, register, key, period)]
-
-
 def test_the_sample_indexed_is_explained_byte_for_byte_as_before(capsys, monkeypatch, lookups):
     monkeypatch.chdir(ROOT)
     assert main(["index", "--data", "reports_in/sample"]) == 0
@@ -68,7 +56,7 @@ def test_the_sample_indexed_is_explained_byte_for_byte_as_before(capsys, monkeyp
     different = [
         f"{subject} {variant}"
         for subject, variant, digest in _cases("sample")
-        if _hash(capsys, Path("reports_in/sample"), subject, variant) != digest
+        if _hash_of_explain(capsys, Path("reports_in/sample"), subject, variant) != digest
     ]
     assert not different
     assert lookups  # the index answered, not the byte search
@@ -81,23 +69,17 @@ def test_a_small_city_indexed_is_explained_byte_for_byte_as_before(capsys, city,
     different = [
         f"{subject} {variant}"
         for subject, variant, digest in _cases("city")
-        if _hash(capsys, city, subject, variant) != digest
+        if _hash_of_explain(capsys, city, subject, variant) != digest
     ]
     assert not different
     assert lookups
 
 
 def _same_as_a_full_read(folder: Path, period: str, every: int = 1) -> int:
+    """test_prefilter's check of every subject, the folder indexed first."""
     source = prepare_data(folder)
     index_folder(source.folder, load_contract(), also=source.also)
-    full = read_folder(source.folder, load_contract(), also=source.also)
-    rs, _choice = rules_for(bundled_library(), None, period)
-    keys = _subjects(full, rs)[::every]
-    assert keys
-    for key in keys:
-        sliced = read_subject(source.folder, key, load_contract(), also=source.also)
-        assert _explained(rs, sliced, key, period) == _explained(rs, full, key, period), key
-    return len(keys)
+    return _assert_same_for_every_subject(folder, period, every)
 
 
 def test_every_subject_of_the_sample_through_the_index_as_by_a_full_read(lookups):
@@ -216,7 +198,7 @@ def test_another_mapping_makes_the_entry_stale(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["garbage", "format", "duckdb", "parquet"])
-def test_a_damaged_or_foreign_index_is_ignored(tmp_path, damage):
+def test_a_damaged_or_foreign_index_is_ignored(tmp_path, damage, capsys, monkeypatch):
     shutil.copytree(bundled_sample(), tmp_path / "d")
     report = index_folder(tmp_path / "d", load_contract())
     meta = report.location / idindex.META
@@ -234,6 +216,12 @@ def test_a_damaged_or_foreign_index_is_ignored(tmp_path, damage):
     sliced = read_subject(tmp_path / "d", "KH-2018-01", load_contract())
     rs, _ = rules_for(bundled_library(), None, "2018")
     assert _explained(rs, sliced, "KH-2018-01", "2018") == _explained(rs, full, "KH-2018-01", "2018")
+    args = ["explain", "--data", str(tmp_path / "d"), "--subject", "KH-2018-01", "--period", "2018"]
+    assert main(args) == 0
+    assert "dibuat oleh versi lain atau rusak" in capsys.readouterr().err  # and how to mend it
+    monkeypatch.setenv("SPM_RULES_NO_INDEX", "1")  # turned off on purpose: nothing to say
+    assert main(args) == 0
+    assert "spm-rules index" not in capsys.readouterr().err
 
 
 def test_the_index_is_private_and_can_be_removed(tmp_path, capsys):
@@ -276,19 +264,11 @@ def test_a_large_folder_without_a_period_is_told_how_to_read_less(capsys, monkey
 def test_parquet_registers_through_the_index_as_by_a_full_read(tmp_path, lookups, typed):
     """Parquet files are indexed by their rows' numbers; the rows named are fetched through
     DuckDB and made text as the reader makes them (typed: NIKs as integers, dates as DATE)."""
-    folder = tmp_path / "p"
-    shutil.copytree(bundled_sample(), folder)
-    con = duckdb.connect()
-    for csv_file in sorted(folder.glob("*.csv")):
-        options = "" if typed else ", all_varchar = true"
-        source = f"SELECT * FROM read_csv('{csv_file}', header = true{options})"
-        con.execute(f"COPY ({source}) TO '{csv_file.with_suffix('.parquet')}' (FORMAT parquet)")
-        csv_file.unlink()
-    con.close()
+    folder = _as_parquet(tmp_path, typed)
     report = index_folder(folder, load_contract())
     assert [s.why_en for s in report.skipped] == ["a kind without identifiers: read whole"]  # sasaran
     assert {f.format for f in report.files} == {"parquet"}
-    assert _same_as_a_full_read(folder, "2018") > 50
+    assert _assert_same_for_every_subject(folder, "2018") > 50
     assert lookups
     sliced = read_subject(folder, "KH-2018-01", load_contract())
     assert 0 < sliced.rows_read < read_folder(folder, load_contract()).rows_read / 5

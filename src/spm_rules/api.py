@@ -162,6 +162,13 @@ def index_advice(data: Path | DataSource, sliced: bool = True) -> tuple[str, str
             f"without --period every register ({mib} MiB of CSV) is read to choose the period; "
             "add --period YEAR to read only this subject's rows",
         )
+    if state.unusable:
+        return (
+            f"indeks pengenal folder ini dibuat oleh versi lain atau rusak, dan tidak dipakai; "
+            f"jalankan lagi 'spm-rules index --data {folder}'",
+            f"this folder's identifier index was made by another version or is damaged, and is not "
+            f"used; run 'spm-rules index --data {folder}' again",
+        )
     if not state.exists:
         if state.csv_bytes < LARGE:
             return None

@@ -33,6 +33,18 @@ class FacilityTally:
     counted_keys: list[str] = field(default_factory=list)
     not_counted_keys: list[str] = field(default_factory=list)
 
+    def add(self, key: str, outcome: Outcome) -> None:
+        """One subject in the population, with the outcome of its criteria."""
+        self.subjects += 1
+        if outcome.counted:
+            self.counted += 1
+            self.counted_keys.append(key)
+        else:
+            self.not_counted_keys.append(key)
+            self.failing.update(outcome.failing)
+        if outcome.informative:
+            self.informative.update(outcome.informative)
+
 
 @dataclass
 class Tally:
@@ -55,15 +67,7 @@ class Tally:
 
     def add(self, facility: str | None, key: str, outcome: Outcome) -> None:
         """One subject in the population, with the outcome of its criteria."""
-        t = self.facility(facility or UNKNOWN_FACILITY)
-        t.subjects += 1
-        if outcome.counted:
-            t.counted += 1
-            t.counted_keys.append(key)
-        else:
-            t.not_counted_keys.append(key)
-            t.failing.update(outcome.failing)
-        t.informative.update(outcome.informative)
+        self.facility(facility or UNKNOWN_FACILITY).add(key, outcome)
 
 
 def failed_ids(nodes: tuple[NodeResult, ...], informative: bool = False) -> list[str]:

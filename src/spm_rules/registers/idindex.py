@@ -109,14 +109,13 @@ def _duckdb_version() -> str:
 def id_columns(path: Path, header: list[str], mapping: Mapping, contract: Contract) -> tuple[int, ...] | None:
     """The positions of a CSV file's identifier cells under today's mapping and contract (None:
     the file is of no kind with identifiers, its rows are taken whole)."""
-    from .prefilter import id_fields
+    from .prefilter import id_fields, mapped_columns
 
     kind = contract.kind(mapping.kind_name(path.name, None, path.stem))
-    if kind is None or not id_fields(kind):
+    fields = id_fields(kind) if kind is not None else frozenset()
+    if not fields:
         return None
-    table_map = mapping.for_table(path.name, None)
-    names = [(table_map.columns.get(h, h) if table_map else h) for h in header]
-    fields = id_fields(kind)
+    names = mapped_columns(path.name, None, header, mapping)
     return tuple(i for i, n in enumerate(names) if n in fields)
 
 
@@ -383,11 +382,15 @@ class Index:
             self._con = None
 
 
+def _turned_off() -> bool:
+    return os.environ.get("SPM_RULES_NO_INDEX", "") not in ("", "0")
+
+
 def open_index(folder: Path) -> Index | None:
     """The folder's index, or None when there is none, it is unreadable, of another format or
     of another DuckDB version (then `explain` searches by bytes, as without one), or when
     `SPM_RULES_NO_INDEX` is set (to anything but 0 or empty: benchmarks, a doubt)."""
-    if os.environ.get("SPM_RULES_NO_INDEX", "") not in ("", "0"):
+    if _turned_off():
         return None
     where = location(folder)
     try:
@@ -413,6 +416,7 @@ class IndexStatus:
     exists: bool
     stale: tuple[str, ...]  # CSV files changed or added since the index was built
     csv_bytes: int
+    unusable: bool = False  # an index is there but of another format or DuckDB, or damaged
 
 
 LARGE = 256 * 1024 * 1024  # CSV bytes from which `explain` suggests building an index
@@ -425,7 +429,7 @@ def status(folder: Path, paths: list[Path]) -> IndexStatus:
     total = sum(p.stat().st_size for p in csv if p.exists())
     index = open_index(folder)
     if index is None:
-        return IndexStatus(False, (), total)
+        return IndexStatus(False, (), total, not _turned_off() and location(folder).is_dir())
     stale = []
     for p in csv:
         e = index.files.get(str(p.resolve()))

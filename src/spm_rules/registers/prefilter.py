@@ -370,8 +370,10 @@ class SliceTable:
         for number, start in hits:
             if start in self.lines.kept or start < e.body:
                 continue
-            ends = [x for x in (raw.find(b"\n", start), raw.find(b"\r", start)) if x >= 0]
-            end = min(ends) if ends else len(raw)
+            # an indexed file has a CR only before an LF: the line ends at the next LF, its CR
+            # dropped (looking for the next CR would read to the end of an LF-only file)
+            end = raw.find(b"\n", start)
+            end = len(raw) if end < 0 else end - (raw[end - 1 : end] == b"\r")
             line = raw[start:end]
             if any(k in line for k in wanted):
                 self.lines.kept[start] = end
@@ -459,9 +461,14 @@ def plan(
     return out
 
 
+def mapped_columns(file_name: str, sheet: str | None, header: list[str], mapping: Mapping) -> tuple[str, ...]:
+    """The field each header cell names under the mapping (the header itself when unmapped)."""
+    table_map = mapping.for_table(file_name, sheet)
+    return tuple((table_map.columns.get(h, h) if table_map else h) for h in header)
+
+
 def _columns(table: RawTable, mapping: Mapping) -> tuple[str, ...]:
-    table_map = mapping.for_table(table.file.name, table.sheet)
-    return tuple((table_map.columns.get(h, h) if table_map else h) for h in table.header)
+    return mapped_columns(table.file.name, table.sheet, table.header, mapping)
 
 
 def _kind_of(table: RawTable, mapping: Mapping, contract: Contract) -> RecordKind | None:
@@ -479,7 +486,8 @@ def slice_tables(
     """Every table as far as it concerns the subject, once the identifiers stop growing.
 
     Raises `SliceTooWide` when they grow past MAX_KEYS (the caller then reads in full)."""
-    indexed = index is not None and any(t.indexed is not None for t in tables)
+    # asked only when one of the files is indexed and unchanged
+    lookup_in = index if any(t.indexed is not None for t in tables) else None
     keys: set[str] = set()
     new = key_parts(key)
     try:
@@ -490,7 +498,7 @@ def slice_tables(
             if len(keys) > MAX_KEYS:
                 raise SliceTooWide(len(keys))
             found: set[str] = set()
-            hits = index.lookup(new) if indexed and index is not None else {}
+            hits = lookup_in.lookup(new) if lookup_in is not None else {}
             for t in tables:
                 at = hits.get(t.indexed.number, []) if t.indexed is not None else None
                 for kept in t.search(new, keys, limits, at):

@@ -250,7 +250,7 @@ class CompiledVerdicts(Sequence[Verdict]):
         out = Tally()
         outcomes: dict[str, Outcome] = {}
         facilities: dict[str | None, FacilityTally] = {}
-        subjects, key_field = self._subjects, self._key_field
+        subjects = self._subjects
         has_period, start, end = self._has_period, self._start, self._end
         for rid, pdate, pop, fac, codes in self._rows:
             if has_period and (pdate is None or not start <= pdate <= end):
@@ -265,17 +265,7 @@ class CompiledVerdicts(Sequence[Verdict]):
             t = facilities.get(fac)
             if t is None:
                 t = facilities[fac] = out.facility(fac or UNKNOWN_FACILITY)
-            rec = subjects[rid]
-            key = rec.values.get(key_field) if key_field else None
-            t.subjects += 1
-            if outcome.counted:
-                t.counted += 1
-                t.counted_keys.append(str(key) if key is not None else str(rec.ref))
-            else:
-                t.not_counted_keys.append(str(key) if key is not None else str(rec.ref))
-                t.failing.update(outcome.failing)
-            if outcome.informative:
-                t.informative.update(outcome.informative)
+            t.add(self._key(subjects[rid]), outcome)
         self._tally = out
         return out
 
