@@ -45,6 +45,26 @@ class Record:
         return self.values.get(name)
 
 
+class StoredRecord(Record):
+    """A record whose typed values are also a row of its register's `store` (the row of its
+    file and line, as the reader kept it): the compiled path loads it from there instead of
+    converting its values again. A record changed after reading (merged, re-linked) is made as
+    a plain `Record`, so it is loaded from its own values."""
+
+    __slots__ = ()
+
+
+class TypedRows(Protocol):
+    """What the engine needs of the typed rows a reader kept (`registers.duckcsv.Database`):
+    a cursor on their database, each kind's table and columns, each file's number."""
+
+    files: dict[str, int]
+
+    def cursor(self) -> Any: ...
+
+    def table(self, kind: str) -> tuple[str, frozenset[str]] | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
     """Why something happened, as data: a stable code and its arguments.
@@ -149,6 +169,9 @@ class Register:
     # folder is outside the working directory, so that a shared report holds no local paths)
     paths: dict[str, Any] = field(default_factory=dict)
     _index: dict[tuple[str, str], dict[Any, list[Record]]] = field(default_factory=dict, repr=False)
+    # the typed rows of the files read through DuckDB (their `StoredRecord`s), kept for the
+    # compiled path; None when no reader kept any
+    store: TypedRows | None = field(default=None, repr=False)
 
     def of_kind(self, kind: str) -> list[Record]:
         return self.records.get(kind, [])

@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import Fate, Record, RecordRef, RowEntry, RowProblem
+from ..model import Fate, Record, RecordRef, RowEntry, RowProblem, StoredRecord
+from ..sqlvalues import column as sql_column
+from ..sqlvalues import sql_type
 from .contract import Identity, RecordKind
 from .mapping import TableMapping
 from .rows import _Column, _TableReader, batched, odd_row, table_shape
@@ -116,10 +118,18 @@ def _flags(reader: _TableReader, column: _Column, texts: list[str]) -> tuple[lis
 
 class Database:
     """One in-memory DuckDB for the CSV registers of a read, opened when the first is read
-    (about 20 ms); each file has its own cursor, and so its own temporary tables."""
+    (about 20 ms); each file has its own cursor, and so its own temporary tables.
 
-    def __init__(self) -> None:
+    With `keep`, the typed values of every plain row (those made records from the judged
+    values, as `StoredRecord`s) are kept in one table per record kind (`s_<kind>`: the file's
+    number `f`, its `line`, every field of the kind), so that the compiled path loads its
+    tables from them instead of converting each record again (`Register.store`)."""
+
+    def __init__(self, keep: bool = False) -> None:
         self._db: Any = None
+        self.keep = keep
+        self.files: dict[str, int] = {}  # file as shown -> its number; -1: a name read twice
+        self._tables: dict[str, tuple[str, frozenset[str]]] = {}
 
     def cursor(self) -> Any:
         if self._db is None:
@@ -128,12 +138,43 @@ class Database:
             self._db = duckdb.connect()
         return self._db.cursor()
 
+    def table(self, kind: str) -> tuple[str, frozenset[str]] | None:
+        """The table of a kind's typed rows and its fields; None when none was kept."""
+        return self._tables.get(kind)
+
+    @property
+    def kept(self) -> bool:
+        return bool(self._tables)
+
+    def number(self, name: str) -> int | None:
+        """A new file's number, or None when its rows cannot be told apart by file and line
+        (a second file shown under the same name: neither is kept)."""
+        if name in self.files:
+            self.files[name] = -1
+            return None
+        self.files[name] = len(self.files)
+        return self.files[name]
+
+    def kind_table(self, con: Any, kind: RecordKind) -> str:
+        """The kind's table, made when its first file is kept."""
+        found = self._tables.get(kind.name)
+        if found is None:
+            name = f"s_{kind.name}"
+            columns = ", ".join(f'"{n}" {sql_type(f.type)}' for n, f in sorted(kind.fields.items()))
+            con.execute(f'CREATE TABLE "{name}" (f INTEGER, line BIGINT, {columns})')
+            found = self._tables[kind.name] = (name, frozenset(kind.fields))
+        return found[0]
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
     def __enter__(self) -> Database:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._db is not None:
-            self._db.close()
+        self.close()
 
 
 class Read(NamedTuple):
@@ -174,7 +215,7 @@ def read_csv_duckdb(
     with Database() if database is None else nullcontext(database) as db:
         con = db.cursor()
         try:
-            return _read(con, path, found, reader, name)
+            return _read(con, path, found, reader, name, db)
         except duckdb.Error:
             return None
         finally:
@@ -242,7 +283,18 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _read(con, path: Path, found: Layout, reader: _TableReader, name: str) -> Read | None:
+def _storable(kind: RecordKind) -> bool:
+    """Whether a kind's identity can be made in SQL as `Identity.derive` makes it: from text
+    fields of the kind (whose typed values are their texts)."""
+    identity = kind.identity
+    if identity is None:
+        return True
+    fields = kind.fields
+    names = {identity.field, *(f for alt in identity.alternatives for f in alt)}
+    return all(n in fields and fields[n].type == "string" for n in names)
+
+
+def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: Database) -> Read | None:
     kind, fast = reader.kind, reader.fast
     width = len(found.header)
     source = _source(con, path, found, width, reader.limits)
@@ -256,12 +308,17 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str) -> Re
     lookups: list[dict] = []  # per column: a row's code -> its value (`dict.get(code, code)`)
     flag_of: dict[str, str] = {}  # per field, its cell's flags in SQL
     joins, codes = [], []
+    typed: dict[str, str] = {}  # per field, its typed value in SQL (the rows kept in `db`)
+    typed_params: list[Any] = []
     for j, column in enumerate(reader.columns):
+        ftype = column.spec.type
         if column.index < 0:
             vals, flags = _flags(reader, column, [column.constant])
             flag_of[column.name] = str(flags[0])
             codes.append("0")
             lookups.append({0: vals[0]})
+            typed_params.append(sql_column(vals, ftype)[0])  # numbered: the identity may repeat it
+            typed[column.name] = f"${len(typed_params)}::{sql_type(ftype)}"
             continue
         cell = f"t.{cells[column.index]}"
         texts = next(texts_of) or []
@@ -277,14 +334,19 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str) -> Re
             codes.append(f"CASE WHEN d{j}.text IS NULL THEN {cell} END")
             flag_of[column.name] = f"coalesce(d{j}.flags, 7)"
             lookups.append({})
+            typed[column.name] = codes[-1]
+            values: list[Any] = [None] * len(texts)
         else:
             codes.append(f"coalesce(d{j}.code, 0)")
             flag_of[column.name] = f"coalesce(d{j}.flags, 0)"
             lookups.append(dict(enumerate(vals)))
+            typed[column.name] = f"d{j}.value"
+            values = sql_column(vals, ftype)
         con.execute(
             f"CREATE TEMP TABLE d{j} AS SELECT unnest(?::VARCHAR[]) AS text, "
-            "unnest(range(?)) AS code, unnest(?::INTEGER[]) AS flags",
-            [texts, len(texts), flags],
+            "unnest(range(?)) AS code, unnest(?::INTEGER[]) AS flags, "
+            f"unnest(?::{sql_type(ftype)}[]) AS value",
+            [texts, len(texts), flags, values],
         )
         joins.append(f"LEFT JOIN d{j} ON {cell} = d{j}.text")
 
@@ -309,12 +371,41 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str) -> Re
     # the codes first (a row's values: `map(dict.get, lookups, row, row)` stops where they
     # end), then the line, whether it is plain, its identity's alternative, an odd row's text
     is_plain = " AND ".join(plain)
+    stored = db.keep and _storable(kind)
+    stored = stored and _keep(con, db, name, kind, typed, typed_params, alt, joins, is_plain)
     select = ", ".join([*codes, "t.n", is_plain, alt, f"CASE WHEN NOT ({is_plain}) THEN {odd} END"])
     rows = con.execute(f"SELECT {select} FROM t {' '.join(joins)} ORDER BY t.n").fetchall()
-    return _entries(reader, found, name, lookups, rows)
+    return _entries(reader, found, name, lookups, rows, StoredRecord if stored else Record)
 
 
-def _entries(reader: _TableReader, found: Layout, name: str, lookups: list[dict], rows: list[tuple]) -> Read:
+def _keep(
+    con, db: Database, name: str, kind: RecordKind, typed: dict[str, str], params: list[Any], alt: str,
+    joins: list[str], is_plain: str,
+) -> bool:  # fmt: skip
+    """The typed values of the file's plain rows added to its kind's table in `db`: the
+    values its records are made of, each converted once per distinct value as the engine
+    converts a record's (`sqlvalues`); the identity joined from them as `Identity.derive`
+    joins it. False when the file cannot be kept (its name was read before)."""
+    number = db.number(name)
+    if number is None:
+        return False
+    identity = kind.identity
+    if identity is not None:
+        sep = _quoted(identity.join)
+        made = [f" || {sep} || ".join(typed.get(f, "NULL") for f in alt_) for alt_ in identity.alternatives]
+        which = " ".join(f"WHEN {i} THEN {m}" for i, m in enumerate(made))
+        typed = {**typed, identity.field: f"CASE {alt} {which} END"}
+    table = db.kind_table(con, kind)
+    values = [typed.get(n, f"NULL::{sql_type(f.type)}") for n, f in sorted(kind.fields.items())]
+    rows = f"SELECT {number}, t.n, {', '.join(values)} FROM t {' '.join(joins)} WHERE {is_plain}"
+    con.execute(f'INSERT INTO "{table}" {rows}', params)
+    return True
+
+
+def _entries(
+    reader: _TableReader, found: Layout, name: str, lookups: list[dict], rows: list[tuple],
+    made_as: type[Record] = Record,
+) -> Read:  # fmt: skip
     """The entries in line order: the plain rows' records made a column at a time (no Python
     code per row but the classes' own), any other row read alone as `read_rows` reads it."""
     kind, shape = reader.kind, reader.shape
@@ -344,7 +435,7 @@ def _entries(reader: _TableReader, found: Layout, name: str, lookups: list[dict]
     value_texts = zip(*(shown[f] for f in order), strict=True) if shown else repeat(())
     keys = zip(repeat(kind.name), repeat(order), value_texts)
     refs = list(map(RecordRef, repeat(name), compress(lines, plains)))
-    made = list(map(Record, repeat(kind.name), records, refs))
+    made = list(map(made_as, repeat(kind.name), records, refs))
     plain = list(map(RowEntry, refs, repeat(kind.name), repeat(Fate.RECORD), repeat(None), made))
     known = dict(zip(made, keys, strict=False))
     if len(plain) == len(rows):

@@ -196,8 +196,19 @@ def read_folder(
             else:
                 yield from _read_file(path, mapping, limits, base)
 
-    with Database() as database:
-        return _register(tables(database), mapping, contract, today, limits, problems, shown)
+    # the typed rows of the CSV files DuckDB reads are kept for the compiled path; the
+    # database lives as long as the register (closed at once when it kept nothing)
+    database = Database(keep=True)
+    try:
+        register = _register(tables(database), mapping, contract, today, limits, problems, shown)
+    except BaseException:
+        database.close()
+        raise
+    if database.kept:
+        register.store = database
+    else:
+        database.close()
+    return register
 
 
 class ReadTable(NamedTuple):
