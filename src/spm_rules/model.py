@@ -56,13 +56,16 @@ class StoredRecord(Record):
 
 class TypedRows(Protocol):
     """What the engine needs of the typed rows a reader kept (`registers.duckcsv.Database`):
-    a cursor on their database, each kind's table and columns, each file's number."""
+    a cursor on their database, each kind's table and columns, each file's number; a kind's
+    rows are released once its table is loaded."""
 
     files: dict[str, int]
 
     def cursor(self) -> Any: ...
 
     def table(self, kind: str) -> tuple[str, frozenset[str]] | None: ...
+
+    def release(self, kind: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,6 +165,13 @@ class Database:
             found = self._tables[kind.name] = (name, frozenset(kind.fields))
         return found[0]
 
+    def release(self, kind: str) -> None:
+        """Forget a kind's kept rows (their table dropped): its records are then loaded from
+        their values."""
+        found = self._tables.pop(kind, None)
+        if found is not None and self._db is not None:
+            self._db.execute(f'DROP TABLE "{found[0]}"')
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()

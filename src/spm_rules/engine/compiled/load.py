@@ -1,12 +1,13 @@
 """The register's records as DuckDB tables, one per record kind, loaded once per session.
 
-Where the reader kept the typed rows of a CSV file (`Register.store`), a kind's table is a
-view joining each record's position to its row there by file and line: only two integers per
-record cross from Python (at scale 0,1 the twelve services' tables load in 1,5 s instead of
-8,4 s). Any other record's values are passed as Python lists and unnested in one statement
-(no Arrow, no pandas), about 350.000 rows/s for three columns. `_rid` is the record's
-position in `Register.of_kind`, i.e. the interpreter's order (date, then reading order), so
-first/last and every verdict map back to the record.
+Where the reader kept the typed rows of a CSV file (`Register.store`), a kind's table is
+made by joining each record's position to its row there by file and line: only two integers
+per record cross from Python (at scale 0,1 the twelve services' tables load in 1,5 s instead
+of 8,4 s), and the kept rows of the kind are then released. Any other record's values are
+passed as Python lists and unnested in one statement (no Arrow, no pandas), about 350.000
+rows/s for three columns. `_rid` is the record's position in `Register.of_kind`, i.e. the
+interpreter's order (date, then reading order), so first/last and every verdict map back to
+the record.
 """
 
 from __future__ import annotations
@@ -57,7 +58,6 @@ class Tables:
         # DuckDB draws a progress bar on stdout for long queries: it would corrupt JSON output
         self.con.execute("SET enable_progress_bar = false")
         self._loaded: dict[str, set[str]] = {}
-        self._views: set[str] = set()  # kinds whose table is a view of the kept rows
         self._wanted = wanted or {}
 
     def ensure(self, columns: dict[str, tuple[str, ...]]) -> None:
@@ -80,9 +80,6 @@ class Tables:
         # a parameter typed as a list (`$2::DATE[]`) is converted about twice as fast as the
         # unnested values cast one by one
         select, params = self._values_select(kind, names, recs, list(range(len(recs))), 1)
-        if kind in self._views:  # loaded from the kept rows before
-            self.con.execute(f'DROP VIEW "{table_name(kind)}"')
-            self._views.discard(kind)
         self.con.execute(f'CREATE OR REPLACE {self._temp}TABLE "{table_name(kind)}" AS {select}', params)
         self._loaded[kind] = set(names)
 
@@ -127,17 +124,17 @@ class Tables:
             rest, params = self._values_select(kind, names, recs, others, 1)
             self.con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}_o" AS {rest}', params)
             select += f' UNION ALL SELECT * FROM "{table}_o"'
-        if kind in self._loaded and kind not in self._views:  # loaded from the values before
-            self.con.execute(f'DROP TABLE "{table}"')
-            del self._loaded[kind]
-        self.con.execute(f'CREATE OR REPLACE TEMP VIEW "{table}" AS {select}')
-        self._views.add(kind)
+        self.con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS {select}')
+        for helper in ("p", "o"):
+            self.con.execute(f'DROP TABLE IF EXISTS "{table}_{helper}"')
         counted = self.con.execute(f'SELECT count(*), count(DISTINCT _rid) FROM "{table}"').fetchall()
         [(count, distinct)] = counted
         if count == distinct == len(recs):
+            # the kept rows have given what this run reads (`wanted`): their memory is freed
+            # (a later load of the kind, or another run on the register, passes the values)
+            if self._store is not None:
+                self._store.release(kind)
             return True
-        self.con.execute(f'DROP VIEW "{table}"')
-        self._views.discard(kind)
         return False
 
     def close(self) -> None:
