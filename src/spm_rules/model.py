@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 
 class Contract(Protocol):
@@ -20,6 +20,15 @@ class Contract(Protocol):
 
     @property
     def kinds(self) -> dict[str, Any]: ...
+
+
+class Fate(StrEnum):
+    """What became of one data row as read."""
+
+    RECORD = "record"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    EMPTY = "empty"  # separators only (`,,,,`): read and accounted for, not a record
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -43,6 +52,18 @@ class Record:
 
     def get(self, name: str) -> Any:
         return self.values.get(name)
+
+    # A record is its own entry in `Register.entries` (fate RECORD, no reason): a city's
+    # registers hold millions of records, and a `RowEntry` beside each would add a million
+    # objects per million rows for nothing it does not already say. `fate` and `reason` are
+    # class attributes (read in the loops over every entry without a call); a loop that needs
+    # the record of many entries takes `e if type(e) is not RowEntry else e.record`.
+    fate: ClassVar[Fate] = Fate.RECORD
+    reason: ClassVar[None] = None
+
+    @property
+    def record(self) -> Record:
+        return self
 
 
 class StoredRecord(Record):
@@ -124,15 +145,6 @@ class RowProblem:
         return RecordRef(self.file, self.line)
 
 
-class Fate(StrEnum):
-    """What became of one data row as read."""
-
-    RECORD = "record"
-    REJECTED = "rejected"
-    DUPLICATE = "duplicate"
-    EMPTY = "empty"  # separators only (`,,,,`): read and accounted for, not a record
-
-
 @dataclass(frozen=True, slots=True)
 class RowEntry:
     """The fate of one data row as read, with its reason when it is not a record."""
@@ -142,6 +154,10 @@ class RowEntry:
     fate: Fate
     reason: Reason | None = None
     record: Record | None = None
+
+
+# the fate of one data row as read: a record (its own entry) or a `RowEntry`
+Entry = RowEntry | Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +183,7 @@ class Register:
     problems: list[RowProblem]
     sources: list[tuple[str, str | None]]
     contract: Contract
-    entries: list[RowEntry] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
     # the file behind each shown name (names are relative to the data folder's parent when the
     # folder is outside the working directory, so that a shared report holds no local paths)
     paths: dict[str, Any] = field(default_factory=dict)

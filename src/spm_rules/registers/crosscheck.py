@@ -23,25 +23,28 @@ Each check takes the entries and returns what it found; none changes a file coun
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
-from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
+from ..model import Entry, Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
 from .contract import Contract
 from .values import nik_birth_and_sex
 
 
-def _records(entries: list[RowEntry], kind: str | None = None):
+def _set_aside(e: Entry, fate: Fate, reason: Reason) -> RowEntry:
+    """The entry of a row that is no longer a record (rejected, or counted as another row)."""
+    return RowEntry(e.ref, e.kind, fate, reason)
+
+
+def _records(entries: list[Entry], kind: str | None = None):
     """(entry, record) of every entry that is a record (of `kind`, when one is named)."""
     record = Fate.RECORD
-    if kind is None:
-        return ((e, e.record) for e in entries if e.fate == record and e.record is not None)
-    return (
-        (e, rec) for e in entries if (rec := e.record) is not None and rec.kind == kind and e.fate == record
-    )
+    for e in entries:
+        rec = e if type(e) is not RowEntry else e.record  # a record is its own entry
+        if rec is not None and e.fate == record and (kind is None or rec.kind == kind):
+            yield e, rec
 
 
-def nik_doubts(entries: list[RowEntry], contract: Contract, today: dt.date) -> list[RowProblem]:
+def nik_doubts(entries: list[Entry], contract: Contract, today: dt.date) -> list[RowProblem]:
     """Warnings where the NIK's birth date or sex differs from the person register."""
     pk = contract.person_kind
     if pk is None or pk.person_register is None:
@@ -62,7 +65,7 @@ def nik_doubts(entries: list[RowEntry], contract: Contract, today: dt.date) -> l
     return out
 
 
-def _births(entries: list[RowEntry], contract: Contract) -> dict[str, dt.date]:
+def _births(entries: list[Entry], contract: Contract) -> dict[str, dt.date]:
     pk = contract.person_kind
     if pk is None or pk.person_register is None or pk.identity is None:
         return {}
@@ -76,9 +79,7 @@ def _births(entries: list[RowEntry], contract: Contract) -> dict[str, dt.date]:
     return births
 
 
-def reject_before_birth(
-    entries: list[RowEntry], contract: Contract
-) -> tuple[list[RowEntry], list[RowProblem]]:
+def reject_before_birth(entries: list[Entry], contract: Contract) -> tuple[list[Entry], list[RowProblem]]:
     """Services dated before the person's birth date are rejected."""
     births = _births(entries, contract)
     # per kind that names a person and dates its services (the person register aside): the
@@ -88,11 +89,11 @@ def reject_before_birth(
         for k in contract.kinds.values()
         if k.identity is not None and k.person_register is None and k.date_field is not None
     }
-    out: list[RowEntry] = []
+    out: list[Entry] = []
     problems: list[RowProblem] = []
     record = Fate.RECORD
     for e in entries:
-        rec = e.record
+        rec = e if type(e) is not RowEntry else e.record
         fields = checked.get(rec.kind) if rec is not None and e.fate == record else None
         if fields is None or not births:
             out.append(e)
@@ -103,27 +104,27 @@ def reject_before_birth(
         if born is not None and day < born:
             reason = Reason.of("cross.before_birth", date=day, birth=born)
             problems.append(RowProblem(e.ref.file, e.ref.line, fields[1], day.isoformat(), reason))
-            out.append(dataclasses.replace(e, fate=Fate.REJECTED, reason=reason, record=None))
+            out.append(_set_aside(e, Fate.REJECTED, reason))
         else:
             out.append(e)
     return out, problems
 
 
 def mark_duplicates(
-    entries: list[RowEntry], keys: dict[Record, tuple] | None = None
-) -> tuple[list[RowEntry], list[RowProblem]]:
+    entries: list[Entry], keys: dict[Record, tuple] | None = None
+) -> tuple[list[Entry], list[RowProblem]]:
     """An exact repeat of an earlier row counts once; the repeat is reported with the first's place.
     `keys`: records' keys already made by the reader (the same key, its texts made once per
     distinct value)."""
     keys = keys or {}
     seen: dict[tuple, RecordRef] = {}
-    out: list[RowEntry] = []
+    out: list[Entry] = []
     problems: list[RowProblem] = []
     # the fields of a record in name order, worked out once per field order (once per table):
     # the key is its kind, the sorted names and the values' text in that order
     orders: dict[tuple[str, ...], tuple[str, ...]] = {}
     for e in entries:
-        rec = e.record
+        rec = e if type(e) is not RowEntry else e.record
         if e.fate != Fate.RECORD or rec is None:
             out.append(e)
             continue
@@ -141,20 +142,18 @@ def mark_duplicates(
             continue
         reason = Reason.of("cross.duplicate", first=first)
         problems.append(RowProblem(e.ref.file, e.ref.line, None, None, reason, Severity.WARNING))
-        out.append(dataclasses.replace(e, fate=Fate.DUPLICATE, reason=reason, record=None))
+        out.append(_set_aside(e, Fate.DUPLICATE, reason))
     return out, problems
 
 
-def merge_same_subject(
-    entries: list[RowEntry], contract: Contract
-) -> tuple[list[RowEntry], list[RowProblem]]:
+def merge_same_subject(entries: list[Entry], contract: Contract) -> tuple[list[Entry], list[RowProblem]]:
     """One subject per unique key: later rows merged into the first, or rejected on conflict."""
     first_of: dict[tuple, int] = {}
     out = list(entries)
     problems: list[RowProblem] = []
     uniques = {k.name: k.unique for k in contract.kinds.values() if k.unique}
     for i, e in enumerate(entries):
-        rec = e.record
+        rec = e if type(e) is not RowEntry else e.record
         if rec is None or e.fate != Fate.RECORD or rec.kind not in uniques:
             continue
         get = rec.values.get
@@ -183,20 +182,18 @@ def merge_same_subject(
                     fields=tuple(f"{n}: {a} / {b}" for n, a, b in conflicts),
                 )
                 problems.append(RowProblem(e.ref.file, e.ref.line, conflicts[0][0], None, reason))
-                out[i] = dataclasses.replace(e, fate=Fate.REJECTED, reason=reason, record=None)
+                out[i] = _set_aside(e, Fate.REJECTED, reason)
             else:
                 merged = {**rec.values, **{k: v for k, v in first.record.values.items() if v is not None}}
-                out[j] = dataclasses.replace(first, record=Record(rec.kind, merged, first.ref))
+                out[j] = Record(rec.kind, merged, first.ref)
                 reason = Reason.of("cross.same_subject_merged", first=first.ref)
                 problems.append(RowProblem(e.ref.file, e.ref.line, None, None, reason, Severity.WARNING))
-                out[i] = dataclasses.replace(e, fate=Fate.DUPLICATE, reason=reason, record=None)
+                out[i] = _set_aside(e, Fate.DUPLICATE, reason)
             break
     return out, problems
 
 
-def merge_same_episode(
-    entries: list[RowEntry], contract: Contract
-) -> tuple[list[RowEntry], list[RowProblem]]:
+def merge_same_episode(entries: list[Entry], contract: Contract) -> tuple[list[Entry], list[RowProblem]]:
     """One subject per episode: rows of the same person whose episode dates lie within the
     kind's tolerance are merged into the first, and records linked by the later key follow."""
     out = list(entries)
@@ -204,7 +201,7 @@ def merge_same_episode(
     aliases: dict[tuple[str, str], tuple[str, RecordRef]] = {}  # (key field, later key) -> first key
     canon: dict[tuple, list[int]] = {}
     for i, e in enumerate(entries):
-        rec = e.record
+        rec = e if type(e) is not RowEntry else e.record
         if e.fate != Fate.RECORD or rec is None:
             continue
         kind = contract.kinds[rec.kind]
@@ -240,7 +237,7 @@ def merge_same_episode(
             and first.record.get(name) != value
         )
         merged = {**rec.values, **{k: v for k, v in first.record.values.items() if v is not None}}
-        out[j] = dataclasses.replace(first, record=Record(rec.kind, merged, first.ref))
+        out[j] = Record(rec.kind, merged, first.ref)
         reason = Reason.of(
             "cross.same_episode_merged",
             first=first.ref,
@@ -252,24 +249,24 @@ def merge_same_episode(
             differs=differs or ("-",),
         )
         problems.append(RowProblem(e.ref.file, e.ref.line, kind.key, str(key), reason, Severity.WARNING))
-        out[i] = dataclasses.replace(e, fate=Fate.DUPLICATE, reason=reason, record=None)
+        out[i] = _set_aside(e, Fate.DUPLICATE, reason)
         aliases[(kind.key, str(key))] = (str(first_key), first.ref)
     if not aliases:
         return out, problems
     fields = {f for f, _k in aliases}
     for i, e in enumerate(out):
-        rec = e.record
+        rec = e if type(e) is not RowEntry else e.record
         if e.fate != Fate.RECORD or rec is None or contract.kinds[rec.kind].episode is not None:
             continue
         for f in fields:
             target = aliases.get((f, str(rec.get(f))))
             if target is not None:
                 linked = Record(rec.kind, {**rec.values, f: target[0]}, rec.ref)
-                out[i] = dataclasses.replace(e, record=linked)
+                out[i] = linked
     return out, problems
 
 
-def link_to_episode(entries: list[RowEntry], contract: Contract) -> tuple[list[RowEntry], list[RowProblem]]:
+def link_to_episode(entries: list[Entry], contract: Contract) -> tuple[list[Entry], list[RowProblem]]:
     """Records without an episode key get the key of the one episode of their person that holds
     their date (an ANC visit recorded by the mother's NIK)."""
     linking = {k.name: k.episode_link for k in contract.kinds.values() if k.episode_link is not None}
@@ -296,7 +293,7 @@ def link_to_episode(entries: list[RowEntry], contract: Contract) -> tuple[list[R
     out = list(entries)
     problems: list[RowProblem] = []
     for i, e in enumerate(entries):
-        rec = e.record
+        rec = e if type(e) is not RowEntry else e.record
         if rec is None or rec.kind not in linking or e.fate != Fate.RECORD:
             continue
         link = linking[rec.kind]
@@ -313,7 +310,7 @@ def link_to_episode(entries: list[RowEntry], contract: Contract) -> tuple[list[R
         )
         if len(keys) == 1:
             linked = Record(rec.kind, {**rec.values, link.key: keys[0]}, rec.ref)
-            out[i] = dataclasses.replace(e, record=linked)
+            out[i] = linked
             continue
         code = "cross.no_episode" if not keys else "cross.several_episodes"
         reason = Reason.of(code, kind=link.kind, person=link.person, date=day, keys=tuple(keys) or ("-",))

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import Fate, Record, RecordRef, RowEntry, RowProblem, StoredRecord
+from ..model import Entry, Record, RecordRef, RowProblem, StoredRecord
 from ..sqlvalues import column as sql_column
 from ..sqlvalues import sql_type
 from .contract import Identity, RecordKind
@@ -189,7 +189,7 @@ class Read(NamedTuple):
     `mark_duplicates` gives each plain record (its text made once per distinct value instead of
     once per cell)."""
 
-    entries: list[RowEntry]
+    entries: list[Entry]
     problems: list[RowProblem]
     keys: dict[Record, tuple]
 
@@ -443,11 +443,11 @@ def _entries(
     keys = zip(repeat(kind.name), repeat(order), value_texts)
     refs = list(map(RecordRef, repeat(name), compress(lines, plains)))
     made = list(map(made_as, repeat(kind.name), records, refs))
-    plain = list(map(RowEntry, refs, repeat(kind.name), repeat(Fate.RECORD), repeat(None), made))
+    plain: list[Entry] = list(made)  # a record is its own entry
     known = dict(zip(made, keys, strict=False))
     if len(plain) == len(rows):
         return Read(plain, problems, known)
-    entries: list[RowEntry] = []
+    entries: list[Entry] = []
     done = 0
     for m, i in enumerate([i for i, p in enumerate(plains) if not p]):
         entries += plain[done : i - m]  # the plain rows before this one

@@ -4,8 +4,9 @@ Pipeline: files -> raw tables (tables.py) -> the table's record kind (file name 
 mapping) -> rows validated into entries (rows.py) -> checks across records (crosscheck.py) ->
 a `Register` (model.py). A CSV register of a known kind is read straight into entries by
 DuckDB (duckcsv.py) when it is sure to give the same entries; any other file takes the path
-above. Every data row read ends as exactly one `RowEntry`: a record, a rejection (with every
-reason, naming file, line, column and value) or a duplicate.
+above. Every data row read ends as exactly one entry: a record (its own entry), or a
+`RowEntry` for a rejection (with every reason, naming file, line, column and value) or a
+duplicate.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any, NamedTuple
 
 from ..limits import DEFAULT_LIMITS, LimitExceeded, Limits
 from ..messages import DataFolderMissing
-from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry, RowProblem, Severity
+from ..model import Entry, Fate, Reason, Record, RecordRef, Register, RowEntry, RowProblem, Severity
 from .contract import Contract, RecordKind, load_contract
 from .crosscheck import (
     link_to_episode,
@@ -98,7 +99,7 @@ def read_table(
 
 
 def assemble(
-    entries: list[RowEntry],
+    entries: list[Entry],
     problems: list[RowProblem],
     sources: list[tuple[str, str | None]],
     contract: Contract,
@@ -117,8 +118,9 @@ def assemble(
     problems += before_birth + duplicates + same_episode + linked + same_subject
     records: dict[str, list[Record]] = defaultdict(list)
     for e in entries:
-        if e.fate == Fate.RECORD and e.record is not None:
-            records[e.record.kind].append(e.record)
+        rec = e if type(e) is not RowEntry else e.record  # a record is its own entry
+        if rec is not None and e.fate == Fate.RECORD:
+            records[rec.kind].append(rec)
     for kind_name, recs in records.items():
         date_field = contract.kinds[kind_name].date_field
         if date_field:
@@ -148,7 +150,7 @@ def _register(
     limits: Limits, problems: list[RowProblem], shown: dict[str, Path],
 ) -> Register:  # fmt: skip
     """The register of the tables read (a `ReadTable` was already read through DuckDB)."""
-    entries: list[RowEntry] = []
+    entries: list[Entry] = []
     sources: list[tuple[str, str | None]] = []
     keys: dict[Record, tuple] = {}
     for table in tables:
@@ -216,7 +218,7 @@ class ReadTable(NamedTuple):
 
     name: str
     kind: str | None
-    entries: list[RowEntry]
+    entries: list[Entry]
     problems: list[RowProblem]
     keys: dict[Record, tuple]  # duplicate keys made by the reader (`mark_duplicates`)
 
@@ -326,7 +328,7 @@ def register_from_tables(
     """
     contract = contract or load_contract()
     today = today or dt.date.today()
-    entries: list[RowEntry] = []
+    entries: list[Entry] = []
     problems: list[RowProblem] = []
     sources: list[tuple[str, str | None]] = []
     for kind_name, rows in tables.items():
