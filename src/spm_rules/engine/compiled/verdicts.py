@@ -10,6 +10,7 @@ shared (they are immutable), and a `Verdict` is built only for a subject someone
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
@@ -29,6 +30,7 @@ from ..verdict import (
     is_counted,
     node_result,
 )
+from .errors import NotCompilable
 from .load import Tables
 from .query import CompiledStandard
 
@@ -160,15 +162,106 @@ class _Links:
 # subject out of the population)
 _Row = tuple[int, Any, bool | None, str, str]
 
+_POPS: tuple[bool | None, ...] = (False, True, None)  # `_pop` by its code
+# a row packed into one integer: codes << 42 | facility << 22 | period date << 2 | population
+_DATE_BITS, _FAC_BITS, _CODE_BITS = 20, 20, 21
+
+
+class QueryRows:
+    """A compiled query's rows, one per subject in the register's order (row i is subject i),
+    each packed into one integer instead of a tuple of five Python objects: a city has tens of
+    millions of subject-standard rows, and the tuples took about 5 GiB.
+
+    `dates`, `facilities`, `code_strings`: the distinct values, index 0 for none; a row holds
+    its index into each and its population (0 false, 1 true, 2 not known). `in_scope`: the
+    rows in the period and the population (the tally reads only those); how many rows are out
+    of the period and out of the population is counted by DuckDB."""
+
+    __slots__ = (
+        "code_strings",
+        "dates",
+        "facilities",
+        "in_scope",
+        "out_of_period",
+        "out_of_population",
+        "packed",
+    )
+
+    def __init__(self, con: Any, table: str, period: Period, has_period: bool, standard: str):
+        def distinct(column: str, bits: int) -> list[Any]:
+            query = f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1"
+            found = [None, *(v for (v,) in con.execute(query).fetchall())]
+            if len(found) >= 1 << bits:
+                raise NotCompilable(f"more than {(1 << bits) - 1} distinct {column}", standard)
+            return found
+
+        self.dates = distinct("_pdate", _DATE_BITS)
+        self.facilities = distinct("_fac", _FAC_BITS)
+        self.code_strings = distinct("_codes", _CODE_BITS)
+        start, end = period.start.isoformat(), period.end.isoformat()
+        in_period = (
+            f"(_pdate IS NOT NULL AND _pdate BETWEEN DATE '{start}' AND DATE '{end}')"
+            if has_period
+            else "TRUE"
+        )
+
+        def rank(column: str) -> str:
+            # NULLs sort last: the values rank 1…k as `distinct` lists them, NULL is 0
+            return (
+                f"(CASE WHEN {column} IS NULL THEN 0 ELSE dense_rank() OVER (ORDER BY {column}) END)::BIGINT"
+            )
+
+        pop = "(CASE WHEN _pop IS NULL THEN 2 WHEN _pop THEN 1 ELSE 0 END)::BIGINT"
+        packed = (
+            f"({rank('_codes')} << {_FAC_BITS + _DATE_BITS + 2}) | ({rank('_fac')} << {_DATE_BITS + 2}) "
+            f"| ({rank('_pdate')} << 2) | {pop}"
+        )
+        [found] = con.execute(
+            "SELECT list(v ORDER BY _rid), "
+            f"list(_rid ORDER BY _rid) FILTER (WHERE {in_period} AND _pop IS TRUE), "
+            f"count(*) FILTER (WHERE NOT {in_period}), "
+            f"count(*) FILTER (WHERE {in_period} AND _pop IS NOT TRUE) "
+            f"FROM (SELECT _rid, _pdate, _pop, {packed} AS v FROM {table})"
+        ).fetchall()
+        rows, in_scope, self.out_of_period, self.out_of_population = found
+        self.packed = array("q", rows or ())
+        self.in_scope = array("q", in_scope or ())
+
+    def __len__(self) -> int:
+        return len(self.packed)
+
+    def fac(self, i: int) -> int:
+        return self.packed[i] >> (_DATE_BITS + 2) & ((1 << _FAC_BITS) - 1)
+
+    def codes(self, i: int) -> int:
+        return self.packed[i] >> (_FAC_BITS + _DATE_BITS + 2)
+
+    def row(self, i: int) -> _Row:
+        """Row i as the query gave it."""
+        return self._unpack(i, self.packed[i])
+
+    def _unpack(self, i: int, v: int) -> _Row:
+        return (
+            i,
+            self.dates[v >> 2 & ((1 << _DATE_BITS) - 1)],
+            _POPS[v & 3],
+            self.facilities[v >> (_DATE_BITS + 2) & ((1 << _FAC_BITS) - 1)],
+            self.code_strings[v >> (_FAC_BITS + _DATE_BITS + 2)],
+        )
+
+    def __iter__(self) -> Iterator[_Row]:
+        return map(self._unpack, range(len(self.packed)), self.packed)
+
 
 class CompiledVerdicts(Sequence[Verdict]):
     """A compiled standard's verdicts, one per subject record in the register's order, kept as
-    the query's rows: a `Verdict` is built only when one is read (per-subject outputs: xlsx,
-    html, diff). The report's counts come from `tally()` and the ledger's from `scopes()`,
-    neither of which builds a tree per subject — a city has millions of subject-standard pairs.
+    the query's rows (`QueryRows`): a `Verdict` is built only when one is read (per-subject
+    outputs: xlsx, html, diff). The report's counts come from `tally()` and the ledger's from
+    `scopes()`, neither of which builds a tree per subject — a city has millions of
+    subject-standard pairs.
     """
 
-    def __init__(self, compiled: CompiledStandard, register: Register, rows: list[_Row]):
+    def __init__(self, compiled: CompiledStandard, register: Register, rows: QueryRows):
         std, period = compiled.standard, compiled.period
         self.standard = std
         self._rows = rows
@@ -193,8 +286,8 @@ class CompiledVerdicts(Sequence[Verdict]):
 
     def __getitem__(self, index: int | slice) -> Verdict | list[Verdict]:
         if isinstance(index, slice):
-            return [self._verdict(row) for row in self._rows[index]]
-        return self._verdict(self._rows[index])
+            return [self._verdict(self._rows.row(i)) for i in range(len(self._rows))[index]]
+        return self._verdict(self._rows.row(range(len(self._rows))[index]))
 
     def __iter__(self) -> Iterator[Verdict]:
         for row in self._rows:
@@ -243,29 +336,32 @@ class CompiledVerdicts(Sequence[Verdict]):
         )
 
     def tally(self) -> Tally:
-        """The per-facility counts straight from the rows: whether a subject counts and which
-        criteria it failed are decided once per distinct code string."""
+        """The per-facility counts straight from the rows: the rows out of scope are counted
+        by DuckDB, and whether a subject counts and which criteria it failed are decided once
+        per distinct code string."""
         if self._tally is not None:
             return self._tally
+        rows = self._rows
         out = Tally()
-        outcomes: dict[str, Outcome] = {}
-        facilities: dict[str | None, FacilityTally] = {}
-        subjects = self._subjects
-        has_period, start, end = self._has_period, self._start, self._end
-        for rid, pdate, pop, fac, codes in self._rows:
-            if has_period and (pdate is None or not start <= pdate <= end):
-                out.out_of_period += 1
-                continue
-            if pop is not True:
-                out.out_of_population += 1
-                continue
-            outcome = outcomes.get(codes)
+        out.out_of_period, out.out_of_population = rows.out_of_period, rows.out_of_population
+        outcomes: dict[int, Outcome] = {}
+        facilities: dict[int, FacilityTally] = {}
+        subjects, key_field = self._subjects, self._key_field
+        packed, fac_shift, fac_mask = rows.packed, _DATE_BITS + 2, (1 << _FAC_BITS) - 1
+        code_shift = _FAC_BITS + _DATE_BITS + 2
+        for rid in rows.in_scope:
+            v = packed[rid]
+            c = v >> code_shift
+            outcome = outcomes.get(c)
             if outcome is None:
-                outcome = outcomes[codes] = Outcome.of(*self._trees.criteria(codes))
-            t = facilities.get(fac)
+                outcome = outcomes[c] = Outcome.of(*self._trees.criteria(rows.code_strings[c]))
+            f = v >> fac_shift & fac_mask
+            t = facilities.get(f)
             if t is None:
-                t = facilities[fac] = out.facility(fac or UNKNOWN_FACILITY)
-            t.add(self._key(subjects[rid]), outcome)
+                t = facilities[f] = out.facility(rows.facilities[f] or UNKNOWN_FACILITY)
+            rec = subjects[rid]
+            key = rec.values.get(key_field) if key_field else None
+            t.add(str(key) if key is not None else str(rec.ref), outcome)
         self._tally = out
         return out
 
@@ -293,7 +389,22 @@ class CompiledVerdicts(Sequence[Verdict]):
 
 
 def run(compiled: CompiledStandard, tables: Tables) -> CompiledVerdicts:
-    """Verdicts for every subject of the standard's subject kind, in the register's order."""
+    """Verdicts for every subject of the standard's subject kind, in the register's order.
+
+    The query's rows stay in DuckDB until they are fetched as columns (`QueryRows`); a query
+    that does not give exactly one row per subject, row i for subject i, is not used (the
+    interpreter evaluates the standard, and says why)."""
     tables.ensure(compiled.columns)
-    rows = tables.con.execute(compiled.sql("duckdb")).fetchall()
+    con, std = tables.con, compiled.standard
+    subjects = len(tables.register.of_kind(std.subject_kind or ""))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _verdict_rows AS {compiled.sql('duckdb')}")
+    try:
+        [(count, low, high, distinct)] = con.execute(
+            "SELECT count(*), min(_rid), max(_rid), count(DISTINCT _rid) FROM _verdict_rows"
+        ).fetchall()
+        if count != subjects or distinct != count or (count and (low, high) != (0, count - 1)):
+            raise NotCompilable(f"the query gave {count} rows for {subjects} subjects", std.id)
+        rows = QueryRows(con, "_verdict_rows", compiled.period, std.period_on is not None, std.id)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _verdict_rows")
     return CompiledVerdicts(compiled, tables.register, rows)
