@@ -104,12 +104,14 @@ EXTRA = st.sampled_from([[], [""], [" "], ["", "", ""], ["\t", " "], ["x"], ["1"
     st.booleans(),
     st.lists(st.tuples(st.integers(0, 40), EXTRA), max_size=4),
     st.booleans(),
+    st.sampled_from([1, 3, duckcsv.CHUNK_ROWS]),
 )
-def test_generated_tables_read_the_same(tmp_path, table, delimiter, crlf, bom, tail, inserted, split):
+def test_generated_tables_read_the_same(tmp_path, table, delimiter, crlf, bom, tail, inserted, split, chunk):
     """Bad dates, numbers and NIKs, not-done spellings, mapped codes and constants, blank and
     whitespace lines, `,,,,` rows, short and long rows (a cell holding the delimiter), CRLF,
     BOM, with or without a last line end; the lines read by DuckDB's CSV reader or (`split`,
-    and whenever that reader does not take them) split by string functions."""
+    and whenever that reader does not take them) split by string functions; the rows fetched
+    one, three or many at a time."""
     kind, header, numbered, table_map = table
     body = [row if row != [BROKEN] else ["1"] for _line, row in numbered]
     for at, row in inserted:
@@ -119,7 +121,10 @@ def test_generated_tables_read_the_same(tmp_path, table, delimiter, crlf, bom, t
     path = tmp_path / "t.csv"
     _write(path, header, body, delimiter=delimiter, crlf=crlf, bom=bom, tail=tail)
     columns = (lambda *a: False) if split else duckcsv._columns_table
-    with mock.patch.object(duckcsv, "_columns_table", columns):
+    with (
+        mock.patch.object(duckcsv, "_columns_table", columns),
+        mock.patch.object(duckcsv, "CHUNK_ROWS", chunk),
+    ):
         fast = duckcsv.read_csv_duckdb(path, path.name, 1, kind, table_map, TODAY)
     [raw] = read_csv(path, path.name)
     python = rows.read_rows(kind, raw.header, raw.rows, path.name, TODAY, table_map)

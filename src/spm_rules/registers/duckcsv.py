@@ -34,6 +34,7 @@ from .rows import _Column, _TableReader, batched, odd_row, table_shape
 from .tables import _delimiter
 
 FIELD_LIMIT = 64 * 1024 * 1024  # csv.field_size_limit set in tables.py
+CHUNK_ROWS = 100_000  # rows fetched from DuckDB at a time
 HEADER_SEARCH = 1000  # lines looked at for the header; a later one is left to the Python path
 
 
@@ -381,8 +382,13 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     stored = db.keep and _storable(kind)
     stored = stored and _keep(con, db, name, kind, typed, typed_params, alt, joins, is_plain)
     select = ", ".join([*codes, "t.n", is_plain, alt, f"CASE WHEN NOT ({is_plain}) THEN {odd} END"])
-    rows = con.execute(f"SELECT {select} FROM t {' '.join(joins)} ORDER BY t.n").fetchall()
-    return _entries(reader, found, name, lookups, rows, StoredRecord if stored else Record)
+    result = con.execute(f"SELECT {select} FROM t {' '.join(joins)} ORDER BY t.n")
+    # fetched a slice at a time: a city's largest register as one list of row tuples held
+    # gigabytes beside the records made from it
+    read = Read([], list(reader.shape.problems), {})
+    while rows := result.fetchmany(CHUNK_ROWS):
+        _entries(reader, found, name, lookups, rows, StoredRecord if stored else Record, read)
+    return read
 
 
 def _keep(
@@ -411,14 +417,15 @@ def _keep(
 
 def _entries(
     reader: _TableReader, found: Layout, name: str, lookups: list[dict], rows: list[tuple],
-    made_as: type[Record] = Record,
-) -> Read:  # fmt: skip
-    """The entries in line order: the plain rows' records made a column at a time (no Python
-    code per row but the classes' own), any other row read alone as `read_rows` reads it."""
+    made_as: type[Record], read: Read,
+) -> None:  # fmt: skip
+    """The entries of `rows` (in line order, after those already in `read`) added to `read`:
+    the plain rows' records made a column at a time (no Python code per row but the classes'
+    own), any other row read alone as `read_rows` reads it."""
     kind, shape = reader.kind, reader.shape
-    problems: list[RowProblem] = list(shape.problems)
+    problems = read.problems
     if not rows:
-        return Read([], problems, {})
+        return
     columns = list(zip(*rows, strict=True))
     k = len(lookups)
     lines, plains, alts, odd_texts = columns[k : k + 4]
@@ -443,11 +450,12 @@ def _entries(
     keys = zip(repeat(kind.name), repeat(order), value_texts)
     refs = list(map(RecordRef, repeat(name), compress(lines, plains)))
     made = list(map(made_as, repeat(kind.name), records, refs))
-    plain: list[Entry] = list(made)  # a record is its own entry
-    known = dict(zip(made, keys, strict=False))
-    if len(plain) == len(rows):
-        return Read(plain, problems, known)
-    entries: list[Entry] = []
+    read.keys.update(zip(made, keys, strict=False))
+    if len(made) == len(rows):
+        read.entries.extend(made)  # a record is its own entry
+        return
+    plain: list[Entry] = list(made)
+    entries = read.entries
     done = 0
     for m, i in enumerate([i for i, p in enumerate(plains) if not p]):
         entries += plain[done : i - m]  # the plain rows before this one
@@ -458,7 +466,6 @@ def _entries(
         else:
             odd_row(kind, shape, found.header, ref, cells, entries, problems)
     entries += plain[done:]
-    return Read(entries, problems, known)
 
 
 def _identities(identity: Identity, records: list[dict], alts: list[int]) -> list[str]:
