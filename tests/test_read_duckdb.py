@@ -275,3 +275,24 @@ def test_duplicates_are_found_as_before(tmp_path):
     assert taken == 1
     _same(fast, python)
     assert [e.fate.value for e in fast.entries] == ["record", "duplicate", "duplicate", "record"]
+
+
+def test_a_long_row_whose_extra_cell_is_empty(tmp_path):
+    """DuckDB's strict CSV reader takes a row with one cell too many when that cell is empty
+    (a trailing delimiter) and drops it; the row must be rejected for its length, as the
+    Python reader rejects it, not judged on the cells left (found by hypothesis)."""
+    path = tmp_path / "t.csv"
+    header = ["sistolik", "id_lokal", "nik", "id_orang", "petugas", "diastolik", "gula_darah", "edukasi"]
+    header += ["tanggal", "fasilitas"]
+    body = [
+        ["50", "3275014202890001", "", "3275014202890001", "", "20", "20", "ya", "", "3275014202890001"],
+        ["50,5", "", " ", "2018/2019", "nutrisionis", "20", "20", "", "2018-03-12", ""],
+    ]
+    _write(path, header, body, delimiter=",", crlf=True, bom=True, tail=True)
+    kind = CONTRACT.kinds["kunjungan_ptm"]
+    fast = duckcsv.read_csv_duckdb(path, path.name, 1, kind, None, TODAY)
+    python = _python(path, kind, None)
+    assert fast is not None
+    assert normal(fast[0]) == normal(python[0])
+    assert fast[1] == python[1]
+    assert fast[0][1].reason.code == "row.column_count"

@@ -233,10 +233,20 @@ def read_csv_duckdb(
 def _columns_table(con, path: Path, found: Layout, width: int) -> bool:
     """`t0`: the data lines read by DuckDB's CSV reader, one VARCHAR column per header column,
     in file order. Taken only when it is sure to be the Python reader's rows: no blank line
-    (DuckDB skips them), every line of the header's width (strict: an error otherwise), as many
-    rows as data lines."""
+    (DuckDB skips them), every line of the header's width (strict: an error for a short row;
+    a long row whose extra cells are empty is taken by DuckDB without one, so the delimiters
+    after the header are counted: exactly width - 1 per data line), as many rows as data
+    lines."""
     text = found.text
     if "\n\n" in text or "\n\r\n" in text or text.startswith(("\n", "\r\n")):
+        return False
+    start = 0
+    for _line in range(found.header_line):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return False  # no data line
+    data_lines = found.lines - found.header_line
+    if text.count(found.delimiter, start) != (width - 1) * data_lines:
         return False
     import duckdb
 
