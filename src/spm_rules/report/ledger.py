@@ -306,7 +306,7 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
     # the records linked to them
     for link in table.links:
         index, many, in_period, date_field = link.index, link.many, link.in_period, link.date_field
-        pairs: Iterator[tuple[int, list[Record]]]
+        pairs: list[tuple[int, list[Record]]]
         seen = (id(index), id(subjects), link.by, many, in_period, date_field, start, end)
         if claims.followed.get(seen, (None,))[0] is index:
             # an earlier standard followed this link from every subject: each claim of one out
@@ -317,17 +317,18 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
             claims.followed[seen] = (index, subjects)
         if len(index) < len(rids):
             by_value = claims.by_value(subjects, link.by)
-            pairs = ((rid, recs) for value, recs in index.items() for rid in by_value.get(value, ()))
+            pairs = [(rid, recs) for value, recs in index.items() for rid in by_value.get(value, ())]
+            if present is not None:
+                pairs = [(rid, recs) for rid, recs in pairs if rid in present]
         else:
             by = link.by
-            pairs = (
+            pairs = [
                 (rid, recs)
                 for rid in rids
                 if (value := subjects[rid].values.get(by)) is not None and (recs := index.get(value))
-            )
+            ]
+        whys: dict[tuple[type, Any], Reason] = {}
         for rid, recs in pairs:
-            if present is not None and rid not in present:
-                continue
             at = position[rid] << 1
             rank = used_rank | at if rid in inside else out_rank | at | 1
             if not in_period:
@@ -349,7 +350,9 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
                 else:
                     old = get(rec)
                     if old is None or excluded_rank | at < old[0]:
-                        why = memo.excluded(table.out_of_period(date_field, day))
+                        why = whys.get((type(day), day))
+                        if why is None:
+                            why = whys[(type(day), day)] = memo.excluded(table.out_of_period(date_field, day))
                         best[rec] = (excluded_rank | at, OUT, why, sid, subject_of(rid))
 
 
