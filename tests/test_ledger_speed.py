@@ -1,9 +1,9 @@
 """The ledger claims records per standard and link (ranked claims, `report.ledger`), not per
 subject: it must give every row the fate the straightforward per-subject ledger gives — the
 one below, which walks each subject's scope in order and keeps each dictionary's first claim —
-on the bundled sample (interpreter and compiled), on a small generated city, with the query
-rows in another order or only some of them, and when the entries' records are not the
-register's own objects.
+on the bundled sample (interpreter and compiled), on a small generated city, and when the
+entries' records are not the register's own objects; a query whose rows are not one per
+subject is not used.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 import spm_rules.report.ledger as ledger_module
 from spm_rules.api import run_check
 from spm_rules.engine.compiled.verdicts import CompiledVerdicts
-from spm_rules.model import Reason, RecordRef, Register
+from spm_rules.model import Fate, Reason, RecordRef, Register, RowEntry
 from spm_rules.report.aggregate import StandardReport
 from spm_rules.report.ledger import (
     OUT,
@@ -134,25 +134,23 @@ def test_a_small_city_ledger_is_the_plain_one(city):
     assert_as_reference(city.register, city.reports)
 
 
-def _reordered(reports: list[StandardReport], pick) -> list[StandardReport]:
-    """The reports with each compiled standard's query rows reordered or thinned by `pick`."""
-    out = []
-    for report in reports:
-        verdicts = report.verdicts
-        if isinstance(verdicts, CompiledVerdicts):
-            verdicts = copy.copy(verdicts)
-            verdicts._rows = pick(verdicts._rows)
-        out.append(dataclasses.replace(report, verdicts=verdicts))
-    return out
+def test_a_query_not_one_row_per_subject_is_not_used(city, monkeypatch):
+    """The ledger reads row i as subject i: a query that gives other rows is refused, and the
+    interpreter evaluates the standard (said as a fallback), with the same ledger."""
+    import spm_rules.engine.compiled.query as query
 
+    real = query.CompiledStandard.sql
 
-@pytest.mark.parametrize(
-    "pick",
-    [lambda rows: rows[::-1], lambda rows: rows[::3], lambda rows: rows[1::2][::-1]],
-    ids=["reversed", "a third", "half reversed"],
-)
-def test_rows_in_another_order_or_only_some(city, pick):
-    assert_as_reference(city.register, _reordered(city.reports, pick))
+    def thinned(self, dialect="duckdb", pretty=False):
+        return f"SELECT * FROM ({real(self, dialect, pretty)}) WHERE _rid % 3 = 0 ORDER BY _rid"
+
+    monkeypatch.setattr(query.CompiledStandard, "sql", thinned)
+    folder = Path(city.register.paths[city.register.sources[0][0]]).parent
+    result = run_check(bundled_library(), folder, "2024", engine="auto")
+    assert result.fallbacks and all("rows for" in f.reason.construct for f in result.fallbacks)
+    assert _compiled(result.reports) == 0
+    assert_as_reference(result.register, result.reports)
+    assert [r.total.numerator for r in result.reports] == [r.total.numerator for r in city.reports]
 
 
 def test_entries_whose_records_are_other_objects(city, monkeypatch):
@@ -162,7 +160,9 @@ def test_entries_whose_records_are_other_objects(city, monkeypatch):
     monkeypatch.setattr(ledger_module, "_rows", lambda *a: calls.append(len(a[2])) or rows(*a))
     register = city.register
     entries = [
-        dataclasses.replace(e, record=copy.copy(e.record)) if e.record is not None and i % 5 == 0 else e
+        RowEntry(e.ref, e.kind, Fate.RECORD, None, copy.copy(e.record))
+        if e.record is not None and i % 5 == 0
+        else e
         for i, e in enumerate(register.entries)
     ]
     other = dataclasses.replace(register, entries=entries)

@@ -223,12 +223,14 @@ class LinkPlan:
 class ScopeTable:
     """Every subject's scope of one standard as a table, for a ledger that claims records per
     standard rather than per subject (a city has millions of subject-standard pairs, most of
-    them out of the population and linking nothing new). `rows` are the query's rows
-    (`_rid`, period date, population, …), one per subject, `_rid` the subject's position in
-    `subjects`; a subject in the population uses every record linked to it."""
+    them out of the population and linking nothing new). One row per subject, in the order of
+    `subjects`: `inside` the positions of those in the period and the population, in order,
+    `period_date` a subject's period date by its position; a subject in the population uses
+    every record linked to it."""
 
     subjects: list[Record]
-    rows: Sequence[tuple[Any, ...]]
+    inside: Sequence[int]
+    period_date: Callable[[int], Any]
     key: Callable[[Record], str]
     has_period: bool
     start: Any

@@ -18,7 +18,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ..engine.verdict import LinkPlan, NodeResult, Scope, Scoped, ScopeTable, Tabled, Verdict
-from ..model import Fate, Reason, Record, RecordRef, Register
+from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry
 from .aggregate import StandardReport
 from .catalogue import label, say
 
@@ -219,24 +219,11 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
     scope would make, made per link for all subjects at once, and made only where they rank
     before the record's best (most subjects of a city are out of the population, and most of
     their records already hold a claim of an earlier standard)."""
-    subjects, rows, key = table.subjects, table.rows, table.key
-    n = len(subjects)
-    rids = [row[0] for row in rows]
-    # the query's rows are one per subject in the subjects' order: a subject's position is its
-    # _rid (else it is looked up)
-    present: dict[int, int] | None = None
-    if rids == list(range(n)):
-        position: Any = range(n)
-        row_of: Any = rows
-    else:
-        position = present = {rid: j for j, rid in enumerate(rids)}
-        row_of = {row[0]: row for row in rows}
+    subjects, key = table.subjects, table.key
+    # one row per subject, in the subjects' order: a subject's position is its row's
+    rids = position = range(len(subjects))
     has_period, start, end = table.has_period, table.start, table.end
-    inside = {
-        row[0]
-        for row in rows
-        if row[2] is True and (not has_period or (row[1] is not None and start <= row[1] <= end))
-    }
+    inside = set(table.inside)
     keys = claims.keys(subjects)
     used_reason = Reason.of("ledger.used")
     used_rank, out_rank = _rank(_USED, std), _rank(_SUBJECT_OUT, std)
@@ -255,7 +242,7 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
     def reasons_of(rid: int) -> tuple[Reason, Reason]:
         """Why a subject out of the population, and the records linked to it, are out of scope
         (by its period date, so the reasons are made once per date)."""
-        pdate = row_of[rid][1]
+        pdate = table.period_date(rid)
         if has_period:
             in_period = pdate is not None and start <= pdate <= end
         else:
@@ -291,8 +278,7 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
             rank = (used_rank if rid in inside else out_rank) | position[rid] << 1
             if old is None or rank < old[0]:
                 best[rec] = own_claim(rid, rank)
-        if present is None:
-            claims.claimed[id(subjects)] = subjects
+        claims.claimed[id(subjects)] = subjects
     else:
         # each already holds a claim at most "out of scope" of an earlier standard: only those
         # in the population can claim it again
@@ -313,13 +299,10 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
             # of the population, and each record out of the period, ranks after its claim
             _claim_used(claims, table, link, inside, position, linked_claim, used_rank)
             continue
-        if present is None:
-            claims.followed[seen] = (index, subjects)
+        claims.followed[seen] = (index, subjects)
         if len(index) < len(rids):
             by_value = claims.by_value(subjects, link.by)
             pairs = [(rid, recs) for value, recs in index.items() for rid in by_value.get(value, ())]
-            if present is not None:
-                pairs = [(rid, recs) for rid, recs in pairs if rid in present]
         else:
             by = link.by
             pairs = [
@@ -489,7 +472,7 @@ def _rows(
             if fate in set_aside:
                 append(LedgerRow(ref.file, ref.line, entry.kind, OUT, entry.reason or broken))
                 continue
-        rec = entry.record
+        rec = entry if type(entry) is not RowEntry else entry.record  # a record is its own entry
         hit = record_get(rec) if rec is not None else None
         if hit is not None:
             if rec.ref is not ref and rec.ref != ref:  # type: ignore[union-attr]

@@ -240,6 +240,9 @@ class QueryRows:
     def codes(self, i: int) -> int:
         return self.packed[i] >> (_FAC_BITS + _DATE_BITS + 2)
 
+    def period_date(self, i: int) -> Any:
+        return self.dates[self.packed[i] >> 2 & ((1 << _DATE_BITS) - 1)]
+
     def row(self, i: int) -> _Row:
         """Row i as the query gave it."""
         return self._unpack(i, self.packed[i])
@@ -398,7 +401,8 @@ class CompiledVerdicts(Sequence[Verdict]):
         links = self._link_plan
         return ScopeTable(
             subjects=self._subjects,
-            rows=self._rows,
+            inside=self._rows.in_scope,
+            period_date=self._rows.period_date,
             key=self._key,
             has_period=self._has_period,
             start=self._start,
