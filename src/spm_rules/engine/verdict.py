@@ -6,14 +6,14 @@ sentences: the report layer's phrase catalogue turns them into Indonesian or Eng
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from ..lang import ast as A
-from ..model import Reason, RecordRef
+from ..model import Reason, Record, RecordRef
 
 
 class Status(StrEnum):
@@ -203,6 +203,47 @@ class Scoped(Protocol):
     compiled path's `CompiledVerdicts`)."""
 
     def scopes(self) -> Iterator[Scope]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPlan:
+    """One `record(s)` statement of a standard as the ledger follows it for every subject at
+    once: the linked records by the value of the subject's field `by` (each list in date
+    order); with `in_period`, only those whose `date_field` is in the period are linked, the
+    others are left out of the period."""
+
+    by: str
+    index: dict[Any, list[Record]]
+    many: bool
+    in_period: bool
+    date_field: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeTable:
+    """Every subject's scope of one standard as a table, for a ledger that claims records per
+    standard rather than per subject (a city has millions of subject-standard pairs, most of
+    them out of the population and linking nothing new). One row per subject, in the order of
+    `subjects`: `inside` the positions of those in the period and the population, in order,
+    `period_date` a subject's period date by its position; a subject in the population uses
+    every record linked to it."""
+
+    subjects: list[Record]
+    inside: Sequence[int]
+    period_date: Callable[[int], Any]
+    key: Callable[[Record], str]
+    has_period: bool
+    start: Any
+    end: Any
+    links: tuple[LinkPlan, ...]
+    out_of_period: Callable[[str | None, Any], Reason]
+
+
+@runtime_checkable
+class Tabled(Protocol):
+    """Verdicts that give the ledger their scopes as one `ScopeTable` (the compiled path)."""
+
+    def scope_table(self) -> ScopeTable: ...
 
 
 # ---- denominators: what the engine resolved for each facility and the whole area ----

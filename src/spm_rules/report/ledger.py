@@ -8,14 +8,17 @@ report numbers.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
-from ..engine.verdict import NodeResult, Scope, Scoped, Verdict
-from ..model import Fate, Reason, RecordRef, Register
+from ..engine.verdict import LinkPlan, NodeResult, Scope, Scoped, ScopeTable, Tabled, Verdict
+from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry
 from .aggregate import StandardReport
 from .catalogue import label, say
 
@@ -125,85 +128,365 @@ def _scopes(verdicts: Sequence[Verdict], memo: _Memo) -> Iterator[Scope]:
             yield v.subject, v.subject_ref, v.in_period, False, v.period_date, (), v.linked, v.excluded
 
 
+# A claim on a record: its fate's priority (used, left out by a rule's condition, its subject
+# out of scope, linked but unneeded), then when the original ledger made it — the standard's
+# position, its subjects before its denominator sources, the subject's position, the subject's
+# own record before the records linked to it. The smallest rank is the record's fate: the
+# first claim of the highest priority, whatever order the claims are made in.
+_USED, _EXCLUDED, _SUBJECT_OUT, _UNNEEDED = 0, 1, 2, 3
+
+# (rank, then the ledger row's fate, reason, standard and subject)
+Claim = tuple[int, str, Reason, str, str]
+
+
+def _rank(priority: int, standard: int, phase: int = 0) -> int:
+    """The rank of a standard's first claim of this priority; add `position << 1 | linked`."""
+    return priority << 70 | standard << 48 | phase << 47
+
+
+class _Claims:
+    """Every record's best claim so far: by its reference (the interpreter's scopes, the
+    denominators' sources), or by the record itself (the compiled path: a `Record` hashes by
+    identity in C, a `RecordRef` in Python, and a city makes a million claims)."""
+
+    def __init__(self) -> None:
+        self.by_ref: dict[RecordRef, Claim] = {}
+        self.by_record: dict[Record, Claim] = {}
+        # per subject list (by identity, the list kept with it): each subject's key, once made
+        self._keys: dict[int, tuple[list[Record], list[str | None]]] = {}
+        # per subject list and field: the positions of the subjects by the field's value
+        self._by_value: dict[tuple[int, str], tuple[list[Record], dict[Any, list[int]]]] = {}
+        # subject lists every one of whose records holds a claim at most "out of scope"
+        self.claimed: dict[int, list[Record]] = {}
+        # links followed from every subject of a list: (the index, the subjects) by identity,
+        # the field, whether many or in the period, the date field, the period
+        self.followed: dict[tuple[Any, ...], tuple[Any, list[Record]]] = {}
+
+    def claim(self, ref: RecordRef, claim: Claim) -> None:
+        """Keep this claim if it ranks before the record's best."""
+        old = self.by_ref.get(ref)
+        if old is None or claim[0] < old[0]:
+            self.by_ref[ref] = claim
+
+    def keys(self, subjects: list[Record]) -> list[str | None]:
+        """The subjects' keys, made when first asked for (standards share subject lists)."""
+        found = self._keys.get(id(subjects))
+        if found is None or found[0] is not subjects:
+            found = self._keys[id(subjects)] = (subjects, [None] * len(subjects))
+        return found[1]
+
+    def by_value(self, subjects: list[Record], by: str) -> dict[Any, list[int]]:
+        """The positions of the subjects by the value of their field `by` (made once)."""
+        found = self._by_value.get((id(subjects), by))
+        if found is None or found[0] is not subjects:
+            grouped: dict[Any, list[int]] = {}
+            for rid, rec in enumerate(subjects):
+                value = rec.values.get(by)
+                if value is not None:
+                    grouped.setdefault(value, []).append(rid)
+            found = self._by_value[(id(subjects), by)] = (subjects, grouped)
+        return found[1]
+
+
+def _claim_scopes(claims: _Claims, std: int, sid: str, scopes: Iterator[Scope], memo: _Memo) -> None:
+    """A standard's claims from each subject's scope (the interpreter's verdicts)."""
+    claim = claims.claim
+    excluded_rank, used_rank = _rank(_EXCLUDED, std), _rank(_USED, std)
+    out_rank, unneeded_rank = _rank(_SUBJECT_OUT, std), _rank(_UNNEEDED, std)
+    used_reason, unneeded_reason = Reason.of("ledger.used"), Reason.of("ledger.unneeded")
+    for j, (subject, subject_ref, in_period, in_population, period_date, evidence, linked, out) in enumerate(
+        scopes
+    ):
+        at = j << 1
+        for ref, why in out:
+            claim(ref, (excluded_rank | at, OUT, memo.excluded(why), sid, subject))
+        if not in_population:
+            own, other = memo.out_of_scope(in_period, period_date)
+            claim(subject_ref, (out_rank | at, OUT, own, sid, subject))
+            for ref in linked:
+                claim(ref, (out_rank | at | 1, OUT, other, sid, subject))
+            continue
+        used = (used_rank | at, USED, used_reason, sid, subject)
+        claim(subject_ref, used)
+        for ref in evidence:
+            claim(ref, used)
+        for ref in linked:
+            claim(ref, (unneeded_rank | at | 1, OUT, unneeded_reason, sid, subject))
+
+
+def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _Memo) -> None:
+    """A standard's claims from its scope table (the compiled path): the claims each subject's
+    scope would make, made per link for all subjects at once, and made only where they rank
+    before the record's best (most subjects of a city are out of the population, and most of
+    their records already hold a claim of an earlier standard)."""
+    subjects, key = table.subjects, table.key
+    # one row per subject, in the subjects' order: a subject's position is its row's
+    rids = position = range(len(subjects))
+    has_period, start, end = table.has_period, table.start, table.end
+    inside = set(table.inside)
+    keys = claims.keys(subjects)
+    used_reason = Reason.of("ledger.used")
+    used_rank, out_rank = _rank(_USED, std), _rank(_SUBJECT_OUT, std)
+    excluded_rank = _rank(_EXCLUDED, std)
+    best = claims.by_record
+    get = best.get
+    scopes: dict[tuple[bool, type, Any], tuple[Reason, Reason]] = {}
+    made: dict[int, Claim] = {}
+
+    def subject_of(rid: int) -> str:
+        found = keys[rid]
+        if found is None:
+            found = keys[rid] = key(subjects[rid])
+        return found
+
+    def reasons_of(rid: int) -> tuple[Reason, Reason]:
+        """Why a subject out of the population, and the records linked to it, are out of scope
+        (by its period date, so the reasons are made once per date)."""
+        pdate = table.period_date(rid)
+        if has_period:
+            in_period = pdate is not None and start <= pdate <= end
+        else:
+            in_period, pdate = True, None
+        found = scopes.get((in_period, type(pdate), pdate))
+        if found is None:
+            found = scopes[(in_period, type(pdate), pdate)] = memo.out_of_scope(in_period, pdate)
+        return found
+
+    def own_claim(rid: int, rank: int) -> Claim:
+        """The subject's claim on its own record."""
+        if rid in inside:
+            return (rank, USED, used_reason, sid, subject_of(rid))
+        return (rank, OUT, reasons_of(rid)[0], sid, subject_of(rid))
+
+    def linked_claim(rid: int) -> Claim:
+        """The subject's claim on the records linked to it (made once per subject)."""
+        found = made.get(rid)
+        if found is None:
+            at = position[rid] << 1
+            if rid in inside:
+                found = (used_rank | at, USED, used_reason, sid, subject_of(rid))
+            else:
+                found = (out_rank | at | 1, OUT, reasons_of(rid)[1], sid, subject_of(rid))
+            made[rid] = found
+        return found
+
+    # the subjects' own records
+    if claims.claimed.get(id(subjects)) is not subjects:
+        for rid in rids:
+            rec = subjects[rid]
+            old = get(rec)
+            rank = (used_rank if rid in inside else out_rank) | position[rid] << 1
+            if old is None or rank < old[0]:
+                best[rec] = own_claim(rid, rank)
+        claims.claimed[id(subjects)] = subjects
+    else:
+        # each already holds a claim at most "out of scope" of an earlier standard: only those
+        # in the population can claim it again
+        for rid in inside:
+            rec = subjects[rid]
+            old = get(rec)
+            rank = used_rank | position[rid] << 1
+            if old is None or rank < old[0]:
+                best[rec] = own_claim(rid, rank)
+
+    # the records linked to them
+    for link in table.links:
+        index, many, in_period, date_field = link.index, link.many, link.in_period, link.date_field
+        pairs: list[tuple[int, list[Record]]]
+        seen = (id(index), id(subjects), link.by, many, in_period, date_field, start, end)
+        if claims.followed.get(seen, (None,))[0] is index:
+            # an earlier standard followed this link from every subject: each claim of one out
+            # of the population, and each record out of the period, ranks after its claim
+            _claim_used(claims, table, link, inside, position, linked_claim, used_rank)
+            continue
+        claims.followed[seen] = (index, subjects)
+        if len(index) < len(rids):
+            by_value = claims.by_value(subjects, link.by)
+            pairs = [(rid, recs) for value, recs in index.items() for rid in by_value.get(value, ())]
+        else:
+            by = link.by
+            pairs = [
+                (rid, recs)
+                for rid in rids
+                if (value := subjects[rid].values.get(by)) is not None and (recs := index.get(value))
+            ]
+        whys: dict[tuple[type, Any], Reason] = {}
+        for rid, recs in pairs:
+            at = position[rid] << 1
+            rank = used_rank | at if rid in inside else out_rank | at | 1
+            if not in_period:
+                for rec in recs if many else recs[:1]:
+                    old = get(rec)
+                    if old is None or rank < old[0]:
+                        best[rec] = linked_claim(rid)
+                continue
+            kept = False
+            for rec in recs:
+                day = rec.values.get(date_field) if date_field is not None else None
+                if day is not None and start <= day <= end:
+                    if kept and not many:
+                        continue
+                    kept = True
+                    old = get(rec)
+                    if old is None or rank < old[0]:
+                        best[rec] = linked_claim(rid)
+                else:
+                    old = get(rec)
+                    if old is None or excluded_rank | at < old[0]:
+                        why = whys.get((type(day), day))
+                        if why is None:
+                            why = whys[(type(day), day)] = memo.excluded(table.out_of_period(date_field, day))
+                        best[rec] = (excluded_rank | at, OUT, why, sid, subject_of(rid))
+
+
+def _claim_used(
+    claims: _Claims,
+    table: ScopeTable,
+    link: LinkPlan,
+    inside: set[int],
+    position: Any,
+    linked_claim: Callable[[int], Claim],
+    used_rank: int,
+) -> None:
+    """The records a link gives the subjects in the population, used by them."""
+    subjects, index, by, many, date_field = table.subjects, link.index, link.by, link.many, link.date_field
+    start, end = table.start, table.end
+    best = claims.by_record
+    get = best.get
+    for rid in inside:
+        value = subjects[rid].values.get(by)
+        recs = index.get(value) if value is not None else None
+        if not recs:
+            continue
+        rank = used_rank | position[rid] << 1
+        if link.in_period:
+            recs = [
+                rec
+                for rec in recs
+                if date_field is not None
+                and (day := rec.values.get(date_field)) is not None
+                and start <= day <= end
+            ]
+        for rec in recs if many else recs[:1]:
+            old = get(rec)
+            if old is None or rank < old[0]:
+                best[rec] = linked_claim(rid)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused: the ledger makes millions of acyclic tuples at
+    city scale, and each full collection they trigger walks the register's millions of
+    objects (a third of the ledger's time) to free nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     """Every entry of the register with its fate: the first standard that used it as evidence
     wins; else the first reason it was left out (a rule's condition, a subject out of scope,
     linked but not needed); else not used by any standard."""
-    used: dict[RecordRef, tuple[str, str]] = {}
-    excluded: dict[RecordRef, tuple[Reason, str, str]] = {}
-    subject_out: dict[RecordRef, tuple[Reason, str, str]] = {}
-    unneeded: dict[RecordRef, tuple[str, str]] = {}
+    with _no_cycle_collection():
+        return _build_ledger(register, reports)
+
+
+def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
+    """The ledger (see `build_ledger`). Every claim on a record is ranked (`_rank`), so that
+    a record's fate is its best claim whatever order the claims are made in: the compiled
+    path's are made per link for all subjects at once, and only where they can change a
+    record's fate."""
+    claims = _Claims()
     memo = _Memo()
-    for report in reports:
+    used_reason = Reason.of("ledger.used")
+    for std, report in enumerate(reports):
         sid = report.standard.id
-        for subject, subject_ref, in_period, in_population, period_date, evidence, linked, out in _scopes(
-            report.verdicts, memo
-        ):
-            for ref, why in out:
-                if ref not in excluded:
-                    excluded[ref] = (why, sid, subject)
-            if not in_population:
-                # the reasons are made only for a record not yet accounted for (the first
-                # standard that left it out wins)
-                reasons = None
-                if subject_ref not in subject_out:
-                    reasons = memo.out_of_scope(in_period, period_date)
-                    subject_out[subject_ref] = (reasons[0], sid, subject)
-                for ref in linked:
-                    if ref not in subject_out:
-                        reasons = reasons or memo.out_of_scope(in_period, period_date)
-                        subject_out[ref] = (reasons[1], sid, subject)
-                continue
-            by = (sid, subject)
-            if subject_ref not in used:
-                used[subject_ref] = by
-            for ref in evidence:
-                if ref not in used:
-                    used[ref] = by
-            for ref in linked:
-                if ref not in unneeded:
-                    unneeded[ref] = by
+        verdicts = report.verdicts
+        if isinstance(verdicts, Tabled):
+            _claim_table(claims, std, sid, verdicts.scope_table(), memo)
+        else:
+            _claim_scopes(claims, std, sid, _scopes(verdicts, memo), memo)
+        rank, at = _rank(_USED, std, 1), 0
         for row in [*report.rows, report.total]:
             if row.source is not None:
                 for ref in row.source.refs:
-                    used.setdefault(ref, (sid, row.facility))
+                    claims.claim(ref, (rank | at, USED, used_reason, sid, row.facility))
+                    at += 2
     ledger = Ledger()
+    try:
+        ledger.rows = _rows(register, claims.by_ref, claims.by_record)
+    except _NotTheirRecords:
+        # a claimed record is not an entry's own (not seen with the readers): by reference
+        by_ref = dict(claims.by_ref)
+        for rec, claim in claims.by_record.items():
+            old = by_ref.get(rec.ref)
+            if old is None or claim[0] < old[0]:
+                by_ref[rec.ref] = claim
+        ledger.rows = _rows(register, by_ref, {})
+    counts = Counter(map(_FILE_FATE, ledger.rows))
     balances = {f.file: FileBalance(f.file, f.rows_read) for f in register.files}
-    broken = Reason.of("row.broken")
-    used_reason, unneeded_reason = Reason.of("ledger.used"), Reason.of("ledger.unneeded")
-    unused_reason = Reason.of("ledger.unused")
-    append = ledger.rows.append
-    rejected, set_aside = Fate.REJECTED, (Fate.DUPLICATE, Fate.EMPTY)
-    for entry in register.entries:
-        ref = entry.ref
-        fate = entry.fate
-        if fate == rejected:
-            row = LedgerRow(ref.file, ref.line, entry.kind, REJECTED, entry.reason or broken)
-        elif fate in set_aside:
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, entry.reason or broken)
-        elif (hit := used.get(ref)) is not None:
-            row = LedgerRow(ref.file, ref.line, entry.kind, USED, used_reason, *hit)
-        elif (out := excluded.get(ref)) is not None:
-            why, sid, subject = out
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, memo.excluded(why), sid, subject)
-        elif (out := subject_out.get(ref)) is not None:
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, *out)
-        elif (hit := unneeded.get(ref)) is not None:
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, unneeded_reason, *hit)
-        else:
-            row = LedgerRow(ref.file, ref.line, entry.kind, OUT, unused_reason)
-        append(row)
-        bal = balances.get(ref.file)
+    for (file, fate), count in counts.items():
+        bal = balances.get(file)
         if bal is None:
-            bal = balances[ref.file] = FileBalance(ref.file, 0)
-        if row.fate == USED:
-            bal.used += 1
-        elif row.fate == OUT:
-            bal.out_of_scope += 1
+            bal = balances[file] = FileBalance(file, 0)
+        if fate == USED:
+            bal.used += count
+        elif fate == OUT:
+            bal.out_of_scope += count
         else:
-            bal.rejected += 1
+            bal.rejected += count
     ledger.files = list(balances.values())
     return ledger
+
+
+_FILE_FATE = itemgetter(0, 3)
+
+
+class _NotTheirRecords(Exception):
+    """A record claimed by identity is not the record of the entry with its reference."""
+
+
+def _rows(
+    register: Register, by_ref: dict[RecordRef, Claim], by_record: dict[Record, Claim]
+) -> list[LedgerRow]:
+    """The ledger row of every entry: its own fate if it was not a record, else its best claim
+    by its record or by its reference."""
+    rows: list[LedgerRow] = []
+    append, new = rows.append, tuple.__new__
+    broken, unused = Reason.of("row.broken"), Reason.of("ledger.unused")
+    record_get, ref_get = by_record.get, by_ref.get
+    # the reference is hashed (in Python) only for an entry of a file that holds such claims
+    ref_files = {ref.file for ref in by_ref}
+    record, rejected, set_aside = Fate.RECORD, Fate.REJECTED, (Fate.DUPLICATE, Fate.EMPTY)
+    hits = 0
+    for entry in register.entries:
+        ref, fate = entry.ref, entry.fate
+        if fate is not record:
+            if fate == rejected:
+                append(LedgerRow(ref.file, ref.line, entry.kind, REJECTED, entry.reason or broken))
+                continue
+            if fate in set_aside:
+                append(LedgerRow(ref.file, ref.line, entry.kind, OUT, entry.reason or broken))
+                continue
+        rec = entry if type(entry) is not RowEntry else entry.record  # a record is its own entry
+        hit = record_get(rec) if rec is not None else None
+        if hit is not None:
+            if rec.ref is not ref and rec.ref != ref:  # type: ignore[union-attr]
+                raise _NotTheirRecords
+            hits += 1
+        if ref.file in ref_files and (other := ref_get(ref)) is not None:
+            hit = other if hit is None or other[0] < hit[0] else hit
+        if hit is None:
+            append(new(LedgerRow, (ref.file, ref.line, entry.kind, OUT, unused, "", "")))
+        else:
+            append(new(LedgerRow, (ref.file, ref.line, entry.kind, hit[1], hit[2], hit[3], hit[4])))
+    if hits != len(by_record):
+        raise _NotTheirRecords
+    return rows
 
 
 # ---- writing it out ------------------------------------------------------------------------

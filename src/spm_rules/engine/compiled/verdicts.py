@@ -21,9 +21,11 @@ from ..period import Period
 from ..tally import FacilityTally, Outcome, Tally
 from ..verdict import (
     UNKNOWN_FACILITY,
+    LinkPlan,
     Missing,
     NodeResult,
     Scope,
+    ScopeTable,
     Status,
     Verdict,
     group_status,
@@ -116,18 +118,19 @@ class _Links:
 
     def __init__(self, std: A.Standard, register: Register, period: Period):
         self.period, self.start, self.end = period, period.start, period.end
-        self.plan: list[tuple[str, dict[Any, list[Record]], bool, bool, str | None]] = []
+        self.plan: list[LinkPlan] = []
         for link in std.links:
             index = register.link_index(link.kind, link.by)
             date_field = register.contract.kinds[link.kind].date_field if link.in_period else None
-            self.plan.append((link.by, index, link.many, link.in_period, date_field))
+            self.plan.append(LinkPlan(link.by, index, link.many, link.in_period, date_field))
+        self._steps = [(p.by, p.index, p.many, p.in_period, p.date_field) for p in self.plan]
         self._reasons: dict[tuple[str | None, type, Any], Reason] = {}
 
     def of(self, values: dict[str, Any]) -> tuple[list[RecordRef], list[tuple[RecordRef, Reason]]]:
         """(every record linked to the subject, those left out of the period with why)."""
         linked: list[RecordRef] = []
         excluded: list[tuple[RecordRef, Reason]] = []
-        for by, index, many, in_period, date_field in self.plan:
+        for by, index, many, in_period, date_field in self._steps:
             value = values.get(by)
             recs = index.get(value) if value is not None else None
             if not recs:
@@ -144,11 +147,12 @@ class _Links:
                 if day is not None and self.start <= day <= self.end:
                     kept.append(r.ref)
                 else:
-                    excluded.append((r.ref, self._out_of_period(date_field, day)))
+                    excluded.append((r.ref, self.out_of_period(date_field, day)))
             linked.extend(kept if many else kept[:1])
         return linked, excluded
 
-    def _out_of_period(self, date_field: str | None, day: Any) -> Reason:
+    def out_of_period(self, date_field: str | None, day: Any) -> Reason:
+        """The interpreter's reason for a linked record whose date is not in the period."""
         key = (date_field, type(day), day)
         reason = self._reasons.get(key)
         if reason is None:
@@ -236,6 +240,9 @@ class QueryRows:
     def codes(self, i: int) -> int:
         return self.packed[i] >> (_FAC_BITS + _DATE_BITS + 2)
 
+    def period_date(self, i: int) -> Any:
+        return self.dates[self.packed[i] >> 2 & ((1 << _DATE_BITS) - 1)]
+
     def row(self, i: int) -> _Row:
         """Row i as the query gave it."""
         return self._unpack(i, self.packed[i])
@@ -267,7 +274,8 @@ class CompiledVerdicts(Sequence[Verdict]):
         self._rows = rows
         self._subjects = register.of_kind(std.subject_kind or "")
         self._trees = _Trees(std)
-        self._links = _Links(std, register, period).of
+        self._link_plan = _Links(std, register, period)
+        self._links = self._link_plan.of
         self._key_field = register.contract.kinds[std.subject_kind or ""].key
         self._has_period = std.period_on is not None
         self._start, self._end = period.start, period.end
@@ -386,6 +394,22 @@ class CompiledVerdicts(Sequence[Verdict]):
                 yield subject, rec.ref, True, True, pdate, linked, (), excluded
             else:
                 yield subject, rec.ref, in_period, False, pdate, (), linked, excluded
+
+    def scope_table(self) -> ScopeTable:
+        """Every subject's scope at once, for the ledger: it follows the links per standard,
+        not per subject (see `report.ledger`)."""
+        links = self._link_plan
+        return ScopeTable(
+            subjects=self._subjects,
+            inside=self._rows.in_scope,
+            period_date=self._rows.period_date,
+            key=self._key,
+            has_period=self._has_period,
+            start=self._start,
+            end=self._end,
+            links=tuple(links.plan),
+            out_of_period=links.out_of_period,
+        )
 
 
 def run(compiled: CompiledStandard, tables: Tables) -> CompiledVerdicts:

@@ -1,0 +1,171 @@
+"""The ledger claims records per standard and link (ranked claims, `report.ledger`), not per
+subject: it must give every row the fate the straightforward per-subject ledger gives — the
+one below, which walks each subject's scope in order and keeps each dictionary's first claim —
+on the bundled sample (interpreter and compiled), on a small generated city, and when the
+entries' records are not the register's own objects; a query whose rows are not one per
+subject is not used.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+import spm_rules.report.ledger as ledger_module
+from spm_rules.api import run_check
+from spm_rules.engine.compiled.verdicts import CompiledVerdicts
+from spm_rules.model import Fate, Reason, RecordRef, Register, RowEntry
+from spm_rules.report.aggregate import StandardReport
+from spm_rules.report.ledger import (
+    OUT,
+    REJECTED,
+    USED,
+    FileBalance,
+    LedgerRow,
+    _Memo,
+    _scopes,
+    build_ledger,
+)
+from spm_rules.resources import bundled_library, bundled_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "reports_in" / "sample"
+
+
+def reference_ledger(register: Register, reports: list[StandardReport]) -> tuple[list, list]:
+    """Rows and balances the plain way: per subject, one dictionary per reason, first claim wins."""
+    used: dict[RecordRef, tuple] = {}
+    excluded: dict[RecordRef, tuple] = {}
+    subject_out: dict[RecordRef, tuple] = {}
+    unneeded: dict[RecordRef, tuple] = {}
+    for report in reports:
+        sid = report.standard.id
+        scopes = _scopes(report.verdicts, _Memo())
+        for subject, ref, in_period, in_pop, pdate, evidence, linked, out in scopes:
+            for r, why in out:
+                excluded.setdefault(r, (Reason.of("ledger.excluded", condition=why), sid, subject))
+            if not in_pop:
+                when = None if in_period else f" ({pdate})" if pdate else ""
+                if when is None:
+                    own, other = "ledger.subject_out_of_population", "ledger.linked_out_of_population"
+                    subject_out.setdefault(ref, (Reason.of(own), sid, subject))
+                    for r in linked:
+                        subject_out.setdefault(r, (Reason.of(other), sid, subject))
+                else:
+                    own, other = "ledger.subject_out_of_period", "ledger.linked_out_of_period"
+                    subject_out.setdefault(ref, (Reason.of(own, when=when), sid, subject))
+                    for r in linked:
+                        subject_out.setdefault(r, (Reason.of(other, when=when), sid, subject))
+                continue
+            for r in (ref, *evidence):
+                used.setdefault(r, (sid, subject))
+            for r in linked:
+                unneeded.setdefault(r, (sid, subject))
+        for row in [*report.rows, report.total]:
+            for r in row.source.refs if row.source is not None else ():
+                used.setdefault(r, (sid, row.facility))
+    rows = []
+    for e in register.entries:
+        head = (e.ref.file, e.ref.line, e.kind)
+        if e.fate == "rejected":
+            rows.append(LedgerRow(*head, REJECTED, e.reason or Reason.of("row.broken")))
+        elif e.fate in ("duplicate", "empty"):
+            rows.append(LedgerRow(*head, OUT, e.reason or Reason.of("row.broken")))
+        elif e.ref in used:
+            rows.append(LedgerRow(*head, USED, Reason.of("ledger.used"), *used[e.ref]))
+        elif e.ref in excluded:
+            rows.append(LedgerRow(*head, OUT, *excluded[e.ref]))
+        elif e.ref in subject_out:
+            rows.append(LedgerRow(*head, OUT, *subject_out[e.ref]))
+        elif e.ref in unneeded:
+            rows.append(LedgerRow(*head, OUT, Reason.of("ledger.unneeded"), *unneeded[e.ref]))
+        else:
+            rows.append(LedgerRow(*head, OUT, Reason.of("ledger.unused")))
+    balances = {f.file: FileBalance(f.file, f.rows_read) for f in register.files}
+    for r in rows:
+        bal = balances.setdefault(r.file, FileBalance(r.file, 0))
+        if r.fate == USED:
+            bal.used += 1
+        elif r.fate == OUT:
+            bal.out_of_scope += 1
+        else:
+            bal.rejected += 1
+    return rows, list(balances.values())
+
+
+def assert_as_reference(register: Register, reports: list[StandardReport]) -> None:
+    ledger = build_ledger(register, reports)
+    rows, files = reference_ledger(register, reports)
+    assert len(ledger.rows) == len(rows)
+    for got, want in zip(ledger.rows, rows, strict=True):
+        assert got == want
+    assert ledger.files == files and ledger.balanced
+
+
+def _compiled(reports: list[StandardReport]) -> int:
+    return sum(isinstance(r.verdicts, CompiledVerdicts) for r in reports)
+
+
+@pytest.mark.parametrize("engine", ["interpreter", "compiled"])
+def test_the_sample_ledger_is_the_plain_one(engine):
+    result = run_check(bundled_rules(), SAMPLE, engine=engine)
+    assert _compiled(result.reports) == (len(result.reports) if engine == "compiled" else 0)
+    assert_as_reference(result.register, result.reports)
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory):
+    spec = importlib.util.spec_from_file_location("make_city", ROOT / "scripts" / "make_city.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    folder = tmp_path_factory.mktemp("ledger") / "city"
+    module.make_city(folder, 0.002)
+    return run_check(bundled_library(), folder, "2024", engine="compiled")
+
+
+def test_a_small_city_ledger_is_the_plain_one(city):
+    assert _compiled(city.reports) >= 10 and len(city.register.entries) > 10_000
+    assert city.ledger.rows == reference_ledger(city.register, city.reports)[0]
+    assert_as_reference(city.register, city.reports)
+
+
+def test_a_query_not_one_row_per_subject_is_not_used(city, monkeypatch):
+    """The ledger reads row i as subject i: a query that gives other rows is refused, and the
+    interpreter evaluates the standard (said as a fallback), with the same ledger."""
+    import spm_rules.engine.compiled.query as query
+
+    real = query.CompiledStandard.sql
+
+    def thinned(self, dialect="duckdb", pretty=False):
+        return f"SELECT * FROM ({real(self, dialect, pretty)}) WHERE _rid % 3 = 0 ORDER BY _rid"
+
+    monkeypatch.setattr(query.CompiledStandard, "sql", thinned)
+    folder = Path(city.register.paths[city.register.sources[0][0]]).parent
+    result = run_check(bundled_library(), folder, "2024", engine="auto")
+    assert result.fallbacks and all("rows for" in f.reason.construct for f in result.fallbacks)
+    assert _compiled(result.reports) == 0
+    assert_as_reference(result.register, result.reports)
+    assert [r.total.numerator for r in result.reports] == [r.total.numerator for r in city.reports]
+
+
+def test_entries_whose_records_are_other_objects(city, monkeypatch):
+    """An entry's record may be a copy (the claims by record then go by reference)."""
+    calls = []
+    rows = ledger_module._rows
+    monkeypatch.setattr(ledger_module, "_rows", lambda *a: calls.append(len(a[2])) or rows(*a))
+    register = city.register
+    entries = [
+        RowEntry(e.ref, e.kind, Fate.RECORD, None, copy.copy(e.record))
+        if e.record is not None and i % 5 == 0
+        else e
+        for i, e in enumerate(register.entries)
+    ]
+    other = dataclasses.replace(register, entries=entries)
+    other._index = register._index
+    assert_as_reference(other, city.reports)
+    assert len(calls) == 2 and calls[0] > 0 and calls[1] == 0  # by record, then by reference
