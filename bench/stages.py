@@ -1,6 +1,6 @@
 """Where one `spm-rules check` spends its time and memory, stage by stage, in one process.
 
-    python bench/stages.py --data bench/data/city-0.1 --period 2024 --format json -q > /dev/null
+    python bench/stages.py --data bench/data/city-0.1 --period 2018 --format json -q > /dev/null
 
 Every argument is passed to `spm-rules check`. Each stage of `api.run_check` and the JSON
 writer is wrapped: its seconds (summed over calls) and the resident memory after it, printed
