@@ -234,12 +234,6 @@ class QueryRows:
     def __len__(self) -> int:
         return len(self.packed)
 
-    def fac(self, i: int) -> int:
-        return self.packed[i] >> (_DATE_BITS + 2) & ((1 << _FAC_BITS) - 1)
-
-    def codes(self, i: int) -> int:
-        return self.packed[i] >> (_FAC_BITS + _DATE_BITS + 2)
-
     def period_date(self, i: int) -> Any:
         return self.dates[self.packed[i] >> 2 & ((1 << _DATE_BITS) - 1)]
 
