@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -31,6 +30,8 @@ from spm_rules.report.ledger import (
     build_ledger,
 )
 from spm_rules.resources import bundled_library, bundled_rules
+
+from .test_read_fast import _city
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "reports_in" / "sample"
@@ -119,12 +120,7 @@ def test_the_sample_ledger_is_the_plain_one(engine):
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    spec = importlib.util.spec_from_file_location("make_city", ROOT / "scripts" / "make_city.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    folder = tmp_path_factory.mktemp("ledger") / "city"
-    module.make_city(folder, 0.002)
+    folder = _city(tmp_path_factory.mktemp("ledger") / "city")  # scale 0,002
     return run_check(bundled_library(), folder, "2018", engine="compiled")
 
 
