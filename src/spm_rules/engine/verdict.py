@@ -6,7 +6,7 @@ sentences: the report layer's phrase catalogue turns them into Indonesian or Eng
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -195,14 +195,6 @@ class Verdict:
 # records a rule left out with why
 Refs = Sequence[RecordRef]
 Scope = tuple[str, RecordRef, bool, bool, Any, Refs, Refs, Sequence[tuple[RecordRef, Reason]]]
-
-
-@runtime_checkable
-class Scoped(Protocol):
-    """Verdicts that give the ledger each subject's scope without building its tree (the
-    compiled path's `CompiledVerdicts`)."""
-
-    def scopes(self) -> Iterator[Scope]: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from ..engine.verdict import LinkPlan, NodeResult, Scope, Scoped, ScopeTable, Tabled, Verdict
+from ..engine.verdict import LinkPlan, NodeResult, Scope, ScopeTable, Tabled, Verdict
 from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry
 from .aggregate import StandardReport
 from .catalogue import label, say
@@ -114,12 +114,8 @@ class _Memo:
 
 
 def _scopes(verdicts: Sequence[Verdict], memo: _Memo) -> Iterator[Scope]:
-    """What the ledger reads of each subject. The compiled path gives it from its query rows
-    (`CompiledVerdicts.scopes`) without building the verdicts; else from the verdicts, whose
-    evidence is the verdict's own and every record its criteria name."""
-    if isinstance(verdicts, Scoped):
-        yield from verdicts.scopes()
-        return
+    """What the ledger reads of each subject of verdicts without a scope table (the
+    interpreter's): the evidence is the verdict's own and every record its criteria name."""
     for v in verdicts:
         if v.in_population:
             used = (*v.evidence, *memo.tree_refs(v.criteria))
@@ -220,8 +216,8 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
     before the record's best (most subjects of a city are out of the population, and most of
     their records already hold a claim of an earlier standard)."""
     subjects, key = table.subjects, table.key
-    # one row per subject, in the subjects' order: a subject's position is its row's
-    rids = position = range(len(subjects))
+    # one row per subject, in the subjects' order: a subject's row is its position
+    rids = range(len(subjects))
     has_period, start, end = table.has_period, table.start, table.end
     inside = set(table.inside)
     keys = claims.keys(subjects)
@@ -262,7 +258,7 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
         """The subject's claim on the records linked to it (made once per subject)."""
         found = made.get(rid)
         if found is None:
-            at = position[rid] << 1
+            at = rid << 1
             if rid in inside:
                 found = (used_rank | at, USED, used_reason, sid, subject_of(rid))
             else:
@@ -275,7 +271,7 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
         for rid in rids:
             rec = subjects[rid]
             old = get(rec)
-            rank = (used_rank if rid in inside else out_rank) | position[rid] << 1
+            rank = (used_rank if rid in inside else out_rank) | rid << 1
             if old is None or rank < old[0]:
                 best[rec] = own_claim(rid, rank)
         claims.claimed[id(subjects)] = subjects
@@ -285,7 +281,7 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
         for rid in inside:
             rec = subjects[rid]
             old = get(rec)
-            rank = used_rank | position[rid] << 1
+            rank = used_rank | rid << 1
             if old is None or rank < old[0]:
                 best[rec] = own_claim(rid, rank)
 
@@ -297,7 +293,7 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
         if claims.followed.get(seen, (None,))[0] is index:
             # an earlier standard followed this link from every subject: each claim of one out
             # of the population, and each record out of the period, ranks after its claim
-            _claim_used(claims, table, link, inside, position, linked_claim, used_rank)
+            _claim_used(claims, table, link, inside, linked_claim, used_rank)
             continue
         claims.followed[seen] = (index, subjects)
         if len(index) < len(rids):
@@ -312,7 +308,7 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
             ]
         whys: dict[tuple[type, Any], Reason] = {}
         for rid, recs in pairs:
-            at = position[rid] << 1
+            at = rid << 1
             rank = used_rank | at if rid in inside else out_rank | at | 1
             if not in_period:
                 for rec in recs if many else recs[:1]:
@@ -344,7 +340,6 @@ def _claim_used(
     table: ScopeTable,
     link: LinkPlan,
     inside: set[int],
-    position: Any,
     linked_claim: Callable[[int], Claim],
     used_rank: int,
 ) -> None:
@@ -358,7 +353,7 @@ def _claim_used(
         recs = index.get(value) if value is not None else None
         if not recs:
             continue
-        rank = used_rank | position[rid] << 1
+        rank = used_rank | rid << 1
         if link.in_period:
             recs = [
                 rec

@@ -24,7 +24,6 @@ from ..verdict import (
     LinkPlan,
     Missing,
     NodeResult,
-    Scope,
     ScopeTable,
     Status,
     Verdict,
@@ -258,7 +257,7 @@ class CompiledVerdicts(Sequence[Verdict]):
     """A compiled standard's verdicts, one per subject record in the register's order, kept as
     the query's rows (`QueryRows`): a `Verdict` is built only when one is read (per-subject
     outputs: xlsx, html, diff). The report's counts come from `tally()` and the ledger's from
-    `scopes()`, neither of which builds a tree per subject — a city has millions of
+    `scope_table()`, neither of which builds a tree per subject — a city has millions of
     subject-standard pairs.
     """
 
@@ -366,28 +365,6 @@ class CompiledVerdicts(Sequence[Verdict]):
             t.add(str(key) if key is not None else str(rec.ref), outcome)
         self._tally = out
         return out
-
-    def scopes(self) -> Iterator[Scope]:
-        """What the ledger reads of each subject, without its criteria: the records linked to
-        a subject in the population are all its evidence, so none of them is left unneeded.
-        (One loop, nothing called per subject but the links: the ledger reads every subject
-        of every standard.)"""
-        subjects, links, key_field = self._subjects, self._links, self._key_field
-        has_period, start, end = self._has_period, self._start, self._end
-        for rid, pdate, pop, _fac, _codes in self._rows:
-            rec = subjects[rid]
-            values = rec.values
-            key = values.get(key_field) if key_field else None
-            subject = str(key) if key is not None else str(rec.ref)
-            if has_period:
-                in_period = pdate is not None and start <= pdate <= end
-            else:
-                in_period, pdate = True, None
-            linked, excluded = links(values)
-            if in_period and pop is True:
-                yield subject, rec.ref, True, True, pdate, linked, (), excluded
-            else:
-                yield subject, rec.ref, in_period, False, pdate, (), linked, excluded
 
     def scope_table(self) -> ScopeTable:
         """Every subject's scope at once, for the ledger: it follows the links per standard,
