@@ -110,13 +110,8 @@ def reject_before_birth(entries: list[Entry], contract: Contract) -> tuple[list[
     return out, problems
 
 
-def mark_duplicates(
-    entries: list[Entry], keys: dict[Record, tuple] | None = None
-) -> tuple[list[Entry], list[RowProblem]]:
-    """An exact repeat of an earlier row counts once; the repeat is reported with the first's place.
-    `keys`: records' keys already made by the reader (the same key, its texts made once per
-    distinct value)."""
-    keys = keys or {}
+def mark_duplicates(entries: list[Entry]) -> tuple[list[Entry], list[RowProblem]]:
+    """An exact repeat of an earlier row counts once; the repeat is reported with the first's place."""
     seen: dict[tuple, RecordRef] = {}
     out: list[Entry] = []
     problems: list[RowProblem] = []
@@ -128,13 +123,11 @@ def mark_duplicates(
         if e.fate != Fate.RECORD or rec is None:
             out.append(e)
             continue
-        key = keys.get(rec)
-        if key is None:
-            names = tuple(rec.values)
-            order = orders.get(names)
-            if order is None:
-                order = orders[names] = tuple(sorted(names))
-            key = (rec.kind, order, tuple(map(str, map(rec.values.__getitem__, order))))
+        names = tuple(rec.values)
+        order = orders.get(names)
+        if order is None:
+            order = orders[names] = tuple(sorted(names))
+        key = (rec.kind, order, tuple(map(str, map(rec.values.__getitem__, order))))
         first = seen.get(key)
         if first is None:
             seen[key] = e.ref

@@ -130,6 +130,9 @@ class Database:
         self._db: Any = None
         self.keep = keep
         self.files: dict[str, int] = {}  # file as shown -> its number; -1: a name read twice
+        # each kept file's fields (its columns, constants and the identity), sorted: the
+        # names in the key `mark_duplicates` gives its records
+        self.shapes: dict[int, tuple[str, ...]] = {}
         self._tables: dict[str, tuple[str, frozenset[str]]] = {}
 
     def cursor(self) -> Any:
@@ -186,13 +189,13 @@ class Database:
 
 
 class Read(NamedTuple):
-    """A register read: its entries and problems, as `rows.read_rows` gives them, and the key
-    `mark_duplicates` gives each plain record (its text made once per distinct value instead of
-    once per cell)."""
+    """A register read: its entries and problems, as `rows.read_rows` gives them, and whether
+    any of its records is not a kept row (`loose`: a row read alone, or a file not kept); the
+    checks across records look at such a kind's records in Python (`crossquery`)."""
 
     entries: list[Entry]
     problems: list[RowProblem]
-    keys: dict[Record, tuple]
+    loose: list[bool]  # one flag, set while reading
 
 
 def read_csv_duckdb(
@@ -395,7 +398,7 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     result = con.execute(f"SELECT {select} FROM t {' '.join(joins)} ORDER BY t.n")
     # fetched a slice at a time: a city's largest register as one list of row tuples held
     # gigabytes beside the records made from it
-    read = Read([], list(reader.shape.problems), {})
+    read = Read([], list(reader.shape.problems), [False])
     while rows := result.fetchmany(CHUNK_ROWS):
         _entries(reader, found, name, lookups, rows, StoredRecord if stored else Record, read)
     return read
@@ -418,6 +421,7 @@ def _keep(
         made = [f" || {sep} || ".join(typed.get(f, "NULL") for f in alt_) for alt_ in identity.alternatives]
         which = " ".join(f"WHEN {i} THEN {m}" for i, m in enumerate(made))
         typed = {**typed, identity.field: f"CASE {alt} {which} END"}
+    db.shapes[number] = tuple(sorted(typed))
     table = db.kind_table(con, kind)
     values = [typed.get(n, f"NULL::{sql_type(f.type)}") for n, f in sorted(kind.fields.items())]
     rows = f"SELECT {number}, t.n, {', '.join(values)} FROM t {' '.join(joins)} WHERE {is_plain}"
@@ -445,22 +449,13 @@ def _entries(
         records = list(map(dict, map(zip, repeat(reader.names), zip(*values, strict=True))))
     else:
         records = [{} for _plain in compress(plains, plains)]
-    # `mark_duplicates`' key of each record (its kind, field names, values' texts), each text
-    # made once per distinct value
-    shown = {}
-    for column, lookup, c, v in zip(reader.columns, lookups, codes, values, strict=True):
-        free = column.index >= 0 and _free_text(reader, column)
-        shown[column.name] = map(str, v) if free else map({i: str(x) for i, x in lookup.items()}.get, c)
     if kind.identity is not None:
         ids = _identities(kind.identity, records, list(compress(alts, plains)))
         deque(map(dict.__setitem__, records, repeat(kind.identity.field), ids), maxlen=0)
-        shown[kind.identity.field] = iter(ids)
-    order = tuple(sorted(shown))
-    value_texts = zip(*(shown[f] for f in order), strict=True) if shown else repeat(())
-    keys = zip(repeat(kind.name), repeat(order), value_texts)
     refs = list(map(RecordRef, repeat(name), compress(lines, plains)))
     made = list(map(made_as, repeat(kind.name), records, refs))
-    read.keys.update(zip(made, keys, strict=False))
+    if made and made_as is not StoredRecord:
+        read.loose[0] = True
     if len(made) == len(rows):
         read.entries.extend(made)  # a record is its own entry
         return
@@ -471,10 +466,13 @@ def _entries(
         entries += plain[done : i - m]  # the plain rows before this one
         done = i - m
         ref, cells = RecordRef(name, lines[i]), _cells(odd_texts[i], found.delimiter)
+        before = len(entries)
         if batched(shape, len(found.header), cells):
             entries.append(reader.read(cells, ref, problems))
         else:
             odd_row(kind, shape, found.header, ref, cells, entries, problems)
+        if len(entries) > before and entries[-1].record is not None:
+            read.loose[0] = True  # a record read alone: not a kept row
     entries += plain[done:]
 
 

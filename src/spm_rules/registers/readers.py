@@ -29,6 +29,7 @@ from .crosscheck import (
     nik_doubts,
     reject_before_birth,
 )
+from .crossquery import StoredRows, narrowed
 from .duckcsv import Database, read_csv_duckdb
 from .idindex import BuildReport, IndexStatus, build, open_index, status
 from .mapping import Mapping, TableMapping, load_mapping
@@ -104,13 +105,14 @@ def assemble(
     sources: list[tuple[str, str | None]],
     contract: Contract,
     today: dt.date,
-    keys: dict[Record, tuple] | None = None,
+    stored: StoredRows | None = None,
 ) -> Register:
-    """Checks across records, then the records by kind in date order. `keys`: records'
-    duplicate keys, where the reader made them already."""
-    problems = problems + nik_doubts(entries, contract, today)
-    entries, before_birth = reject_before_birth(entries, contract)
-    entries, duplicates = mark_duplicates(entries, keys)
+    """Checks across records, then the records by kind in date order. `stored`: the rows the
+    DuckDB reader kept, where the first checks find the entries they could concern (the
+    others look at every entry)."""
+    problems = problems + nik_doubts(_at(entries, stored and stored.nik_doubts(today)), contract, today)
+    entries, before_birth = narrowed(reject_before_birth, entries, stored and stored.before_birth(), contract)
+    entries, duplicates = narrowed(mark_duplicates, entries, stored and stored.duplicates())
     # episodes first: the records they re-link (two deliveries of one pregnancy) then merge by key
     entries, same_episode = merge_same_episode(entries, contract)
     entries, linked = link_to_episode(entries, contract)
@@ -127,6 +129,10 @@ def assemble(
             # (file, line) is the order of `RecordRef`, compared as plain values
             recs.sort(key=lambda r, f=date_field: (r.values.get(f) or dt.date.min, r.ref.file, r.ref.line))
     return Register(dict(records), problems, sources, contract, entries)
+
+
+def _at(entries: list[Entry], positions: list[int] | None) -> list[Entry]:
+    return entries if positions is None else [entries[i] for i in positions]
 
 
 def _folder_files(
@@ -147,23 +153,33 @@ def _folder_files(
 
 def _register(
     tables: Iterable[RawTable | ReadTable], mapping: Mapping, contract: Contract, today: dt.date,
-    limits: Limits, problems: list[RowProblem], shown: dict[str, Path],
+    limits: Limits, problems: list[RowProblem], shown: dict[str, Path], store: Database | None = None,
 ) -> Register:  # fmt: skip
-    """The register of the tables read (a `ReadTable` was already read through DuckDB)."""
+    """The register of the tables read (a `ReadTable` was already read through DuckDB, its
+    plain rows kept in `store` when one is given)."""
     entries: list[Entry] = []
     sources: list[tuple[str, str | None]] = []
-    keys: dict[Record, tuple] = {}
+    spans: dict[str, tuple[str | None, int, int]] = {}  # per table, its kind and its entries
+    loose: set[str] = set()  # kinds with a record that is not a kept row
     for table in tables:
         if isinstance(table, ReadTable):
-            name, kind, table_entries, table_problems, table_keys = table
-            keys.update(table_keys)
+            name, kind, table_entries, table_problems, table_loose = table
+            if table_loose and kind is not None:
+                loose.add(kind)
         else:
             name = table.name
             kind, table_entries, table_problems = read_table(table, mapping, contract, today, limits)
+            if kind is not None and any(e.record is not None for e in table_entries):
+                loose.add(kind)
         sources.append((name, kind))
+        spans[name] = (kind, len(entries), len(entries) + len(table_entries))
         entries += table_entries
         problems += table_problems
-    register = assemble(entries, problems, sources, contract, today, keys)
+    stored = None
+    if store is not None and store.kept and len(spans) == len(sources) and -1 not in store.files.values():
+        # (a name shown twice: its rows cannot be found by file and line)
+        stored = StoredRows(store, entries, spans, loose, contract)  # else every check walks every entry
+    register = assemble(entries, problems, sources, contract, today, stored)
     register.paths.update(shown)
     return register
 
@@ -202,7 +218,7 @@ def read_folder(
     # database lives as long as the register (closed at once when it kept nothing)
     database = Database(keep=True)
     try:
-        register = _register(tables(database), mapping, contract, today, limits, problems, shown)
+        register = _register(tables(database), mapping, contract, today, limits, problems, shown, database)
     except BaseException:
         database.close()
         raise
@@ -220,7 +236,7 @@ class ReadTable(NamedTuple):
     kind: str | None
     entries: list[Entry]
     problems: list[RowProblem]
-    keys: dict[Record, tuple]  # duplicate keys made by the reader (`mark_duplicates`)
+    loose: bool  # a record that is not a kept row (`crossquery`)
 
 
 def _read_csv_fast(
@@ -237,7 +253,7 @@ def _read_csv_fast(
     table_map = mapping.for_table(path.name, None)
     header_row = mapping.header_row(path.name)
     read = read_csv_duckdb(path, name, header_row, kind, table_map, today, limits, database)
-    return None if read is None else ReadTable(name, kind.name, *read)
+    return None if read is None else ReadTable(name, kind.name, read.entries, read.problems, read.loose[0])
 
 
 def read_subject(
