@@ -99,8 +99,18 @@ def folders(draw):
         [p[0], draw(st.sampled_from(["", *(r[2] for r in pregnancies)])), day.isoformat(), "Puskesmas 01"]
         for p, day, _who, _s in draw(st.lists(service, max_size=4))
     ]
+    deliveries = (
+        [
+            [p[0], p[3], r[2], draw(st.sampled_from(DAYS)).isoformat(), "Puskesmas 01"]
+            for p, r in draw(
+                st.lists(st.tuples(st.sampled_from(persons), st.sampled_from(pregnancies)), max_size=3)
+            )
+        ]
+        if pregnancies
+        else []
+    )
     loose = draw(st.sampled_from([None, None, "penduduk", "kunjungan_ptm"]))
-    return people, visits, other, other_columns, pregnancies, anc, loose
+    return people, visits, other, other_columns, pregnancies, anc, loose, deliveries
 
 
 def _csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
@@ -108,7 +118,7 @@ def _csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 
 def _write(tmp: Path, drawn) -> tuple[Path, Path]:
-    people, visits, other, other_columns, pregnancies, anc, loose = drawn
+    people, visits, other, other_columns, pregnancies, anc, loose, deliveries = drawn
     folder, also = tmp / "data", tmp / "lain"
     folder.mkdir()
     also.mkdir()
@@ -125,6 +135,7 @@ def _write(tmp: Path, drawn) -> tuple[Path, Path]:
     else:
         _csv(also / "kunjungan_ptm.csv", ptm, rows)
     _csv(folder / "kehamilan.csv", ["nik", "id_lokal", "id_kehamilan", "hpht", "fasilitas"], pregnancies)
+    _csv(folder / "persalinan.csv", ["nik", "id_lokal", "id_kehamilan", "tanggal", "fasilitas"], deliveries)
     _csv(folder / "kunjungan_anc.csv", ["nik", "id_kehamilan", "tanggal", "fasilitas"], anc)
     if loose == "penduduk":
         row = dict(
@@ -147,14 +158,15 @@ def _write(tmp: Path, drawn) -> tuple[Path, Path]:
 def test_the_checks_find_what_they_find_on_every_entry(tmp_path_factory, drawn):
     folder, also = _write(tmp_path_factory.mktemp("x"), drawn)
     fast, python, taken = _both(folder, also=(also,))
-    assert taken == 5
+    assert taken == 6
     _same(fast, python)
 
 
 def test_the_kept_rows_narrow_the_checks(tmp_path):
     """On a folder of kept rows the checks see only the entries the queries give: a repeat
     and its first, a service before birth and its person's rows, a NIK that does not say the
-    birth date — not every entry."""
+    birth date — not every entry; nothing for the checks of episodes, links and the same
+    subject, which have nothing to find here."""
     drawn = (
         [
             [nik(BIRTHS[0], "L", 1, ""), "A", "L", BIRTHS[0].isoformat(), "Puskesmas 01", "L1"],
@@ -172,6 +184,7 @@ def test_the_kept_rows_narrow_the_checks(tmp_path):
         [],
         [],
         None,
+        [],
     )
     folder, also = _write(tmp_path, drawn)
     seen: dict[str, int] = {}
@@ -181,10 +194,17 @@ def test_the_kept_rows_narrow_the_checks(tmp_path):
         seen[check.__name__] = len(entries) if positions is None else len(positions)
         return real(check, entries, positions, *args)
 
-    with mock.patch.object(readers, "narrowed", spy):
+    with mock.patch.object(crossquery, "narrowed", spy):
         fast = readers.read_folder(folder, also=(also,), today=dt.date(2026, 1, 1))
     # the person born 2018-02-28 and her service of the day before; the repeat and its first
-    assert seen == {"reject_before_birth": 2, "mark_duplicates": 2}
+    assert seen == {
+        "reject_before_birth": 2,
+        "mark_duplicates": 2,
+        "merge_episodes": 0,
+        "_relink": 0,
+        "link_to_episode": 0,
+        "merge_same_subject": 0,
+    }
     assert [p.reason.code for p in fast.problems if p.reason.code.startswith("cross.")] == [
         "cross.nik_birth",
         "cross.before_birth",
@@ -195,7 +215,7 @@ def test_the_kept_rows_narrow_the_checks(tmp_path):
 
 
 def _folder(tmp: Path, people: list[list[str]], visits: list[list[str]], other=()) -> tuple[Path, Path]:
-    return _write(tmp, (people, visits, list(other), "same", [], [], None))
+    return _write(tmp, (people, visits, list(other), "same", [], [], None, []))
 
 
 def test_a_person_with_two_birth_dates(tmp_path):
@@ -232,3 +252,27 @@ def test_none_as_a_text_repeats_an_empty_cell(tmp_path):
         "record",
         "duplicate",
     ]
+
+
+def test_a_delivery_relinked_to_a_merged_pregnancy_meets_the_other_delivery(tmp_path):
+    """One pregnancy under two numbers (KH-1 at the Puskesmas, KH-2 at the midwife, HPHT three
+    days apart) is merged; the delivery recorded under KH-2 then names KH-1 — the same
+    subject as the delivery recorded under KH-1, which the kept rows alone (KH-1 once, KH-2
+    once) would not show: the changed record's key is asked too."""
+    n = nik(BIRTHS[0], "P", 1, "")
+    people = [[n, "A", "P", BIRTHS[0].isoformat(), "Puskesmas 01", "L1"]]
+    drawn = (
+        people,
+        [],
+        [],
+        "same",
+        [[n, "L1", "KH-1", "2018-02-27", "Puskesmas 01"], [n, "L1", "KH-2", "2018-03-01", "Bidan 02"]],
+        [],
+        None,
+        [[n, "L1", "KH-1", "2018-12-01", "Puskesmas 01"], [n, "L1", "KH-2", "2018-12-01", "Bidan 02"]],
+    )
+    folder, also = _write(tmp_path, drawn)
+    fast, python, _taken = _both(folder, also=(also,))
+    _same(fast, python)
+    codes = [p.reason.code for p in fast.problems if p.reason.code.startswith("cross.")]
+    assert codes == ["cross.same_episode_merged", "cross.same_subject_conflict"]

@@ -263,7 +263,7 @@ def test_which_way_the_lines_are_read(tmp_path):
 
 def test_duplicates_are_found_as_before(tmp_path):
     """An exact repeat, the same date in another spelling (the same value: a repeat) and 120
-    against 120.0 (two texts: not a repeat) — the keys the reader makes find what
+    against 120.0 (two texts: not a repeat) — the hashes of the kept rows find what
     `mark_duplicates` finds alone."""
     folder = tmp_path / "data"
     folder.mkdir()

@@ -189,6 +189,15 @@ def merge_same_subject(entries: list[Entry], contract: Contract) -> tuple[list[E
 def merge_same_episode(entries: list[Entry], contract: Contract) -> tuple[list[Entry], list[RowProblem]]:
     """One subject per episode: rows of the same person whose episode dates lie within the
     kind's tolerance are merged into the first, and records linked by the later key follow."""
+    out, problems, aliases = merge_episodes(entries, contract)
+    return relink(out, aliases, contract), problems
+
+
+Aliases = dict[tuple[str, str], tuple[str, RecordRef]]  # (key field, later key) -> first key, its row
+
+
+def merge_episodes(entries: list[Entry], contract: Contract) -> tuple[list[Entry], list[RowProblem], Aliases]:
+    """`merge_same_episode`'s merging: the rows merged, and each later key's first key."""
     out = list(entries)
     problems: list[RowProblem] = []
     aliases: dict[tuple[str, str], tuple[str, RecordRef]] = {}  # (key field, later key) -> first key
@@ -244,19 +253,28 @@ def merge_same_episode(entries: list[Entry], contract: Contract) -> tuple[list[E
         problems.append(RowProblem(e.ref.file, e.ref.line, kind.key, str(key), reason, Severity.WARNING))
         out[i] = _set_aside(e, Fate.DUPLICATE, reason)
         aliases[(kind.key, str(key))] = (str(first_key), first.ref)
+    return out, problems, aliases
+
+
+def relink(entries: list[Entry], aliases: Aliases, contract: Contract) -> list[Entry]:
+    """`merge_same_episode`'s following: a record (not of an episode kind) naming a later key
+    names the first instead. A record without the field names no key (its text is not the
+    text `None` of an episode numbered so)."""
     if not aliases:
-        return out, problems
+        return entries
+    out = list(entries)
     fields = {f for f, _k in aliases}
     for i, e in enumerate(out):
         rec = e if type(e) is not RowEntry else e.record
         if e.fate != Fate.RECORD or rec is None or contract.kinds[rec.kind].episode is not None:
             continue
         for f in fields:
-            target = aliases.get((f, str(rec.get(f))))
+            value = rec.get(f)
+            target = aliases.get((f, str(value))) if value is not None else None
             if target is not None:
                 linked = Record(rec.kind, {**rec.values, f: target[0]}, rec.ref)
                 out[i] = linked
-    return out, problems
+    return out
 
 
 def link_to_episode(entries: list[Entry], contract: Contract) -> tuple[list[Entry], list[RowProblem]]:

@@ -23,7 +23,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..model import Entry, RowProblem
+from ..model import Entry, Record
 from ..sqlvalues import sql_type
 from .contract import Contract
 from .duckcsv import Database
@@ -57,6 +57,7 @@ class StoredRows:
         self._names = {number: name for name, number in db.files.items() if number >= 0}
         self.loose = loose
         self._contract = contract
+        self.changed: set[int] = set()  # positions of records the checks made anew
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -196,18 +197,214 @@ class StoredRows:
             )
         return sorted(set(out) | set(self.positions(found)))
 
+    def episodes(self) -> list[int] | None:
+        """Rows of an episode kind whose person has another row of that kind with a date and
+        a key (`merge_episodes` compares a row only with its person's rows; a person with
+        one such row has nothing to merge)."""
+        out: list[int] = []
+        for kind in self._contract.kinds.values():
+            ep = kind.episode
+            if ep is None or kind.key is None:
+                continue
+            if not self._kept([kind.name]) or not self._texts(kind, ep.by):
+                return None
+            out += self._changed(kind.name)
+            table = self._table(kind.name)
+            if table is None:
+                continue
+            filled = " AND ".join(f"{_name(f)} IS NOT NULL" for f in (*ep.by, ep.date, kind.key))
+            out += self.positions(self._shared(table, ep.by, filled))
+        return sorted(set(out))
+
+    def relinks(self, aliases: dict[tuple[str, str], Any]) -> list[int] | None:
+        """Records (not of an episode kind) whose field names one of the later keys: the
+        only ones `relink` changes."""
+        if not aliases:
+            return []
+        by_field: dict[str, list[str]] = {}
+        for field, key in aliases:
+            by_field.setdefault(field, []).append(key)
+        out: list[int] = []
+        for kind in self._contract.kinds.values():
+            if kind.episode is not None:
+                continue
+            named = [f for f in by_field if f in kind.fields]
+            if not named:
+                continue
+            if not self._kept([kind.name]) or not self._texts(kind, named):
+                return None
+            out += self._changed(kind.name)
+            table = self._table(kind.name)
+            if table is None:
+                continue
+            for field in named:
+                out += self.positions(
+                    self._rows(
+                        f"SELECT f, line FROM {table} WHERE {_name(field)} IN (SELECT unnest(?::VARCHAR[]))",
+                        [by_field[field]],
+                    )
+                )
+        return sorted(set(out))
+
+    def links(self) -> list[int] | None:
+        """Records of a linking kind without the episode's key but with a person and a date
+        (the only ones `link_to_episode` links), and the rows of the episodes of those persons
+        (the spans it looks in)."""
+        out: list[int] = []
+        for kind in self._contract.kinds.values():
+            link = kind.episode_link
+            if link is None:
+                continue
+            episode = self._contract.kinds[link.kind]
+            ep = episode.episode
+            if ep is None or episode.key is None:
+                continue
+            if not self._kept([kind.name, episode.name]):
+                return None
+            if not self._texts(kind, [link.person]) or not self._texts(episode, ep.by):
+                return None
+            out += self._changed(kind.name) + self._changed(episode.name)
+            table, episodes = self._table(kind.name), self._table(episode.name)
+            if table is None:
+                continue
+            unlinked = (
+                f"SELECT f, line, {_name(link.person)} AS who FROM {table} WHERE {_name(link.key)} IS NULL "
+                f"AND {_name(link.person)} IS NOT NULL AND {_name(link.date)} IS NOT NULL"
+            )
+            out += self.positions(self._rows(f"SELECT f, line FROM ({unlinked})"))
+            if episodes is None:
+                continue
+            persons = " OR ".join(f"{_name(f)} IN (SELECT who FROM ({unlinked}))" for f in ep.by)
+            out += self.positions(self._rows(f"SELECT f, line FROM {episodes} WHERE {persons}"))
+        return sorted(set(out))
+
+    def same_subject(self) -> list[int] | None:
+        """Rows of a kind with unique fields whose values are another row's (of its kept
+        rows, or of a record changed by the checks before), and the changed records: a row
+        left out names its subject alone."""
+        out: list[int] = []
+        loose: set[str] = set()
+        for kind in self._contract.kinds.values():
+            if not kind.unique:
+                continue
+            changed = self._changed(kind.name)
+            fields = {f for u in kind.unique for f in u}
+            if not self._kept([kind.name]) or not self._texts(kind, fields) or len(changed) > 10_000:
+                loose.add(kind.name)
+                continue
+            out += changed
+            table = self._table(kind.name)
+            if table is None:
+                continue
+            for unique in kind.unique:
+                filled = " AND ".join(f"{_name(f)} IS NOT NULL" for f in unique)
+                keys = [
+                    tuple(rec.get(f) for f in unique)
+                    for rec in (self._entries[i].record for i in changed)
+                    if rec is not None
+                ]
+                out += self.positions(self._shared(table, unique, filled, [k for k in keys if None not in k]))
+        if loose:
+            out += self.whole(loose)
+        return sorted(set(out))
+
+    def _shared(
+        self,
+        table: str,
+        fields: Iterable[str],
+        filled: str,
+        keys: list[tuple[Any, ...]] | None = None,
+    ) -> list[tuple[int, int]]:
+        """The rows (`filled`) whose values of `fields` another such row has, or one of `keys`
+        (text fields, compared as texts)."""
+        names = [_name(f) for f in fields]
+        params: list[Any] = []
+        given = ""
+        if keys:
+            rows = ", ".join("(" + ", ".join("?" for _n in names) + ")" for _k in keys)
+            given = f" UNION ALL SELECT * FROM (VALUES {rows}) v({', '.join(names)})"
+            params = [str(v) for k in keys for v in k]
+        on = " AND ".join(f"t.{n} = k.{n}" for n in names)
+        return self._rows(
+            f"""WITH k AS (SELECT {", ".join(names)} FROM {table} WHERE {filled}
+                           GROUP BY ALL HAVING count(*) > 1{given})
+                SELECT t.f, t.line FROM {table} t JOIN k ON {on}""",
+            params,
+        )
+
+    def _texts(self, kind: Any, fields: Iterable[str]) -> bool:
+        """Whether these fields are text (their values compared as their texts in SQL)."""
+        return all(kind.fields[f].type == "string" for f in fields if f in kind.fields)
+
+    def _changed(self, kind: str) -> list[int]:
+        """The changed records of a kind (merged, re-linked: not their kept rows)."""
+        entries = self._entries
+        return [i for i in self.changed if entries[i].kind == kind]
+
+    def narrowed(
+        self,
+        check: Callable[..., tuple[Any, ...]],
+        entries: list[Entry],
+        positions: list[int] | None,
+        *args: Any,
+    ) -> tuple[Any, ...]:
+        """`narrowed`, the positions of records changed remembered."""
+        result = narrowed(check, entries, positions, *args)
+        out = result[0]
+        if positions is None:
+            positions = [i for i, (a, b) in enumerate(zip(entries, out, strict=True)) if a is not b]
+            if out is not entries:
+                entries[:] = out
+        for i in positions:
+            e = entries[i]
+            if type(e) is Record:
+                self.changed.add(i)
+        return (entries, *result[1:])
+
+
+class EveryEntry:
+    """The checks where no rows were kept (`StoredRows`' questions, each answered "every
+    entry")."""
+
+    def nik_doubts(self, today: dt.date) -> None:
+        return None
+
+    def before_birth(self) -> None:
+        return None
+
+    def duplicates(self) -> None:
+        return None
+
+    def episodes(self) -> None:
+        return None
+
+    def relinks(self, aliases: dict[tuple[str, str], Any]) -> None:
+        return None
+
+    def links(self) -> None:
+        return None
+
+    def same_subject(self) -> None:
+        return None
+
+    @staticmethod
+    def narrowed(
+        check: Callable[..., tuple[Any, ...]], entries: list[Entry], positions: None, *args: Any
+    ) -> tuple[Any, ...]:
+        return check(entries, *args)
+
 
 def narrowed(
-    check: Callable[..., tuple[list[Entry], list[RowProblem]]],
+    check: Callable[..., tuple[Any, ...]],
     entries: list[Entry],
     positions: list[int] | None,
     *args: Any,
-) -> tuple[list[Entry], list[RowProblem]]:
+) -> tuple[Any, ...]:
     """`check` on the entries at `positions` (every entry when None), its entries put back in
-    their places (`entries` changed in place)."""
+    their places (`entries` changed in place); what else it returns as it returns it."""
     if positions is None:
         return check(entries, *args)
-    out, problems = check([entries[i] for i in positions], *args)
+    out, *rest = check([entries[i] for i in positions], *args)
     for i, e in zip(positions, out, strict=True):
         entries[i] = e
-    return entries, problems
+    return (entries, *rest)

@@ -22,14 +22,16 @@ from ..messages import DataFolderMissing
 from ..model import Entry, Fate, Reason, Record, RecordRef, Register, RowEntry, RowProblem, Severity
 from .contract import Contract, RecordKind, load_contract
 from .crosscheck import (
+    Aliases,
     link_to_episode,
     mark_duplicates,
-    merge_same_episode,
+    merge_episodes,
     merge_same_subject,
     nik_doubts,
     reject_before_birth,
+    relink,
 )
-from .crossquery import StoredRows, narrowed
+from .crossquery import EveryEntry, StoredRows
 from .duckcsv import Database, read_csv_duckdb
 from .idindex import BuildReport, IndexStatus, build, open_index, status
 from .mapping import Mapping, TableMapping, load_mapping
@@ -110,13 +112,15 @@ def assemble(
     """Checks across records, then the records by kind in date order. `stored`: the rows the
     DuckDB reader kept, where the first checks find the entries they could concern (the
     others look at every entry)."""
-    problems = problems + nik_doubts(_at(entries, stored and stored.nik_doubts(today)), contract, today)
-    entries, before_birth = narrowed(reject_before_birth, entries, stored and stored.before_birth(), contract)
-    entries, duplicates = narrowed(mark_duplicates, entries, stored and stored.duplicates())
+    find = stored or EveryEntry()
+    problems = problems + nik_doubts(_at(entries, find.nik_doubts(today)), contract, today)
+    entries, before_birth = find.narrowed(reject_before_birth, entries, find.before_birth(), contract)
+    entries, duplicates = find.narrowed(mark_duplicates, entries, find.duplicates())
     # episodes first: the records they re-link (two deliveries of one pregnancy) then merge by key
-    entries, same_episode = merge_same_episode(entries, contract)
-    entries, linked = link_to_episode(entries, contract)
-    entries, same_subject = merge_same_subject(entries, contract)
+    entries, same_episode, aliases = find.narrowed(merge_episodes, entries, find.episodes(), contract)
+    entries, *_ = find.narrowed(_relink, entries, find.relinks(aliases), aliases, contract)
+    entries, linked = find.narrowed(link_to_episode, entries, find.links(), contract)
+    entries, same_subject = find.narrowed(merge_same_subject, entries, find.same_subject(), contract)
     problems += before_birth + duplicates + same_episode + linked + same_subject
     records: dict[str, list[Record]] = defaultdict(list)
     for e in entries:
@@ -129,6 +133,10 @@ def assemble(
             # (file, line) is the order of `RecordRef`, compared as plain values
             recs.sort(key=lambda r, f=date_field: (r.values.get(f) or dt.date.min, r.ref.file, r.ref.line))
     return Register(dict(records), problems, sources, contract, entries)
+
+
+def _relink(entries: list[Entry], aliases: Aliases, contract: Contract) -> tuple[list[Entry]]:
+    return (relink(entries, aliases, contract),)
 
 
 def _at(entries: list[Entry], positions: list[int] | None) -> list[Entry]:
