@@ -66,13 +66,51 @@ class Record:
         return self
 
 
+class Layout:
+    """The field names of a table's stored records, in the order of their values, and each
+    name's position (the last, where a name is given twice: the identity joined from the
+    row overrides a column of the same name, as in a record's dict)."""
+
+    __slots__ = ("index", "names")
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.index = {name: i for i, name in enumerate(names)}
+
+
 class StoredRecord(Record):
     """A record whose typed values are also a row of its register's `store` (the row of its
     file and line, as the reader kept it): the compiled path loads it from there instead of
     converting its values again. A record changed after reading (merged, re-linked) is made as
-    a plain `Record`, so it is loaded from its own values."""
+    a plain `Record`, so it is loaded from its own values.
 
-    __slots__ = ()
+    Its values are held as a tuple in its table's `Layout`, not as a dict: a city has twelve
+    million records, and a dict of 10–25 fields each took most of a city's memory. `get` reads
+    the tuple; `values` makes the dict when asked (the checks across records, a report), equal
+    to the one a plain record holds."""
+
+    __slots__ = ("_layout", "_row")
+
+    def __init__(self, kind: str, row: tuple[Any, ...], ref: RecordRef, layout: Layout) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "kind", kind)
+        setattr_(self, "_row", row)
+        setattr_(self, "ref", ref)
+        setattr_(self, "_layout", layout)
+
+    @property  # type: ignore[override]
+    def values(self) -> dict[str, Any]:  # a property over the slot of `Record`
+        return dict(zip(self._layout.names, self._row, strict=True))
+
+    def get(self, name: str) -> Any:
+        i = self._layout.index.get(name)
+        return None if i is None else self._row[i]
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle (the frozen slots need the constructor)
+        return (StoredRecord, (self.kind, self._row, self.ref, self._layout))
+
+    def __repr__(self) -> str:
+        return f"StoredRecord(kind={self.kind!r}, values={self.values!r}, ref={self.ref!r})"
 
 
 class TypedRows(Protocol):

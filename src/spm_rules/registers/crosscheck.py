@@ -52,14 +52,14 @@ def nik_doubts(entries: list[Entry], contract: Contract, today: dt.date) -> list
     spec = pk.person_register
     out = []
     for e, rec in _records(entries, pk.name):
-        nik = rec.values.get(spec.nik)
+        nik = rec.get(spec.nik)
         if not nik:
             continue
         born, sex = nik_birth_and_sex(nik, today)
-        if born is not None and born != rec.values.get(spec.birth):
+        if born is not None and born != rec.get(spec.birth):
             reason = Reason.of("cross.nik_birth", in_nik=born, recorded=rec.get(spec.birth))
             out.append(RowProblem(e.ref.file, e.ref.line, spec.nik, nik, reason, Severity.WARNING))
-        if sex != rec.values.get(spec.sex):
+        if sex != rec.get(spec.sex):
             reason = Reason.of("cross.nik_sex", in_nik=sex, recorded=rec.get(spec.sex))
             out.append(RowProblem(e.ref.file, e.ref.line, spec.nik, nik, reason, Severity.WARNING))
     return out
@@ -72,10 +72,9 @@ def _births(entries: list[Entry], contract: Contract) -> dict[str, dt.date]:
     births: dict[str, dt.date] = {}
     birth, person = pk.person_register.birth, pk.identity.field
     for _e, rec in _records(entries, pk.name):
-        values = rec.values
-        born = values.get(birth)
+        born = rec.get(birth)
         if born is not None:
-            births.setdefault(values.get(person), born)
+            births.setdefault(rec.get(person), born)
     return births
 
 
@@ -98,9 +97,8 @@ def reject_before_birth(entries: list[Entry], contract: Contract) -> tuple[list[
         if fields is None or not births:
             out.append(e)
             continue
-        values = rec.values  # type: ignore[union-attr]
-        day = values.get(fields[1])
-        born = births.get(values.get(fields[0])) if day is not None else None
+        day = rec.get(fields[1])  # type: ignore[union-attr]
+        born = births.get(rec.get(fields[0])) if day is not None else None  # type: ignore[union-attr]
         if born is not None and day < born:
             reason = Reason.of("cross.before_birth", date=day, birth=born)
             problems.append(RowProblem(e.ref.file, e.ref.line, fields[1], day.isoformat(), reason))
@@ -149,7 +147,7 @@ def merge_same_subject(entries: list[Entry], contract: Contract) -> tuple[list[E
         rec = e if type(e) is not RowEntry else e.record
         if rec is None or e.fate != Fate.RECORD or rec.kind not in uniques:
             continue
-        get = rec.values.get
+        get = rec.get
         for fields in uniques[rec.kind]:
             values = tuple(map(get, fields))
             if any(v is None for v in values):
@@ -308,7 +306,7 @@ def link_to_episode(entries: list[Entry], contract: Contract) -> tuple[list[Entr
         if rec is None or rec.kind not in linking or e.fate != Fate.RECORD:
             continue
         link = linking[rec.kind]
-        get = rec.values.get
+        get = rec.get
         person, day = get(link.person), get(link.date)
         if get(link.key) is not None or person is None or day is None:
             continue

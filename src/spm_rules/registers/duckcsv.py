@@ -16,11 +16,9 @@ of returns None and the file is read by the Python path.
 from __future__ import annotations
 
 import datetime as dt
-from collections import deque
 from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import compress, repeat
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -445,17 +443,18 @@ def _entries(
     lines, plains, alts, odd_texts = columns[k : k + 4]
     codes = [list(compress(c, plains)) for c in columns[:k]]
     values = [list(map(lookup.get, c, c)) for lookup, c in zip(lookups, codes, strict=True)]
-    if values:
-        records = list(map(dict, map(zip, repeat(reader.names), zip(*values, strict=True))))
-    else:
-        records = [{} for _plain in compress(plains, plains)]
-    if kind.identity is not None:
-        ids = _identities(kind.identity, records, list(compress(alts, plains)))
-        deque(map(dict.__setitem__, records, repeat(kind.identity.field), ids), maxlen=0)
     refs = list(map(RecordRef, repeat(name), compress(lines, plains)))
-    made = list(map(made_as, repeat(kind.name), records, refs))
-    if made and made_as is not StoredRecord:
-        read.loose[0] = True
+    if kind.identity is not None:
+        by_name = dict(zip(reader.names, values, strict=True))
+        values.append(_identities(kind.identity, by_name, list(compress(alts, plains))))
+    layout = reader.layout
+    rows_ = list(zip(*values, strict=True)) if values else [() for _plain in refs]
+    if made_as is StoredRecord:  # the values kept as a tuple in the file's layout
+        made: list[Record] = list(map(StoredRecord, repeat(kind.name), rows_, refs, repeat(layout)))
+    else:
+        records = list(map(dict, map(zip, repeat(layout.names), rows_)))
+        made = list(map(Record, repeat(kind.name), records, refs))
+        read.loose[0] = read.loose[0] or bool(made)
     if len(made) == len(rows):
         read.entries.extend(made)  # a record is its own entry
         return
@@ -476,11 +475,12 @@ def _entries(
     entries += plain[done:]
 
 
-def _identities(identity: Identity, records: list[dict], alts: list[int]) -> list[str]:
-    """`Identity.derive` of each record (`alts`: the alternative its row meets)."""
+def _identities(identity: Identity, columns: dict[str, list[Any]], alts: list[int]) -> list[str]:
+    """`Identity.derive` of each row (`columns`: the rows' values by field; `alts`: the
+    alternative each row meets)."""
     derived = {}
     for alt in set(alts):
-        parts = [map(str, map(itemgetter(f), records)) for f in identity.alternatives[alt]]
+        parts = [map(str, columns[f]) for f in identity.alternatives[alt]]
         derived[alt] = (
             list(parts[0]) if len(parts) == 1 else list(map(identity.join.join, zip(*parts, strict=True)))
         )

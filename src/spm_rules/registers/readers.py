@@ -131,7 +131,7 @@ def assemble(
         date_field = contract.kinds[kind_name].date_field
         if date_field:
             # (file, line) is the order of `RecordRef`, compared as plain values
-            recs.sort(key=lambda r, f=date_field: (r.values.get(f) or dt.date.min, r.ref.file, r.ref.line))
+            recs.sort(key=lambda r, f=date_field: (r.get(f) or dt.date.min, r.ref.file, r.ref.line))
     return Register(dict(records), problems, sources, contract, entries)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import Fate, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
+from ..model import Fate, Layout, Reason, Record, RecordRef, RowEntry, RowProblem, Severity
 from .contract import FieldSpec, RecordKind
 from .fastcheck import FastCheck, json_form
 from .mapping import TableMapping
@@ -395,6 +395,8 @@ class _TableReader:
             if spec is not None and not spec.derived:
                 self.columns.append(_Column(col, spec, -1, text))
         self.names = tuple(c.name for c in self.columns)
+        # the fields of a plain row's record, in the order of its values (`StoredRecord`)
+        self.layout = Layout(self.names + ((kind.identity.field,) if kind.identity is not None else ()))
 
     @property
     def distinct_fields(self) -> bool:

@@ -177,7 +177,7 @@ class _Claims:
         if found is None or found[0] is not subjects:
             grouped: dict[Any, list[int]] = {}
             for rid, rec in enumerate(subjects):
-                value = rec.values.get(by)
+                value = rec.get(by)
                 if value is not None:
                     grouped.setdefault(value, []).append(rid)
             found = self._by_value[(id(subjects), by)] = (subjects, grouped)
@@ -304,7 +304,7 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
             pairs = [
                 (rid, recs)
                 for rid in rids
-                if (value := subjects[rid].values.get(by)) is not None and (recs := index.get(value))
+                if (value := subjects[rid].get(by)) is not None and (recs := index.get(value))
             ]
         whys: dict[tuple[type, Any], Reason] = {}
         for rid, recs in pairs:
@@ -318,7 +318,7 @@ def _claim_table(claims: _Claims, std: int, sid: str, table: ScopeTable, memo: _
                 continue
             kept = False
             for rec in recs:
-                day = rec.values.get(date_field) if date_field is not None else None
+                day = rec.get(date_field) if date_field is not None else None
                 if day is not None and start <= day <= end:
                     if kept and not many:
                         continue
@@ -349,7 +349,7 @@ def _claim_used(
     best = claims.by_record
     get = best.get
     for rid in inside:
-        value = subjects[rid].values.get(by)
+        value = subjects[rid].get(by)
         recs = index.get(value) if value is not None else None
         if not recs:
             continue
@@ -358,9 +358,7 @@ def _claim_used(
             recs = [
                 rec
                 for rec in recs
-                if date_field is not None
-                and (day := rec.values.get(date_field)) is not None
-                and start <= day <= end
+                if date_field is not None and (day := rec.get(date_field)) is not None and start <= day <= end
             ]
         for rec in recs if many else recs[:1]:
             old = get(rec)

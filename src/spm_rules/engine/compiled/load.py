@@ -26,7 +26,7 @@ def _columns(recs: list, names: list[str]) -> list[tuple[Any, ...]]:
     (one tuple per record, then turned), not once per field."""
     if not recs or not names:
         return [() for _ in names]
-    return list(zip(*[tuple(map(r.values.get, names)) for r in recs], strict=True))
+    return list(zip(*[tuple(map(r.get, names)) for r in recs], strict=True))
 
 
 class Tables:

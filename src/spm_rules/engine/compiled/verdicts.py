@@ -125,12 +125,12 @@ class _Links:
         self._steps = [(p.by, p.index, p.many, p.in_period, p.date_field) for p in self.plan]
         self._reasons: dict[tuple[str | None, type, Any], Reason] = {}
 
-    def of(self, values: dict[str, Any]) -> tuple[list[RecordRef], list[tuple[RecordRef, Reason]]]:
+    def of(self, subject: Record) -> tuple[list[RecordRef], list[tuple[RecordRef, Reason]]]:
         """(every record linked to the subject, those left out of the period with why)."""
         linked: list[RecordRef] = []
         excluded: list[tuple[RecordRef, Reason]] = []
         for by, index, many, in_period, date_field in self._steps:
-            value = values.get(by)
+            value = subject.get(by)
             recs = index.get(value) if value is not None else None
             if not recs:
                 continue
@@ -142,7 +142,7 @@ class _Links:
                 continue
             kept = []
             for r in recs:
-                day = r.values.get(date_field) if date_field is not None else None
+                day = r.get(date_field) if date_field is not None else None
                 if day is not None and self.start <= day <= self.end:
                     kept.append(r.ref)
                 else:
@@ -298,7 +298,7 @@ class CompiledVerdicts(Sequence[Verdict]):
         return not self._has_period or (pdate is not None and self._start <= pdate <= self._end)
 
     def _key(self, rec: Record) -> str:
-        key = rec.values.get(self._key_field) if self._key_field else None
+        key = rec.get(self._key_field) if self._key_field else None
         return str(key) if key is not None else str(rec.ref)
 
     def _verdict(self, row: _Row) -> Verdict:
@@ -311,7 +311,7 @@ class CompiledVerdicts(Sequence[Verdict]):
             scope_missing = self._period_missing
         elif in_period and pop is None:
             scope_missing = self._pop_missing
-        links, out = self._links(rec.values)
+        links, out = self._links(rec)
         linked, excluded = tuple(links), tuple(out)
         if in_population:
             criteria, counted = self._trees.criteria(codes)
@@ -361,7 +361,7 @@ class CompiledVerdicts(Sequence[Verdict]):
             if t is None:
                 t = facilities[f] = out.facility(rows.facilities[f] or UNKNOWN_FACILITY)
             rec = subjects[rid]
-            key = rec.values.get(key_field) if key_field else None
+            key = rec.get(key_field) if key_field else None
             t.add(str(key) if key is not None else str(rec.ref), outcome)
         self._tally = out
         return out
