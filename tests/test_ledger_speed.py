@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,10 @@ def reference_ledger(register: Register, reports: list[StandardReport]) -> tuple
 def assert_as_reference(register: Register, reports: list[StandardReport]) -> None:
     ledger = build_ledger(register, reports)
     rows, files = reference_ledger(register, reports)
+    # the balances and totals are counted without the rows, which are made when asked for
+    assert ledger._rows is None
+    assert ledger.files == files and ledger.balanced
+    assert ledger.totals() == Counter(r.fate for r in rows)
     assert len(ledger.rows) == len(rows)
     for got, want in zip(ledger.rows, rows, strict=True):
         assert got == want
@@ -167,4 +172,5 @@ def test_entries_whose_records_are_other_objects(city, monkeypatch):
     other = dataclasses.replace(register, entries=entries)
     other._index = register._index
     assert_as_reference(other, city.reports)
-    assert len(calls) == 2 and calls[0] > 0 and calls[1] == 0  # by record, then by reference
+    # by record (refused), then by reference: the counts, and the rows when asked for
+    assert len(calls) == 3 and calls[0] > 0 and calls[1:] == [0, 0]

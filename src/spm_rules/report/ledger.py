@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from ..engine.verdict import LinkPlan, NodeResult, Scope, ScopeTable, Tabled, Verdict
@@ -53,15 +53,27 @@ class FileBalance:
 
 @dataclass
 class Ledger:
-    rows: list[LedgerRow] = field(default_factory=list)
+    """The balance of every file and the rows read per fate; the rows themselves (`rows`)
+    are made when first asked for (`--ledger`, a test): a city's ledger is twelve million
+    rows, and the report shows only the counts."""
+
     files: list[FileBalance] = field(default_factory=list)
+    fates: Counter = field(default_factory=Counter)
+    make_rows: Callable[[], list[LedgerRow]] | None = field(default=None, repr=False)
+    _rows: list[LedgerRow] | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> list[LedgerRow]:
+        if self._rows is None:
+            self._rows = self.make_rows() if self.make_rows is not None else []
+        return self._rows
 
     @property
     def balanced(self) -> bool:
         return all(f.balanced for f in self.files)
 
     def totals(self) -> Counter:
-        return Counter(r.fate for r in self.rows)
+        return Counter(self.fates)
 
 
 def _node_refs(node: NodeResult):
@@ -409,9 +421,9 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
                 for ref in row.source.refs:
                     claims.claim(ref, (rank | at, USED, used_reason, sid, row.facility))
                     at += 2
-    ledger = Ledger()
+    by_ref, by_record = claims.by_ref, claims.by_record
     try:
-        ledger.rows = _rows(register, claims.by_ref, claims.by_record)
+        fates = _rows(register, by_ref, by_record, None)
     except _NotTheirRecords:
         # a claimed record is not an entry's own (not seen with the readers): by reference
         by_ref = dict(claims.by_ref)
@@ -419,8 +431,11 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
             old = by_ref.get(rec.ref)
             if old is None or claim[0] < old[0]:
                 by_ref[rec.ref] = claim
-        ledger.rows = _rows(register, by_ref, {})
-    counts = Counter(map(_FILE_FATE, ledger.rows))
+        by_record = {}
+        fates = _rows(register, by_ref, by_record, None)
+    counts = Counter(zip(map(_FILE, register.entries), fates, strict=True))
+    ledger = Ledger(fates=Counter(fates))
+    ledger.make_rows = lambda: _rows(register, by_ref, by_record, [])  # the same walk, keeping rows
     balances = {f.file: FileBalance(f.file, f.rows_read) for f in register.files}
     for (file, fate), count in counts.items():
         bal = balances.get(file)
@@ -436,7 +451,7 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     return ledger
 
 
-_FILE_FATE = itemgetter(0, 3)
+_FILE = attrgetter("ref.file")
 
 
 class _NotTheirRecords(Exception):
@@ -444,12 +459,17 @@ class _NotTheirRecords(Exception):
 
 
 def _rows(
-    register: Register, by_ref: dict[RecordRef, Claim], by_record: dict[Record, Claim]
-) -> list[LedgerRow]:
-    """The ledger row of every entry: its own fate if it was not a record, else its best claim
-    by its record or by its reference."""
-    rows: list[LedgerRow] = []
-    append, new = rows.append, tuple.__new__
+    register: Register,
+    by_ref: dict[RecordRef, Claim],
+    by_record: dict[Record, Claim],
+    rows: list[LedgerRow] | None,
+) -> Any:
+    """The fate of every entry: its own if it was not a record, else its best claim by its
+    record or by its reference; with `rows`, each entry's ledger row (appended to it, and
+    returned), else the fates alone (one shared text per entry)."""
+    fates: list[str] = []
+    fate_of = fates.append
+    append, new = (rows.append if rows is not None else None), tuple.__new__
     broken, unused = Reason.of("row.broken"), Reason.of("ledger.unused")
     record_get, ref_get = by_record.get, by_ref.get
     # the reference is hashed (in Python) only for an entry of a file that holds such claims
@@ -460,10 +480,14 @@ def _rows(
         ref, fate = entry.ref, entry.fate
         if fate is not record:
             if fate == rejected:
-                append(LedgerRow(ref.file, ref.line, entry.kind, REJECTED, entry.reason or broken))
+                fate_of(REJECTED)
+                if append is not None:
+                    append(LedgerRow(ref.file, ref.line, entry.kind, REJECTED, entry.reason or broken))
                 continue
             if fate in set_aside:
-                append(LedgerRow(ref.file, ref.line, entry.kind, OUT, entry.reason or broken))
+                fate_of(OUT)
+                if append is not None:
+                    append(LedgerRow(ref.file, ref.line, entry.kind, OUT, entry.reason or broken))
                 continue
         rec = entry if type(entry) is not RowEntry else entry.record  # a record is its own entry
         hit = record_get(rec) if rec is not None else None
@@ -474,12 +498,16 @@ def _rows(
         if ref.file in ref_files and (other := ref_get(ref)) is not None:
             hit = other if hit is None or other[0] < hit[0] else hit
         if hit is None:
-            append(new(LedgerRow, (ref.file, ref.line, entry.kind, OUT, unused, "", "")))
+            fate_of(OUT)
+            if append is not None:
+                append(new(LedgerRow, (ref.file, ref.line, entry.kind, OUT, unused, "", "")))
         else:
-            append(new(LedgerRow, (ref.file, ref.line, entry.kind, hit[1], hit[2], hit[3], hit[4])))
+            fate_of(hit[1])
+            if append is not None:
+                append(new(LedgerRow, (ref.file, ref.line, entry.kind, hit[1], hit[2], hit[3], hit[4])))
     if hits != len(by_record):
         raise _NotTheirRecords
-    return rows
+    return rows if rows is not None else fates
 
 
 # ---- writing it out ------------------------------------------------------------------------
