@@ -208,11 +208,18 @@ class QueryRows:
             else "TRUE"
         )
 
+        # each value's rank among the distinct values (1…k as `distinct` lists them; NULL is 0),
+        # joined from the few distinct values rather than ranked over every row
+        ranks = {column: f"r{i}" for i, column in enumerate(("_codes", "_fac", "_pdate"))}
+        joins = " ".join(
+            f"LEFT JOIN (SELECT v, dense_rank() OVER (ORDER BY v) AS i FROM "
+            f"(SELECT DISTINCT {column} AS v FROM {table} WHERE {column} IS NOT NULL)) {alias} "
+            f"ON t.{column} = {alias}.v"
+            for column, alias in ranks.items()
+        )
+
         def rank(column: str) -> str:
-            # NULLs sort last: the values rank 1…k as `distinct` lists them, NULL is 0
-            return (
-                f"(CASE WHEN {column} IS NULL THEN 0 ELSE dense_rank() OVER (ORDER BY {column}) END)::BIGINT"
-            )
+            return f"coalesce({ranks[column]}.i, 0)::BIGINT"
 
         pop = "(CASE WHEN _pop IS NULL THEN 2 WHEN _pop THEN 1 ELSE 0 END)::BIGINT"
         packed = (
@@ -224,7 +231,7 @@ class QueryRows:
             f"list(_rid ORDER BY _rid) FILTER (WHERE {in_period} AND _pop IS TRUE), "
             f"count(*) FILTER (WHERE NOT {in_period}), "
             f"count(*) FILTER (WHERE {in_period} AND _pop IS NOT TRUE) "
-            f"FROM (SELECT _rid, _pdate, _pop, {packed} AS v FROM {table})"
+            f"FROM (SELECT t._rid, t._pdate, t._pop, {packed} AS v FROM {table} t {joins})"
         ).fetchall()
         rows, in_scope, self.out_of_period, self.out_of_population = found
         self.packed = array("q", rows or ())
