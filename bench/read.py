@@ -60,6 +60,8 @@ for e in register.entries:
     h.update(repr((e.ref.file, e.ref.line, e.kind, str(e.fate), e.reason, values)).encode())
 for p in register.problems:
     h.update(repr(p).encode())
+for kind, records in sorted(register.records.items()):  # each kind's order (date, file, line)
+    h.update(repr((kind, [(r.ref.file, r.ref.line) for r in records])).encode())
 subjects = sum(1 for e in register.entries if e.kind == "penduduk" and e.record is not None)
 print(json.dumps({"seconds": best, "checks": checks, "rows": len(register.entries), "persons": subjects,
                   "digest": h.hexdigest()}))

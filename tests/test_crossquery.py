@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from spm_rules.registers import crossquery, readers
 
 from .test_read_duckdb import _both, _same
+from .test_read_fast import CONTRACT
 
 BIRTHS = [dt.date(1985, 3, 12), dt.date(2001, 11, 2), dt.date(2018, 2, 28), dt.date(1999, 12, 31)]
 DAYS = [
@@ -110,7 +111,8 @@ def folders(draw):
         else []
     )
     loose = draw(st.sampled_from([None, None, "penduduk", "kunjungan_ptm"]))
-    return people, visits, other, other_columns, pregnancies, anc, loose, deliveries
+    # the second folder's files shown after the first's (`lain/…`) or before (`a_lain/…`)
+    return people, visits, other, other_columns, pregnancies, anc, loose, deliveries, draw(st.booleans())
 
 
 def _csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
@@ -118,8 +120,8 @@ def _csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 
 def _write(tmp: Path, drawn) -> tuple[Path, Path]:
-    people, visits, other, other_columns, pregnancies, anc, loose, deliveries = drawn
-    folder, also = tmp / "data", tmp / "lain"
+    people, visits, other, other_columns, pregnancies, anc, loose, deliveries, before = drawn
+    folder, also = tmp / "data", tmp / ("a_lain" if before else "lain")
     folder.mkdir()
     also.mkdir()
     _csv(
@@ -160,6 +162,11 @@ def test_the_checks_find_what_they_find_on_every_entry(tmp_path_factory, drawn):
     fast, python, taken = _both(folder, also=(also,))
     assert taken == 6
     _same(fast, python)
+    # each kind's records in date order, then file and line (the `RecordRef` order)
+    for kind, records in fast.records.items():
+        day = CONTRACT.kinds[kind].date_field
+        if day:
+            assert records == sorted(records, key=lambda r, d=day: (r.get(d) or dt.date.min, r.ref))
 
 
 def test_the_kept_rows_narrow_the_checks(tmp_path):
@@ -185,6 +192,7 @@ def test_the_kept_rows_narrow_the_checks(tmp_path):
         [],
         None,
         [],
+        False,
     )
     folder, also = _write(tmp_path, drawn)
     seen: dict[str, int] = {}
@@ -215,7 +223,7 @@ def test_the_kept_rows_narrow_the_checks(tmp_path):
 
 
 def _folder(tmp: Path, people: list[list[str]], visits: list[list[str]], other=()) -> tuple[Path, Path]:
-    return _write(tmp, (people, visits, list(other), "same", [], [], None, []))
+    return _write(tmp, (people, visits, list(other), "same", [], [], None, [], False))
 
 
 def test_a_person_with_two_birth_dates(tmp_path):
@@ -270,6 +278,7 @@ def test_a_delivery_relinked_to_a_merged_pregnancy_meets_the_other_delivery(tmp_
         [],
         None,
         [[n, "L1", "KH-1", "2018-12-01", "Puskesmas 01"], [n, "L1", "KH-2", "2018-12-01", "Bidan 02"]],
+        False,
     )
     folder, also = _write(tmp_path, drawn)
     fast, python, _taken = _both(folder, also=(also,))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -127,10 +128,19 @@ def assemble(
         rec = e if type(e) is not RowEntry else e.record  # a record is its own entry
         if rec is not None and e.fate == Fate.RECORD:
             records[rec.kind].append(rec)
+    files: defaultdict[str | None, list[str]] = defaultdict(list)
+    for name, kind in sources:
+        files[kind].append(name)
     for kind_name, recs in records.items():
         date_field = contract.kinds[kind_name].date_field
-        if date_field:
-            # (file, line) is the order of `RecordRef`, compared as plain values
+        if not date_field:
+            continue
+        names = files[kind_name]
+        if all(a < b for a, b in pairwise(names)):
+            # the records are in reading order, which is (file, line) order here: a stable sort
+            # by date alone keeps it among records of one date
+            recs.sort(key=lambda r, f=date_field: r.get(f) or dt.date.min)
+        else:  # (file, line) is the order of `RecordRef`, compared as plain values
             recs.sort(key=lambda r, f=date_field: (r.get(f) or dt.date.min, r.ref.file, r.ref.line))
     return Register(dict(records), problems, sources, contract, entries)
 
