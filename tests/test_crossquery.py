@@ -285,3 +285,29 @@ def test_a_delivery_relinked_to_a_merged_pregnancy_meets_the_other_delivery(tmp_
     _same(fast, python)
     codes = [p.reason.code for p in fast.problems if p.reason.code.startswith("cross.")]
     assert codes == ["cross.same_episode_merged", "cross.same_subject_conflict"]
+
+
+def test_an_export_read_twice_is_walked_whole(tmp_path):
+    """Every row of the second copy repeats one of the first: more candidates than a quarter
+    of the entries, so the repeats are found by walking every entry (finding each would cost
+    more) — the same register either way."""
+    n = nik(BIRTHS[0], "L", 1, "")
+    people = [[n, "A", "L", BIRTHS[0].isoformat(), "Puskesmas 01", "L1"]]
+    days = [d for d in DAYS if d >= BIRTHS[0]]
+    visits = [[n, "L1", day.isoformat(), "Puskesmas 01", "", "120"] for day in days]
+    folder, also = _folder(
+        tmp_path, people, visits, [((n, "L", BIRTHS[0], "L1"), d, "", "120") for d in days]
+    )
+    seen: dict[str, int | None] = {}
+    real = crossquery.narrowed
+
+    def spy(check, entries, positions, *args):
+        seen[check.__name__] = None if positions is None else len(positions)
+        return real(check, entries, positions, *args)
+
+    with mock.patch.object(crossquery, "narrowed", spy), mock.patch.object(crossquery, "WALK_MIN", 0):
+        fast = readers.read_folder(folder, also=(also,), today=dt.date(2026, 1, 1))
+    assert seen["mark_duplicates"] is None
+    assert sum(e.fate.value == "duplicate" for e in fast.entries) == len(days) > 1
+    fast_, python, _taken = _both(folder, also=(also,))
+    _same(fast_, python)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
+from functools import wraps
 from typing import Any
 
 from ..model import Entry, Record
@@ -28,9 +29,30 @@ from ..sqlvalues import sql_type
 from .contract import Contract
 from .duckcsv import Database
 
+# more candidates than a quarter of the entries (and than a few thousand): every entry is
+# walked, which costs less than finding each
+WALK_SHARE, WALK_MIN = 4, 10_000
+
 
 def _line(e: Entry) -> int:
     return e.ref.line
+
+
+class _Walk(Exception):
+    """The check walks every entry (see `StoredRows.positions`)."""
+
+
+def _or_every_entry(ask: Callable[..., list[int] | None]) -> Callable[..., list[int] | None]:
+    """A question whose answer is None (every entry) where `positions` gave up."""
+
+    @wraps(ask)
+    def asked(*args: Any) -> list[int] | None:
+        try:
+            return ask(*args)
+        except _Walk:
+            return None
+
+    return asked
 
 
 def _name(field: str) -> str:
@@ -76,13 +98,22 @@ class StoredRows:
         finally:
             con.close()
 
-    def positions(self, rows: Iterable[tuple[int, int]]) -> list[int]:
-        """The entries of kept rows given by file number and line, in entry order."""
+    def positions(self, rows: list[tuple[int, int]]) -> list[int]:
+        """The entries of kept rows given by file number and line, in entry order. `_Walk`
+        when they are many (a file read twice: every row a repeat), where walking every entry
+        costs less than finding each, or when one is not where it should be."""
         entries, out = self._entries, []
+        if len(rows) > WALK_MIN and len(rows) > len(entries) // WALK_SHARE:
+            raise _Walk
         for number, line in rows:
-            _kind, start, stop = self._spans[self._names[number]]
+            name = self._names.get(number)
+            span = self._spans.get(name) if name is not None else None
+            if span is None:
+                raise _Walk
+            _kind, start, stop = span
             i = bisect_left(entries, line, start, stop, key=_line)
-            assert i < stop and entries[i].ref.line == line, (number, line)
+            if i >= stop or entries[i].ref.line != line:
+                raise _Walk
             out.append(i)
         return sorted(set(out))
 
@@ -92,6 +123,7 @@ class StoredRows:
 
     # -- the checks ---------------------------------------------------------------------
 
+    @_or_every_entry
     def nik_doubts(self, today: dt.date) -> list[int] | None:
         """Person rows whose NIK's digits may not say the recorded birth date or sex: any NIK
         not of 16 digits, a date the digits do not make, or a date or sex other than the
@@ -129,6 +161,7 @@ class StoredRows:
         )
         return self.positions(rows)
 
+    @_or_every_entry
     def before_birth(self) -> list[int] | None:
         """Services dated before the latest birth date recorded for their person, and every
         person row of those persons. `reject_before_birth` takes a person's first recorded
@@ -169,7 +202,8 @@ class StoredRows:
             )
         return self.positions(found)
 
-    def duplicates(self) -> list[int]:
+    @_or_every_entry
+    def duplicates(self) -> list[int] | None:
         """Rows whose duplicate key (`mark_duplicates`: the kind, the file's field names, each
         value's text) may be another row's: rows of the same fields with the same hash of
         their values, text columns with None as the text 'None' (the key's `str(None)`). Two
@@ -197,6 +231,7 @@ class StoredRows:
             )
         return sorted(set(out) | set(self.positions(found)))
 
+    @_or_every_entry
     def episodes(self) -> list[int] | None:
         """Rows of an episode kind whose person has another row of that kind with a date and
         a key (`merge_episodes` compares a row only with its person's rows; a person with
@@ -216,6 +251,7 @@ class StoredRows:
             out += self.positions(self._shared(table, ep.by, filled))
         return sorted(set(out))
 
+    @_or_every_entry
     def relinks(self, aliases: dict[tuple[str, str], Any]) -> list[int] | None:
         """Records (not of an episode kind) whose field names one of the later keys: the
         only ones `relink` changes."""
@@ -246,6 +282,7 @@ class StoredRows:
                 )
         return sorted(set(out))
 
+    @_or_every_entry
     def links(self) -> list[int] | None:
         """Records of a linking kind without the episode's key but with a person and a date
         (the only ones `link_to_episode` links), and the rows of the episodes of those persons
@@ -278,6 +315,7 @@ class StoredRows:
             out += self.positions(self._rows(f"SELECT f, line FROM {episodes} WHERE {persons}"))
         return sorted(set(out))
 
+    @_or_every_entry
     def same_subject(self) -> list[int] | None:
         """Rows of a kind with unique fields whose values are another row's (of its kept
         rows, or of a record changed by the checks before), and the changed records: a row
