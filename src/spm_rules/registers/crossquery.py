@@ -12,8 +12,12 @@ below says why an entry it leaves out can neither change nor change another. A k
 record read otherwise (XLSX, JSON Lines, Parquet, a row read alone, a file not kept) is
 `loose`: a check reading it walks every entry, as before.
 
-The checks that change records (episodes, links, the same subject) come after these and still
-walk every entry.
+The checks that change records (episodes merged, records re-linked to them, visits linked by
+NIK and date, the same subject merged) make plain `Record`s; `StoredRows.narrowed` remembers
+their positions, and every later question gives them as candidates (with their new keys where
+a key is asked), since their kept rows no longer say their values. Where the candidates would
+be many (`WALK_SHARE`), or a kept row is not found among the entries, the check walks every
+entry (`_Walk`).
 """
 
 from __future__ import annotations
