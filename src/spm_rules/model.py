@@ -229,6 +229,10 @@ class Register:
     # the typed rows of the files read through DuckDB (their `StoredRecord`s), kept for the
     # compiled path; None when no reader kept any
     store: TypedRows | None = field(default=None, repr=False)
+    # the rows per file and fate, and the entries they were counted from (`_fate_counts`)
+    _counted: tuple[tuple[int, int], dict[str, Counter[Fate]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def of_kind(self, kind: str) -> list[Record]:
         return self.records.get(kind, [])
@@ -251,11 +255,21 @@ class Register:
             index = self._index[key] = dict(grouped)
         return index
 
+    def _fate_counts(self) -> dict[str, Counter[Fate]]:
+        """Rows per file and fate, counted once: a city's twelve million entries are walked
+        once, not for every count a report asks for (counted again if `entries` is replaced
+        or grows)."""
+        key = (id(self.entries), len(self.entries))
+        if self._counted is None or self._counted[0] != key:
+            counts: dict[str, Counter[Fate]] = defaultdict(Counter)
+            for e in self.entries:
+                counts[e.ref.file][e.fate] += 1
+            self._counted = (key, dict(counts))
+        return self._counted[1]
+
     @property
     def files(self) -> list[FileCounts]:
-        counts: dict[str, Counter[Fate]] = defaultdict(Counter)
-        for e in self.entries:
-            counts[e.ref.file][e.fate] += 1
+        counts = self._fate_counts()
         out = []
         for name, kind in self.sources:
             c = counts.get(name, Counter())
@@ -268,8 +282,8 @@ class Register:
 
     @property
     def rows_rejected(self) -> int:
-        return sum(1 for e in self.entries if e.fate == Fate.REJECTED)
+        return sum(c[Fate.REJECTED] for c in self._fate_counts().values())
 
     @property
     def rows_duplicate(self) -> int:
-        return sum(1 for e in self.entries if e.fate == Fate.DUPLICATE)
+        return sum(c[Fate.DUPLICATE] for c in self._fate_counts().values())
