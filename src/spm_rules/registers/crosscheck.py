@@ -121,11 +121,12 @@ def mark_duplicates(entries: list[Entry]) -> tuple[list[Entry], list[RowProblem]
         if e.fate != Fate.RECORD or rec is None:
             out.append(e)
             continue
-        names = tuple(rec.values)
+        values = rec.values  # made once (a stored record makes its dict when asked)
+        names = tuple(values)
         order = orders.get(names)
         if order is None:
             order = orders[names] = tuple(sorted(names))
-        key = (rec.kind, order, tuple(map(str, map(rec.values.__getitem__, order))))
+        key = (rec.kind, order, tuple(map(str, map(values.__getitem__, order))))
         first = seen.get(key)
         if first is None:
             seen[key] = e.ref

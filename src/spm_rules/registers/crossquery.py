@@ -331,7 +331,7 @@ class StoredRows:
                 continue
             changed = self._changed(kind.name)
             fields = {f for u in kind.unique for f in u}
-            if not self._kept([kind.name]) or not self._texts(kind, fields) or len(changed) > 10_000:
+            if not self._kept([kind.name]) or not self._texts(kind, fields) or len(changed) > WALK_MIN:
                 loose.add(kind.name)
                 continue
             out += changed

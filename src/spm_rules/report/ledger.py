@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -435,7 +436,7 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
         fates = _rows(register, by_ref, by_record, None)
     counts = Counter(zip(map(_FILE, register.entries), fates, strict=True))
     ledger = Ledger(fates=Counter(fates))
-    ledger.make_rows = lambda: _rows(register, by_ref, by_record, [])  # the same walk, keeping rows
+    ledger.make_rows = partial(_ledger_rows, register, by_ref, by_record)
     balances = {f.file: FileBalance(f.file, f.rows_read) for f in register.files}
     for (file, fate), count in counts.items():
         bal = balances.get(file)
@@ -458,15 +459,24 @@ class _NotTheirRecords(Exception):
     """A record claimed by identity is not the record of the entry with its reference."""
 
 
+def _ledger_rows(
+    register: Register, by_ref: dict[RecordRef, Claim], by_record: dict[Record, Claim]
+) -> list[LedgerRow]:
+    """Every entry's ledger row, by the walk that counted the fates."""
+    rows: list[LedgerRow] = []
+    _rows(register, by_ref, by_record, rows)
+    return rows
+
+
 def _rows(
     register: Register,
     by_ref: dict[RecordRef, Claim],
     by_record: dict[Record, Claim],
     rows: list[LedgerRow] | None,
-) -> Any:
-    """The fate of every entry: its own if it was not a record, else its best claim by its
-    record or by its reference; with `rows`, each entry's ledger row (appended to it, and
-    returned), else the fates alone (one shared text per entry)."""
+) -> list[str]:
+    """The fate of every entry (one shared text each): its own if it was not a record, else
+    its best claim by its record or by its reference; with `rows`, each entry's ledger row is
+    appended to it too."""
     fates: list[str] = []
     fate_of = fates.append
     append, new = (rows.append if rows is not None else None), tuple.__new__
@@ -507,7 +517,7 @@ def _rows(
                 append(new(LedgerRow, (ref.file, ref.line, entry.kind, hit[1], hit[2], hit[3], hit[4])))
     if hits != len(by_record):
         raise _NotTheirRecords
-    return rows if rows is not None else fates
+    return fates
 
 
 # ---- writing it out ------------------------------------------------------------------------
