@@ -10,6 +10,7 @@ instead of silently falling back.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -78,6 +79,12 @@ def assert_same(rs, std, register, period, tables: Tables | None = None) -> int:
     assert len(compiled) == len(reference)
     for a, b in zip(compiled, reference, strict=True):
         assert signature(a) == signature(b), f"{std.id} {b.subject}"
+    # the records the ledger counts as used, found by DuckDB, are those the links give the
+    # subjects in scope (each verdict's links are followed in Python, as the interpreter does)
+    used = compiled.used_positions()
+    assert used is not None
+    got = {register.of_kind(kind)[rid].ref for kind, rids in used for rid in rids}
+    assert got == {r for v in compiled if v.in_population for r in (v.subject_ref, *v.linked)}, std.id
     return len(reference)
 
 
@@ -369,6 +376,30 @@ def test_generated_usia_produktif(ruleset, tables):
 def test_generated_ibu_hamil(ruleset, tables):
     register = register_from_tables(tables, "gen", ruleset.contract)
     assert_same(ruleset, ruleset.standards["ibu_hamil"], register, parse_period("2018"))
+
+
+@_SETTINGS
+@given(tables=_ibu_hamil())
+def test_generated_links_to_the_first_record_and_in_the_period(ruleset, tables):
+    """`record` links the first record only, `in period` those dated in it: the records used
+    that DuckDB finds (the ledger's) are those the interpreter's links give, with links that
+    no criterion reads (the ledger follows every link)."""
+    std = ruleset.standards["ibu_hamil"]
+    register = register_from_tables(tables, "gen", ruleset.contract)
+    ibu = next(link for link in std.links if link.name == "ibu")  # the facility's
+    for many, in_period, kind, by in [
+        (False, False, "kunjungan_anc", "id_kehamilan"),
+        (False, True, "pemeriksaan_lab", "id_orang"),
+        (True, True, "pemeriksaan_lab", "id_orang"),
+        (True, False, "kunjungan_anc", "id_kehamilan"),
+    ]:
+        # one link of the kind at a time (another would hide what this one gives), and one
+        # criterion that reads none
+        link = A.Link("dicari", kind, by, many, in_period, std.span)
+        same = A.Compare("==", A.Name("id_kehamilan", std.span), A.Name("id_kehamilan", std.span), std.span)
+        only = A.Criterion("x", "x", None, None, None, None, None, (), (), (), None, same, False, std.span)
+        odd = dataclasses.replace(std, links=(ibu, link), criteria=(only,))
+        assert_same(ruleset, odd, register, parse_period("2018"))
 
 
 def test_check_json_with_the_compiled_engine_is_clean_json(capsys):

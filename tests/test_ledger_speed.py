@@ -134,6 +134,12 @@ def test_a_small_city_ledger_is_the_plain_one(city):
     # the city's year: subjects in the population, counted and not (not all out of the period)
     counted, subjects = (sum(getattr(r.total, f) for r in city.reports) for f in ("numerator", "subjects"))
     assert subjects > counted > 1000
+    # the records used come from the queries (by position), not from following the links
+    assert all(
+        r.verdicts.used_positions() is not None
+        for r in city.reports
+        if isinstance(r.verdicts, CompiledVerdicts)
+    )
     assert city.ledger.rows == reference_ledger(city.register, city.reports)[0]
     assert_as_reference(city.register, city.reports)
 
@@ -159,9 +165,10 @@ def test_a_query_not_one_row_per_subject_is_not_used(city, monkeypatch):
 
 def test_entries_whose_records_are_other_objects(city, monkeypatch):
     """An entry's record may be a copy (the claims by record then go by reference)."""
-    calls = []
-    rows = ledger_module._rows
+    calls, used = [], []
+    rows, used_fates = ledger_module._rows, ledger_module._used_fates
     monkeypatch.setattr(ledger_module, "_rows", lambda *a: calls.append(len(a[2])) or rows(*a))
+    monkeypatch.setattr(ledger_module, "_used_fates", lambda *a: used.append(len(a[1])) or used_fates(*a))
     register = city.register
     entries = [
         RowEntry(e.ref, e.kind, Fate.RECORD, None, copy.copy(e.record))
@@ -172,5 +179,7 @@ def test_entries_whose_records_are_other_objects(city, monkeypatch):
     other = dataclasses.replace(register, entries=entries)
     other._index = register._index
     assert_as_reference(other, city.reports)
-    # by record (refused), then by reference: the counts, and the rows when asked for
-    assert len(calls) == 3 and calls[0] > 0 and calls[1:] == [0, 0]
+    # the counts from the records used: by record (refused), then by reference; the rows
+    # when asked for, from the claims: by record (refused), then by reference
+    assert len(used) == 2 and used[0] > 0 and used[1] == 0
+    assert len(calls) == 2 and calls[0] > 0 and calls[1] == 0

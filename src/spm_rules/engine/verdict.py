@@ -237,6 +237,11 @@ class Tabled(Protocol):
 
     def scope_table(self) -> ScopeTable: ...
 
+    def used_positions(self) -> list[tuple[str, Sequence[int]]] | None:
+        """The records used by the subjects in scope, as (kind, positions in the register's
+        `of_kind`); None when not known (the ledger finds them from `scope_table`)."""
+        ...
+
 
 # ---- denominators: what the engine resolved for each facility and the whole area ----
 

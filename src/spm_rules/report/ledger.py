@@ -19,6 +19,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from ..engine.verdict import LinkPlan, NodeResult, Scope, ScopeTable, Tabled, Verdict
+from ..messages import BilingualError
 from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry
 from .aggregate import StandardReport
 from .catalogue import label, say
@@ -402,10 +403,129 @@ def build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
 
 
 def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
-    """The ledger (see `build_ledger`). Every claim on a record is ranked (`_rank`), so that
-    a record's fate is its best claim whatever order the claims are made in: the compiled
-    path's are made per link for all subjects at once, and only where they can change a
-    record's fate."""
+    """The ledger (see `build_ledger`). A row's fate is "used" when any standard used its
+    record (a claim of that priority ranks before every other), else "out of scope" or
+    "rejected": the balance needs only the records used, which the compiled path's query
+    gives by position (`used_positions`). The ranked claims that say which standard and
+    why (`_claimed_fates`) are made when the rows are asked for, and must give the same
+    fates; when some standard's records used are not known, the claims make the fates."""
+    used = _used(register, reports)
+    if used is None:
+        fates, by_ref, by_record = _claimed_fates(register, reports)
+        make_rows = partial(_ledger_rows, register, by_ref, by_record)
+    else:
+        fates = _used_fates(register, *used)
+    counts = Counter(zip(map(_FILE, register.entries), fates, strict=True))
+    if used is not None:
+        make_rows = partial(_rows_checked, register, reports, counts)
+    ledger = Ledger(fates=Counter(fates))
+    ledger.make_rows = make_rows
+    balances = {f.file: FileBalance(f.file, f.rows_read) for f in register.files}
+    for (file, fate), count in counts.items():
+        bal = balances.get(file)
+        if bal is None:
+            bal = balances[file] = FileBalance(file, 0)
+        if fate == USED:
+            bal.used += count
+        elif fate == OUT:
+            bal.out_of_scope += count
+        else:
+            bal.rejected += count
+    ledger.files = list(balances.values())
+    return ledger
+
+
+def _used(register: Register, reports: list[StandardReport]) -> tuple[set[Record], set[RecordRef]] | None:
+    """Every record some standard used: the compiled path's by position (the register's own
+    objects, hashed by identity in C), the interpreter's and the denominators' sources by
+    reference; None when a compiled standard does not know its records used."""
+    records: set[Record] = set()
+    refs: set[RecordRef] = set()
+    memo = _Memo()
+    for report in reports:
+        verdicts = report.verdicts
+        if isinstance(verdicts, Tabled):
+            positions = verdicts.used_positions()
+            if positions is None:
+                return None
+            for kind, rids in positions:
+                records.update(map(register.of_kind(kind).__getitem__, rids))
+        else:
+            for v in verdicts:
+                if v.in_population:
+                    refs.add(v.subject_ref)
+                    refs.update(v.evidence)
+                    refs.update(memo.tree_refs(v.criteria))
+        for row in [*report.rows, report.total]:
+            if row.source is not None:
+                refs.update(row.source.refs)
+    return records, refs
+
+
+def _used_fates(register: Register, records: set[Record], refs: set[RecordRef]) -> list[str]:
+    """The fate of every entry (one shared text each) from the records used: its own if it is
+    not a record, "used" if its record (or its reference) is among them, else "out of scope"."""
+    fates: list[str] = []
+    fate_of = fates.append
+    ref_files = {ref.file for ref in refs}
+    record, rejected, set_aside = Fate.RECORD, Fate.REJECTED, (Fate.DUPLICATE, Fate.EMPTY)
+    hits = 0
+    for entry in register.entries:
+        fate = entry.fate
+        if fate is not record:
+            if fate == rejected:
+                fate_of(REJECTED)
+                continue
+            if fate in set_aside:
+                fate_of(OUT)
+                continue
+        rec = entry if type(entry) is not RowEntry else entry.record  # a record is its own entry
+        if rec is not None and rec in records:
+            if rec.ref is not entry.ref and rec.ref != entry.ref:
+                return _used_fates(register, set(), refs | {r.ref for r in records})
+            hits += 1
+            fate_of(USED)
+        elif ref_files and entry.ref.file in ref_files and entry.ref in refs:
+            fate_of(USED)
+        else:
+            fate_of(OUT)
+    if hits != len(records):
+        # a record used is not an entry's own (not seen with the readers): by reference
+        return _used_fates(register, set(), refs | {r.ref for r in records})
+    return fates
+
+
+class LedgerDisagrees(BilingualError):
+    """The rows of the ledger, made from the ranked claims, give another fate than its
+    balance: a fault in spm-rules, never a report on numbers it cannot account for."""
+
+    def __init__(self, file: str):
+        super().__init__(
+            f"baris buku catatan tidak cocok dengan neracanya ({file}): kesalahan spm-rules",
+            f"the ledger's rows do not match its balance ({file}): a fault in spm-rules",
+        )
+
+
+def _rows_checked(
+    register: Register, reports: list[StandardReport], counts: Counter[tuple[str, str]]
+) -> list[LedgerRow]:
+    """Every entry's ledger row from the ranked claims, checked against the balance's fates."""
+    rows: list[LedgerRow] = []
+    fates, _by_ref, _by_record = _claimed_fates(register, reports, rows)
+    found = Counter(zip(map(_FILE, register.entries), fates, strict=True))
+    if found != counts:
+        raise LedgerDisagrees(next(iter(sorted(f for f, _ in found ^ counts))))  # type: ignore[operator]
+    return rows
+
+
+def _claimed_fates(
+    register: Register, reports: list[StandardReport], rows: list[LedgerRow] | None = None
+) -> tuple[list[str], dict[RecordRef, Claim], dict[Record, Claim]]:
+    """Every record's best claim (ranked by `_rank`, so that a record's fate is its best claim
+    whatever order the claims are made in: the compiled path's are made per link for all
+    subjects at once, and only where they can change a record's fate), the fates of every
+    entry from them (and, with `rows`, its ledger row), and the claims by reference and by
+    record."""
     claims = _Claims()
     memo = _Memo()
     used_reason = Reason.of("ledger.used")
@@ -424,7 +544,7 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
                     at += 2
     by_ref, by_record = claims.by_ref, claims.by_record
     try:
-        fates = _rows(register, by_ref, by_record, None)
+        fates = _rows(register, by_ref, by_record, rows)
     except _NotTheirRecords:
         # a claimed record is not an entry's own (not seen with the readers): by reference
         by_ref = dict(claims.by_ref)
@@ -433,23 +553,10 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
             if old is None or claim[0] < old[0]:
                 by_ref[rec.ref] = claim
         by_record = {}
-        fates = _rows(register, by_ref, by_record, None)
-    counts = Counter(zip(map(_FILE, register.entries), fates, strict=True))
-    ledger = Ledger(fates=Counter(fates))
-    ledger.make_rows = partial(_ledger_rows, register, by_ref, by_record)
-    balances = {f.file: FileBalance(f.file, f.rows_read) for f in register.files}
-    for (file, fate), count in counts.items():
-        bal = balances.get(file)
-        if bal is None:
-            bal = balances[file] = FileBalance(file, 0)
-        if fate == USED:
-            bal.used += count
-        elif fate == OUT:
-            bal.out_of_scope += count
-        else:
-            bal.rejected += count
-    ledger.files = list(balances.values())
-    return ledger
+        if rows is not None:
+            rows.clear()
+        fates = _rows(register, by_ref, by_record, rows)
+    return fates, by_ref, by_record
 
 
 _FILE = attrgetter("ref.file")

@@ -14,6 +14,8 @@ from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any, overload
 
+import duckdb
+
 from ...lang import ast as A
 from ...lang.printer import to_source
 from ...model import Reason, Record, RecordRef, Register
@@ -31,6 +33,7 @@ from ..verdict import (
     is_counted,
     node_result,
 )
+from .compiler import table_name
 from .errors import NotCompilable
 from .load import Tables
 from .query import CompiledStandard
@@ -170,6 +173,14 @@ _POPS: tuple[bool | None, ...] = (False, True, None)  # `_pop` by its code
 _DATE_BITS, _FAC_BITS, _CODE_BITS = 20, 20, 21
 
 
+def _in_period_sql(period: Period, has_period: bool, column: str = "_pdate") -> str:
+    """A query row's period date is in the period (always, for a standard without one)."""
+    if not has_period:
+        return "TRUE"
+    start, end = period.start.isoformat(), period.end.isoformat()
+    return f"({column} IS NOT NULL AND {column} BETWEEN DATE '{start}' AND DATE '{end}')"
+
+
 class QueryRows:
     """A compiled query's rows, one per subject in the register's order (row i is subject i),
     each packed into one integer instead of a tuple of five Python objects: a city has tens of
@@ -201,12 +212,7 @@ class QueryRows:
         self.dates = distinct("_pdate", _DATE_BITS)
         self.facilities = distinct("_fac", _FAC_BITS)
         self.code_strings = distinct("_codes", _CODE_BITS)
-        start, end = period.start.isoformat(), period.end.isoformat()
-        in_period = (
-            f"(_pdate IS NOT NULL AND _pdate BETWEEN DATE '{start}' AND DATE '{end}')"
-            if has_period
-            else "TRUE"
-        )
+        in_period = _in_period_sql(period, has_period)
 
         # each value's rank among the distinct values (1…k as `distinct` lists them; NULL is 0),
         # joined from the few distinct values rather than ranked over every row
@@ -268,20 +274,39 @@ class CompiledVerdicts(Sequence[Verdict]):
     subject-standard pairs.
     """
 
-    def __init__(self, compiled: CompiledStandard, register: Register, rows: QueryRows):
+    def __init__(
+        self,
+        compiled: CompiledStandard,
+        register: Register,
+        rows: QueryRows,
+        linked_used: dict[str, array] | None = None,
+    ):
         std, period = compiled.standard, compiled.period
         self.standard = std
         self._rows = rows
+        self._register, self._period = register, period
         self._subjects = register.of_kind(std.subject_kind or "")
+        self._subject_kind = std.subject_kind or ""
         self._trees = _Trees(std)
-        self._link_plan = _Links(std, register, period)
-        self._links = self._link_plan.of
+        # each link's index is built when a verdict or the ledger's rows are asked for (a
+        # city's links take 10-20 s to index in Python; the counts need none)
+        self._links_made: _Links | None = None
+        self._linked_used = linked_used
         self._key_field = register.contract.kinds[std.subject_kind or ""].key
         self._has_period = std.period_on is not None
         self._start, self._end = period.start, period.end
         self._pop_missing = (Missing(to_source(std.population)),) if std.population is not None else ()
         self._period_missing = (Missing(to_source(std.period_on)),) if std.period_on is not None else ()
         self._tally: Tally | None = None
+
+    @property
+    def _link_plan(self) -> _Links:
+        if self._links_made is None:
+            self._links_made = _Links(self.standard, self._register, self._period)
+        return self._links_made
+
+    def _links(self, subject: Record) -> tuple[list[RecordRef], list[tuple[RecordRef, Reason]]]:
+        return self._link_plan.of(subject)
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -373,6 +398,15 @@ class CompiledVerdicts(Sequence[Verdict]):
         self._tally = out
         return out
 
+    def used_positions(self) -> list[tuple[str, Sequence[int]]] | None:
+        """The records the subjects in the period and the population use, as (kind, positions
+        in `Register.of_kind`): the subjects' own records and those their links give them (the
+        compiled path's evidence); None when DuckDB could not follow the links (the ledger
+        then follows them itself, from `scope_table`)."""
+        if self._linked_used is None:
+            return None
+        return [(self._subject_kind, self._rows.in_scope), *self._linked_used.items()]
+
     def scope_table(self) -> ScopeTable:
         """Every subject's scope at once, for the ledger: it follows the links per standard,
         not per subject (see `report.ledger`)."""
@@ -407,6 +441,51 @@ def run(compiled: CompiledStandard, tables: Tables) -> CompiledVerdicts:
         if count != subjects or distinct != count or (count and (low, high) != (0, count - 1)):
             raise NotCompilable(f"the query gave {count} rows for {subjects} subjects", std.id)
         rows = QueryRows(con, "_verdict_rows", compiled.period, std.period_on is not None, std.id)
+        linked_used = _linked_used(con, compiled, tables.register, "_verdict_rows")
     finally:
         con.execute("DROP TABLE IF EXISTS _verdict_rows")
-    return CompiledVerdicts(compiled, tables.register, rows)
+    return CompiledVerdicts(compiled, tables.register, rows, linked_used)
+
+
+def _linked_used(
+    con: Any, compiled: CompiledStandard, register: Register, table: str
+) -> dict[str, array] | None:
+    """Per linked kind, the positions (in `Register.of_kind`) of the records the subjects in
+    the period and the population use through the standard's `record(s)` statements: what the
+    ledger counts as used, asked of DuckDB instead of following every link in Python.
+
+    A link means what `_Links.of` does: the records of its kind whose field `by` equals the
+    subject's (never NULL), in the register's order (`_rid`); `in period` keeps those whose
+    date is in the period (none when the kind has no date field); `record` (one, not
+    `records`) the first of those. The subjects' distinct values are joined, not the subjects:
+    a record is linked to every subject with its value, and used when one of them is inside.
+    None when DuckDB cannot compare the two fields."""
+    std, period = compiled.standard, compiled.period
+    inside = f"{_in_period_sql(period, std.period_on is not None, 'v._pdate')} AND v._pop IS TRUE"
+    subject = table_name(std.subject_kind or "")
+    start, end = period.start.isoformat(), period.end.isoformat()
+    out: dict[str, array] = {}
+    try:
+        for link in std.links:
+            by = f'"{link.by}"'
+            values = (
+                f'SELECT DISTINCT s.{by} AS value FROM {table} v JOIN "{subject}" s ON s._rid = v._rid '
+                f"WHERE {inside} AND s.{by} IS NOT NULL"
+            )
+            kept = "TRUE"
+            if link.in_period:
+                date_field = register.contract.kinds[link.kind].date_field
+                kept = (
+                    f"l.\"{date_field}\" BETWEEN DATE '{start}' AND DATE '{end}'" if date_field else "FALSE"
+                )
+            linked = (
+                f'SELECT l._rid AS r, i.value FROM ({values}) i JOIN "{table_name(link.kind)}" l '
+                f"ON l.{by} = i.value WHERE {kept}"
+            )
+            if not link.many:
+                linked = f"SELECT min(r) AS r FROM ({linked}) GROUP BY value"
+            [(found,)] = con.execute(f"SELECT list(r ORDER BY r) FROM ({linked})").fetchall()
+            out.setdefault(link.kind, array("q")).extend(found or ())
+    except duckdb.Error:
+        return None
+    return out
