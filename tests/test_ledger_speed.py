@@ -183,3 +183,19 @@ def test_entries_whose_records_are_other_objects(city, monkeypatch):
     # when asked for, from the claims: by record (refused), then by reference
     assert len(used) == 2 and used[0] > 0 and used[1] == 0
     assert len(calls) == 2 and calls[0] > 0 and calls[1] == 0
+
+
+def test_rows_that_disagree_with_the_balance_are_a_fault(city, monkeypatch):
+    """The rows (from the ranked claims) must give the fates the balance counted (from the
+    records used); if they ever do not, asking for them is an error naming a file."""
+    ledger = build_ledger(city.register, city.reports)
+    claimed = ledger_module._claimed_fates
+
+    def one_more_used(*args):
+        fates, by_ref, by_record = claimed(*args)
+        return [USED, *fates[1:]] if fates[0] != USED else [OUT, *fates[1:]], by_ref, by_record
+
+    monkeypatch.setattr(ledger_module, "_claimed_fates", one_more_used)
+    with pytest.raises(ledger_module.LedgerDisagrees) as err:
+        _ = ledger.rows
+    assert city.register.entries[0].ref.file in err.value.text("en")

@@ -412,14 +412,13 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     used = _used(register, reports)
     if used is None:
         fates, by_ref, by_record = _claimed_fates(register, reports)
+        counts = Counter(zip(map(_FILE, register.entries), fates, strict=True))
         make_rows = partial(_ledger_rows, register, by_ref, by_record)
     else:
         fates = _used_fates(register, *used)
-    counts = Counter(zip(map(_FILE, register.entries), fates, strict=True))
-    if used is not None:
+        counts = Counter(zip(map(_FILE, register.entries), fates, strict=True))
         make_rows = partial(_rows_checked, register, reports, counts)
-    ledger = Ledger(fates=Counter(fates))
-    ledger.make_rows = make_rows
+    ledger = Ledger(fates=Counter(fates), make_rows=make_rows)
     balances = {f.file: FileBalance(f.file, f.rows_read) for f in register.files}
     for (file, fate), count in counts.items():
         bal = balances.get(file)
@@ -482,17 +481,18 @@ def _used_fates(register: Register, records: set[Record], refs: set[RecordRef]) 
         rec = entry if type(entry) is not RowEntry else entry.record  # a record is its own entry
         if rec is not None and rec in records:
             if rec.ref is not entry.ref and rec.ref != entry.ref:
-                return _used_fates(register, set(), refs | {r.ref for r in records})
+                break
             hits += 1
             fate_of(USED)
         elif ref_files and entry.ref.file in ref_files and entry.ref in refs:
             fate_of(USED)
         else:
             fate_of(OUT)
-    if hits != len(records):
-        # a record used is not an entry's own (not seen with the readers): by reference
-        return _used_fates(register, set(), refs | {r.ref for r in records})
-    return fates
+    else:
+        if hits == len(records):
+            return fates
+    # a record used is not an entry's own (not seen with the readers): by reference
+    return _used_fates(register, set(), refs | {r.ref for r in records})
 
 
 class LedgerDisagrees(BilingualError):
@@ -514,7 +514,8 @@ def _rows_checked(
     fates, _by_ref, _by_record = _claimed_fates(register, reports, rows)
     found = Counter(zip(map(_FILE, register.entries), fates, strict=True))
     if found != counts:
-        raise LedgerDisagrees(next(iter(sorted(f for f, _ in found ^ counts))))  # type: ignore[operator]
+        differ = [f for f, fate in found.keys() | counts.keys() if found[f, fate] != counts[f, fate]]
+        raise LedgerDisagrees(min(differ))
     return rows
 
 
