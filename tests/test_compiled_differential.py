@@ -400,6 +400,10 @@ def test_generated_links_to_the_first_record_and_in_the_period(ruleset, tables):
         only = A.Criterion("x", "x", None, None, None, None, None, (), (), (), None, same, False, std.span)
         odd = dataclasses.replace(std, links=(ibu, link), criteria=(only,))
         assert_same(ruleset, odd, register, parse_period("2018"))
+        # a population that leaves some subjects out: their linked records are not used
+        early = A.Literal(dt.date(2017, 6, 1), "date", std.span)
+        fewer = A.Compare("<", A.Name("hpht", std.span), early, std.span)
+        assert_same(ruleset, dataclasses.replace(odd, population=fewer), register, parse_period("2018"))
 
 
 def test_check_json_with_the_compiled_engine_is_clean_json(capsys):
