@@ -53,3 +53,52 @@ def test_fast_check_agrees_with_jsonschema(kind_doc):
 def test_a_schema_outside_the_subset_gets_no_fast_check():
     assert compile_schema({"type": "object", "properties": {"x": {"oneOf": []}}}) is None
     assert compile_schema({"type": "object", "additionalProperties": False}) is None
+
+
+def _texts_for(spec: dict):
+    options = [
+        st.text(max_size=20),
+        st.dates().map(lambda d: d.isoformat()),
+        st.sampled_from(["2018-02-30", "2018-1-1", "6/6", "3216015203900001", "321601520390000", "12"]),
+        st.from_regex(r"[0-9]{16}", fullmatch=True),
+    ]
+    if "enum" in spec:
+        options.append(st.sampled_from([e for e in spec["enum"] if isinstance(e, str)] or [""]))
+    return st.lists(st.one_of(options), max_size=30)
+
+
+@st.composite
+def property_texts(draw):
+    name = draw(st.sampled_from(KINDS))
+    kind = CONTRACT.kinds[name]
+    props = kind.schema["properties"]
+    field = draw(st.sampled_from(sorted(props)))
+    return kind, field, draw(_texts_for(props[field]))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(property_texts())
+def test_texts_are_judged_at_once_as_one_by_one(kind_field_texts):
+    """`texts_ok` (a column's distinct texts at once) keeps exactly the texts `property_ok`
+    passes, in their order."""
+    kind, field, texts = kind_field_texts
+    assert kind.fast is not None
+    assert kind.fast.texts_ok(field, texts) == [t for t in texts if kind.fast.property_ok(field, t)]
+
+
+@given(st.lists(st.sampled_from(["a", "b", "1", "", "2018-01-01", "2018-13-01", "abcd"]), max_size=10))
+def test_texts_are_judged_at_once_for_every_kind_of_test(texts):
+    schema = {
+        "type": "object",
+        "properties": {
+            "e": {"type": ["string", "null"], "enum": ["a", 1, None]},
+            "n": {"type": "integer", "minimum": 0},
+            "p": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 3},
+            "d": {"type": "string", "format": "date"},
+            "free": {"type": "string"},
+        },
+    }
+    fast = compile_schema(schema)
+    assert fast is not None
+    for field in ("e", "n", "p", "d", "free", "not-a-property"):
+        assert fast.texts_ok(field, texts) == [t for t in texts if fast.property_ok(field, t)]

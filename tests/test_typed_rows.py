@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from spm_rules.api import open_register, prepare_data
 from spm_rules.engine.compiled import Tables
-from spm_rules.model import Record, Register, StoredRecord
+from spm_rules.model import Layout, Record, RecordRef, Register, StoredRecord, field_column
 from spm_rules.registers import duckcsv, readers
 from spm_rules.registers.tables import BROKEN
 
@@ -176,3 +176,30 @@ def test_a_mapped_file_with_a_constant_in_its_identity(tmp_path):
     assert [type(r) for r in visits] == [StoredRecord, StoredRecord, Record]  # the last read alone
     assert visits[1].values["id_orang"] == "Puskesmas 01#RM-7"
     _same(register)
+
+
+_FIELD_VALUES = st.one_of(st.none(), st.integers(-5, 5), st.text(max_size=3))
+
+
+@st.composite
+def _records(draw):
+    """Stored records of up to three layouts (a field at another place in each, or absent),
+    with plain records among them or not."""
+    layouts = [
+        Layout(tuple(draw(st.permutations(["a", "b", "c"]))[: draw(st.integers(0, 3))])) for _ in range(3)
+    ]
+    recs: list[Record] = []
+    for line in range(draw(st.integers(0, 12))):
+        ref = RecordRef("f.csv", line + 2)
+        if draw(st.booleans()) and draw(st.booleans()):
+            recs.append(Record("k", {"a": draw(_FIELD_VALUES)}, ref))
+        else:
+            layout = draw(st.sampled_from(layouts[: draw(st.integers(1, 3))]))
+            row = tuple(draw(_FIELD_VALUES) for _ in layout.names)
+            recs.append(StoredRecord("k", row, ref, layout))
+    return recs
+
+
+@given(_records(), st.sampled_from(["a", "b", "c", "zz"]))
+def test_a_field_read_a_column_at_a_time_is_each_records_value(recs, name):
+    assert field_column(recs, name) == [r.get(name) for r in recs]

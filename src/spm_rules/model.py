@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import repeat
+from operator import attrgetter, getitem, itemgetter
 from typing import Any, ClassVar, Protocol
 
 
@@ -111,6 +113,28 @@ class StoredRecord(Record):
 
     def __repr__(self) -> str:
         return f"StoredRecord(kind={self.kind!r}, values={self.values!r}, ref={self.ref!r})"
+
+
+_ROW, _LAYOUT = attrgetter("_row"), attrgetter("_layout")
+
+
+def field_column(recs: list[Record], name: str) -> list[Any]:
+    """`[r.get(name) for r in recs]`, read a column at a time: the stored records of one
+    layout through C-level maps (a city's kind has millions of records, and a call of `get`
+    per record cost seconds), any other record by `get`."""
+    if not recs:
+        return []
+    layouts = set(map(_LAYOUT, recs)) if set(map(type, recs)) == {StoredRecord} else None
+    if layouts is None or len(layouts) > 8:
+        return [r.get(name) for r in recs]
+    if len(layouts) == 1:
+        (layout,) = layouts
+        i = layout.index.get(name)
+        return [None] * len(recs) if i is None else list(map(itemgetter(i), map(_ROW, recs)))
+    # several files' layouts: each record's position of the field, or past the end (None)
+    where = {layout: layout.index.get(name, len(layout.names)) for layout in layouts}
+    padded = map(tuple.__add__, map(_ROW, recs), repeat((None,)))
+    return list(map(getitem, padded, map(where.__getitem__, map(_LAYOUT, recs))))
 
 
 class TypedRows(Protocol):

@@ -100,10 +100,7 @@ def _flags(reader: _TableReader, column: _Column, texts: list[str]) -> tuple[lis
     is judged a column at a time, any other cell by `_TableReader.cell`."""
     if _free_text(reader, column):
         stripped = list(map(str.strip, texts))
-        passed = [s for s in stripped if s]
-        for test in reader.fast.checks.get(column.name, ()):  # `property_ok`, test by test
-            passed = list(filter(test, passed))
-        good = set(passed)
+        good = set(reader.fast.texts_ok(column.name, [s for s in stripped if s]))  # `property_ok`
         values = [s or None for s in stripped]
         return values, [(7 if s in good else 0) if s else 1 for s in stripped]
     values, flags = [], []

@@ -12,6 +12,8 @@ the record.
 
 from __future__ import annotations
 
+from itertools import compress, repeat
+from operator import attrgetter
 from typing import Any
 
 import duckdb
@@ -19,6 +21,8 @@ import duckdb
 from ...model import Record, Register, StoredRecord
 from ...sqlvalues import column, sql_type
 from .compiler import table_name
+
+_REF, _FILE, _LINE = attrgetter("ref"), attrgetter("file"), attrgetter("line")
 
 
 def _columns(recs: list, names: list[str]) -> list[tuple[Any, ...]]:
@@ -108,10 +112,14 @@ class Tables:
         values of the records that have none; False (nothing made) when the rows found are
         not one per record."""
         files = self._store.files if self._store is not None else {}
-        number = files.get
-        where = [number(r.ref.file, -1) if type(r) is StoredRecord else -1 for r in recs]
-        lines = [r.ref.line for r in recs]
-        others = [i for i, f in enumerate(where) if f < 0]
+        # a column at a time through C-level maps (a city's kind has millions of records)
+        refs = list(map(_REF, recs))
+        where = list(map(files.get, map(_FILE, refs), repeat(-1)))
+        lines = list(map(_LINE, refs))
+        if set(map(type, recs)) != {StoredRecord}:  # a record not kept has no row to join
+            for i in compress(range(len(recs)), [type(r) is not StoredRecord for r in recs]):
+                where[i] = -1
+        others = list(compress(range(len(where)), map(int.__gt__, repeat(0), where)))  # f < 0
         table = table_name(kind)
         self.con.execute(
             f'CREATE OR REPLACE TEMP TABLE "{table}_p" AS SELECT unnest(range($1)) AS _rid, '

@@ -18,7 +18,7 @@ import duckdb
 
 from ...lang import ast as A
 from ...lang.printer import to_source
-from ...model import Reason, Record, RecordRef, Register
+from ...model import Reason, Record, RecordRef, Register, field_column
 from ..period import Period
 from ..tally import FacilityTally, Outcome, Tally
 from ..verdict import (
@@ -380,6 +380,7 @@ class CompiledVerdicts(Sequence[Verdict]):
         outcomes: dict[int, Outcome] = {}
         facilities: dict[int, FacilityTally] = {}
         subjects, key_field = self._subjects, self._key_field
+        keys = field_column(subjects, key_field) if key_field else [None] * len(subjects)
         packed, fac_shift, fac_mask = rows.packed, _DATE_BITS + 2, (1 << _FAC_BITS) - 1
         code_shift = _FAC_BITS + _DATE_BITS + 2
         for rid in rows.in_scope:
@@ -392,9 +393,8 @@ class CompiledVerdicts(Sequence[Verdict]):
             t = facilities.get(f)
             if t is None:
                 t = facilities[f] = out.facility(rows.facilities[f] or UNKNOWN_FACILITY)
-            rec = subjects[rid]
-            key = rec.get(key_field) if key_field else None
-            t.add(str(key) if key is not None else str(rec.ref), outcome)
+            key = keys[rid]
+            t.add(str(key) if key is not None else str(subjects[rid].ref), outcome)
         self._tally = out
         return out
 
