@@ -111,13 +111,17 @@ EXTRA = st.sampled_from([[], [""], [" "], ["", "", ""], ["\t", " "], ["x"], ["1"
     st.lists(st.tuples(st.integers(0, 40), EXTRA), max_size=4),
     st.booleans(),
     st.sampled_from([1, 3, duckcsv.CHUNK_ROWS]),
+    st.booleans(),
 )
-def test_generated_tables_read_the_same(tmp_path, table, delimiter, crlf, bom, tail, inserted, split, chunk):
+def test_generated_tables_read_the_same(
+    tmp_path, table, delimiter, crlf, bom, tail, inserted, split, chunk, keep
+):
     """Bad dates, numbers and NIKs, not-done spellings, mapped codes and constants, blank and
     whitespace lines, `,,,,` rows, short and long rows (a cell holding the delimiter), CRLF,
     BOM, with or without a last line end; the lines read by DuckDB's CSV reader or (`split`,
     and whenever that reader does not take them) split by string functions; the rows fetched
-    one, three or many at a time."""
+    one, three or many at a time; the plain rows kept (`keep`: each record's values made from
+    the kept codes when first read, `model.Columns`) or made at once."""
     kind, header, numbered, table_map = table
     body = [row if row != [BROKEN] else ["1"] for _line, row in numbered]
     for at, row in inserted:
@@ -131,7 +135,16 @@ def test_generated_tables_read_the_same(tmp_path, table, delimiter, crlf, bom, t
         mock.patch.object(duckcsv, "_columns_table", columns),
         mock.patch.object(duckcsv, "CHUNK_ROWS", chunk),
     ):
-        fast = duckcsv.read_csv_duckdb(path, path.name, 1, kind, table_map, TODAY)
+        database = duckcsv.Database(keep=True) if keep else None
+        fast = duckcsv.read_csv_duckdb(path, path.name, 1, kind, table_map, TODAY, database=database)
+    try:
+        _same_as_python(path, kind, table_map, body, fast)
+    finally:
+        if database is not None:
+            database.close()
+
+
+def _same_as_python(path, kind, table_map, body, fast) -> None:
     [raw] = read_csv(path, path.name)
     python = rows.read_rows(kind, raw.header, raw.rows, path.name, TODAY, table_map)
     if fast is None:  # left to the Python readers: only for what the DuckDB reader does not take
@@ -300,3 +313,22 @@ def test_a_long_row_whose_extra_cell_is_empty(tmp_path):
     assert normal(fast[0]) == normal(python[0])
     assert fast[1] == python[1]
     assert fast[0][1].reason.code == "row.column_count"
+
+
+def test_a_records_values_after_its_database_is_closed_are_a_clear_fault(tmp_path):
+    """Kept records read their values from the database: closing it first is said plainly,
+    not as a missing table of a new, empty database."""
+    header = ["nik", "nama", "tanggal_lahir", "jenis_kelamin", "fasilitas", "wilayah"]
+    _write(
+        tmp_path / "penduduk.csv", header, [["3275010101900001", "Budi", "1990-01-01", "L", "P 01", "K"]],
+        delimiter=",", crlf=False, bom=False, tail=True,
+    )  # fmt: skip
+    kind = CONTRACT.kinds["penduduk"]
+    database = duckcsv.Database(keep=True)
+    read = duckcsv.read_csv_duckdb(
+        tmp_path / "penduduk.csv", "penduduk.csv", 1, kind, None, TODAY, database=database
+    )
+    assert read is not None and type(read.entries[0]) is StoredRecord
+    database.close()
+    with pytest.raises(RuntimeError, match="closed before its records were read"):
+        read.entries[0].get("nama")

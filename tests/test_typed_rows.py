@@ -7,6 +7,7 @@ re-linked) is loaded from its values, never from the row it was read from."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import duckdb
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from spm_rules.api import open_register, prepare_data
 from spm_rules.engine.compiled import Tables
-from spm_rules.model import Layout, Record, RecordRef, Register, StoredRecord, field_column
+from spm_rules.model import Columns, Layout, Record, RecordRef, Register, StoredRecord, field_column
 from spm_rules.registers import duckcsv, readers
 from spm_rules.registers.tables import BROKEN
 
@@ -183,23 +184,36 @@ _FIELD_VALUES = st.one_of(st.none(), st.integers(-5, 5), st.text(max_size=3))
 
 @st.composite
 def _records(draw):
-    """Stored records of up to three layouts (a field at another place in each, or absent),
-    with plain records among them or not."""
-    layouts = [
-        Layout(tuple(draw(st.permutations(["a", "b", "c"]))[: draw(st.integers(0, 3))])) for _ in range(3)
-    ]
-    recs: list[Record] = []
+    """Stored records of up to three tables (a field at another place in each, or absent;
+    their columns made when first read), with plain records among them or not; with each
+    record, the values it was drawn with."""
+    tables = []
+    for _ in range(draw(st.integers(1, 3))):
+        layout = Layout(tuple(draw(st.permutations(["a", "b", "c"]))[: draw(st.integers(0, 3))]))
+        rows = draw(st.lists(st.tuples(*[_FIELD_VALUES for _ in layout.names]), min_size=1, max_size=6))
+        made = Columns.of_rows(layout, rows)
+        tables.append((Columns(layout, lambda _c, i, m=made: m.column(i), rows=len(rows)), rows))
+    recs: list[tuple[Record, dict]] = []
     for line in range(draw(st.integers(0, 12))):
         ref = RecordRef("f.csv", line + 2)
         if draw(st.booleans()) and draw(st.booleans()):
-            recs.append(Record("k", {"a": draw(_FIELD_VALUES)}, ref))
+            values = {"a": draw(_FIELD_VALUES)}
+            recs.append((Record("k", values, ref), values))
         else:
-            layout = draw(st.sampled_from(layouts[: draw(st.integers(1, 3))]))
-            row = tuple(draw(_FIELD_VALUES) for _ in layout.names)
-            recs.append(StoredRecord("k", row, ref, layout))
+            table, rows = draw(st.sampled_from(tables))
+            at = draw(st.integers(0, table.rows - 1))
+            values = dict(zip(table.layout.names, rows[at], strict=True))
+            recs.append((StoredRecord("k", table, at, ref), values))
     return recs
 
 
 @given(_records(), st.sampled_from(["a", "b", "c", "zz"]))
-def test_a_field_read_a_column_at_a_time_is_each_records_value(recs, name):
-    assert field_column(recs, name) == [r.get(name) for r in recs]
+def test_a_field_read_a_column_at_a_time_is_each_records_value(drawn, name):
+    recs = [r for r, _values in drawn]
+    for r, values in drawn:  # each record's values are the row it was made from
+        assert r.values == values and r.get(name) == values.get(name)
+    assert field_column(recs, name) == [values.get(name) for _r, values in drawn]
+    for r in recs:  # a copy is the record alone, with the same values
+        for made in (copy.copy(r), copy.deepcopy(r)):
+            assert type(made) is type(r) and made.kind == r.kind and made.ref == r.ref
+            assert made.values == r.values

@@ -9,10 +9,10 @@ phrase catalogue turns it into Indonesian or English.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import repeat
-from operator import attrgetter, getitem, itemgetter
+from operator import attrgetter, getitem
 from typing import Any, ClassVar, Protocol
 
 
@@ -80,61 +80,111 @@ class Layout:
         self.index = {name: i for i, name in enumerate(names)}
 
 
+class Columns:
+    """The values of one table's stored records, a column per name of its `Layout`, each made
+    when first read: `fetch(columns, i)` gives the i-th name's value of every row, in row
+    order (the reader asks its database; `rows` grows while the table is read; `columns` is
+    passed, not held by `fetch`, so that no cycle outlives the register while the cyclic
+    collector rests). A city's run reads a few columns of most tables (a date to sort by, a
+    key to count), so most values are never made in Python."""
+
+    __slots__ = ("_cols", "_fetch", "layout", "rows")
+
+    def __init__(
+        self,
+        layout: Layout,
+        fetch: Callable[[Columns, int], list[Any]] | None = None,
+        cols: list[list[Any] | None] | None = None,
+        rows: int = 0,
+    ) -> None:
+        self.layout = layout
+        self._fetch = fetch
+        self._cols: list[list[Any] | None] = cols if cols is not None else [None] * len(layout.names)
+        self.rows = rows
+
+    @classmethod
+    def of_rows(cls, layout: Layout, rows: list[tuple[Any, ...]]) -> Columns:
+        """Columns already made, from rows in the layout's order."""
+        cols: list[list[Any] | None] = [list(c) for c in zip(*rows, strict=True)]
+        return cls(layout, cols=cols if rows else [[] for _ in layout.names], rows=len(rows))
+
+    def column(self, i: int) -> list[Any]:
+        col = self._cols[i]
+        if col is None:
+            assert self._fetch is not None, "a column neither made nor fetchable"
+            col = self._fetch(self, i)
+            # a column of another length would give records other rows' values
+            assert len(col) == self.rows, (
+                f"column {self.layout.names[i]!r}: {len(col)} values, {self.rows} rows"
+            )
+            self._cols[i] = col
+        return col
+
+    def field(self, name: str) -> list[Any]:
+        """Every row's value of `name` (None where the table has no such field)."""
+        i = self.layout.index.get(name)
+        return [None] * self.rows if i is None else self.column(i)
+
+    def row(self, at: int) -> tuple[Any, ...]:
+        return tuple(self.column(i)[at] for i in range(len(self.layout.names)))
+
+
 class StoredRecord(Record):
     """A record whose typed values are also a row of its register's `store` (the row of its
     file and line, as the reader kept it): the compiled path loads it from there instead of
     converting its values again. A record changed after reading (merged, re-linked) is made as
     a plain `Record`, so it is loaded from its own values.
 
-    Its values are held as a tuple in its table's `Layout`, not as a dict: a city has twelve
-    million records, and a dict of 10–25 fields each took most of a city's memory. `get` reads
-    the tuple; `values` makes the dict when asked (the checks across records, a report), equal
-    to the one a plain record holds."""
+    Its values are its row (`at`) of its table's `Columns`, not a dict: a city has twelve
+    million records, and a dict of 10–25 fields each took most of a city's memory, a tuple
+    each most of what was left. `get` reads the column (made when a record of the table first
+    asks for it); `values` makes the dict when asked (the checks across records, a report),
+    equal to the one a plain record holds."""
 
-    __slots__ = ("_layout", "_row")
+    __slots__ = ("_at", "_columns")
 
-    def __init__(self, kind: str, row: tuple[Any, ...], ref: RecordRef, layout: Layout) -> None:
+    def __init__(self, kind: str, columns: Columns, at: int, ref: RecordRef) -> None:
         setattr_ = object.__setattr__
         setattr_(self, "kind", kind)
-        setattr_(self, "_row", row)
+        setattr_(self, "_columns", columns)
+        setattr_(self, "_at", at)
         setattr_(self, "ref", ref)
-        setattr_(self, "_layout", layout)
+
+    @classmethod
+    def of_row(cls, kind: str, row: tuple[Any, ...], ref: RecordRef, layout: Layout) -> StoredRecord:
+        """A stored record of its own (a copy, a test): its values a one-row table."""
+        return cls(kind, Columns.of_rows(layout, [row]), 0, ref)
 
     @property  # type: ignore[override]
     def values(self) -> dict[str, Any]:  # a property over the slot of `Record`
-        return dict(zip(self._layout.names, self._row, strict=True))
+        columns = self._columns
+        return dict(zip(columns.layout.names, columns.row(self._at), strict=True))
 
     def get(self, name: str) -> Any:
-        i = self._layout.index.get(name)
-        return None if i is None else self._row[i]
+        columns = self._columns
+        i = columns.layout.index.get(name)
+        return None if i is None else columns.column(i)[self._at]
 
-    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle (the frozen slots need the constructor)
-        return (StoredRecord, (self.kind, self._row, self.ref, self._layout))
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle: the record alone, its values made
+        return (StoredRecord.of_row, (self.kind, self._columns.row(self._at), self.ref, self._columns.layout))
 
     def __repr__(self) -> str:
         return f"StoredRecord(kind={self.kind!r}, values={self.values!r}, ref={self.ref!r})"
 
 
-_ROW, _LAYOUT = attrgetter("_row"), attrgetter("_layout")
+_COLUMNS, _AT = attrgetter("_columns"), attrgetter("_at")
 
 
 def field_column(recs: list[Record], name: str) -> list[Any]:
-    """`[r.get(name) for r in recs]`, read a column at a time: the stored records of one
-    layout through C-level maps (a city's kind has millions of records, and a call of `get`
-    per record cost seconds), any other record by `get`."""
+    """`[r.get(name) for r in recs]`, read a column at a time: the stored records through
+    their tables' columns and C-level maps (a city's kind has millions of records, and a call
+    of `get` per record cost seconds), any other record by `get`."""
     if not recs:
         return []
-    layouts = set(map(_LAYOUT, recs)) if set(map(type, recs)) == {StoredRecord} else None
-    if layouts is None or len(layouts) > 8:
+    if set(map(type, recs)) != {StoredRecord}:
         return [r.get(name) for r in recs]
-    if len(layouts) == 1:
-        (layout,) = layouts
-        i = layout.index.get(name)
-        return [None] * len(recs) if i is None else list(map(itemgetter(i), map(_ROW, recs)))
-    # several files' layouts: each record's position of the field, or past the end (None)
-    where = {layout: layout.index.get(name, len(layout.names)) for layout in layouts}
-    padded = map(tuple.__add__, map(_ROW, recs), repeat((None,)))
-    return list(map(getitem, padded, map(where.__getitem__, map(_LAYOUT, recs))))
+    cols = {columns: columns.field(name) for columns in set(map(_COLUMNS, recs))}
+    return list(map(getitem, map(cols.__getitem__, map(_COLUMNS, recs)), map(_AT, recs)))
 
 
 class TypedRows(Protocol):

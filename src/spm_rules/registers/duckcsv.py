@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import Entry, Record, RecordRef, RowProblem, StoredRecord
+from ..model import Columns, Entry, Record, RecordRef, RowProblem, StoredRecord
 from ..sqlvalues import column as sql_column
 from ..sqlvalues import sql_type
 from .contract import Identity, RecordKind
@@ -119,10 +119,13 @@ class Database:
     With `keep`, the typed values of every plain row (those made records from the judged
     values, as `StoredRecord`s) are kept in one table per record kind (`s_<kind>`: the file's
     number `f`, its `line`, every field of the kind), so that the compiled path loads its
-    tables from them instead of converting each record again (`Register.store`)."""
+    tables from them instead of converting each record again (`Register.store`), and the
+    codes of a kept file's plain rows in `c_<file>`, from which its records' values are made
+    when first read (`_kept_codes`, `model.Columns`): the database lives as long as them."""
 
     def __init__(self, keep: bool = False) -> None:
         self._db: Any = None
+        self._closed = False
         self.keep = keep
         self.files: dict[str, int] = {}  # file as shown -> its number; -1: a name read twice
         # each kept file's fields (its columns, constants and the identity), sorted: the
@@ -130,8 +133,13 @@ class Database:
         self.shapes: dict[int, tuple[str, ...]] = {}
         self._tables: dict[str, tuple[str, frozenset[str]]] = {}
 
-    def cursor(self) -> Any:
+    def cursor(self, reopen: bool = True) -> Any:
+        """A cursor on the database, opened when first asked. `reopen=False`: the records'
+        values are read from it, which a closed database no longer holds (a fault of the
+        caller, said as such rather than as a missing table of a new, empty database)."""
         if self._db is None:
+            if not reopen and self._closed:
+                raise RuntimeError("the register's database was closed before its records were read")
             import duckdb  # loaded only when a CSV register is read
 
             self._db = duckdb.connect()
@@ -175,6 +183,7 @@ class Database:
         if self._db is not None:
             self._db.close()
             self._db = None
+            self._closed = True
 
     def __enter__(self) -> Database:
         return self
@@ -389,14 +398,57 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     is_plain = " AND ".join(plain)
     stored = db.keep and _storable(kind)
     stored = stored and _keep(con, db, name, kind, typed, typed_params, alt, joins, is_plain)
+    columns = None
+    if stored:
+        # the plain rows' codes stay in the database, a file's column fetched when a record of
+        # the file first reads it (`Columns`): only the lines cross to Python now
+        columns = _kept_codes(con, db, name, reader, lookups, codes, alt, joins, is_plain)
+        codes = []
     select = ", ".join([*codes, "t.n", is_plain, alt, f"CASE WHEN NOT ({is_plain}) THEN {odd} END"])
     result = con.execute(f"SELECT {select} FROM t {' '.join(joins)} ORDER BY t.n")
     # fetched a slice at a time: a city's largest register as one list of row tuples held
     # gigabytes beside the records made from it
     read = Read([], list(reader.shape.problems), [False])
     while rows := result.fetchmany(CHUNK_ROWS):
-        _entries(reader, found, name, lookups, rows, StoredRecord if stored else Record, read)
+        _entries(reader, found, name, lookups, rows, columns, read)
     return read
+
+
+def _kept_codes(
+    con, db: Database, name: str, reader: _TableReader, lookups: list[dict], codes: list[str], alt: str,
+    joins: list[str], is_plain: str,
+) -> Columns:  # fmt: skip
+    """The codes of the file's plain rows (and the identity's alternative each meets) kept in
+    a table of `db`, and the file's `Columns` that make a column's values from them when first
+    read: `lookup.get(code, code)` of each, as the records were made before."""
+    table = f"c_{db.files[name]}"
+    # a free text is kept as itself, any other column as its value's index (a few bytes)
+    cast = ["" if c.index >= 0 and _free_text(reader, c) else "::INTEGER" for c in reader.columns]
+    kept = [f"({c}){cast[j]} AS c{j}" for j, c in enumerate(codes)]
+    kept = ", ".join([*kept, f"({alt})::SMALLINT AS alt", "t.n::INTEGER AS n"])
+    con.execute(f'CREATE TABLE "{table}" AS SELECT {kept} FROM t {" ".join(joins)} WHERE {is_plain}')
+    identity, names = reader.kind.identity, reader.names
+
+    def fetched(column: str) -> list[Any]:
+        cur = db.cursor(reopen=False)
+        try:
+            [(found,)] = cur.execute(f'SELECT list({column} ORDER BY n) FROM "{table}"').fetchall()
+        finally:
+            cur.close()
+        return found or []
+
+    def fetch(columns: Columns, i: int) -> list[Any]:
+        if i < len(names):  # a column of the file (or a constant)
+            got = fetched(f"c{i}")
+            return list(map(lookups[i].get, got, got))
+        assert identity is not None  # the identity, joined from the fields of each row's alternative
+        alts = fetched("alt")
+        if not alts:
+            return []
+        fields = {f for a in set(alts) for f in identity.alternatives[a]}
+        return _identities(identity, {f: columns.column(names.index(f)) for f in fields}, alts)
+
+    return Columns(reader.layout, fetch)
 
 
 def _keep(
@@ -426,30 +478,33 @@ def _keep(
 
 def _entries(
     reader: _TableReader, found: Layout, name: str, lookups: list[dict], rows: list[tuple],
-    made_as: type[Record], read: Read,
+    kept: Columns | None, read: Read,
 ) -> None:  # fmt: skip
     """The entries of `rows` (in line order, after those already in `read`) added to `read`:
     the plain rows' records made a column at a time (no Python code per row but the classes'
-    own), any other row read alone as `read_rows` reads it."""
+    own), any other row read alone as `read_rows` reads it. With `kept`, the plain rows'
+    values stay in the database (`rows` has no codes): each record is its row of `kept`."""
     kind, shape = reader.kind, reader.shape
     problems = read.problems
     if not rows:
         return
     columns = list(zip(*rows, strict=True))
-    k = len(lookups)
+    k = 0 if kept is not None else len(lookups)
     lines, plains, alts, odd_texts = columns[k : k + 4]
-    codes = [list(compress(c, plains)) for c in columns[:k]]
-    values = [list(map(lookup.get, c, c)) for lookup, c in zip(lookups, codes, strict=True)]
     refs = list(map(RecordRef, repeat(name), compress(lines, plains)))
-    if kind.identity is not None:
-        by_name = dict(zip(reader.names, values, strict=True))
-        values.append(_identities(kind.identity, by_name, list(compress(alts, plains))))
-    layout = reader.layout
-    rows_ = list(zip(*values, strict=True)) if values else [() for _plain in refs]
-    if made_as is StoredRecord:  # the values kept as a tuple in the file's layout
-        made: list[Record] = list(map(StoredRecord, repeat(kind.name), rows_, refs, repeat(layout)))
+    made: list[Record]
+    if kept is not None:
+        at = range(kept.rows, kept.rows + len(refs))
+        made = list(map(StoredRecord, repeat(kind.name), repeat(kept), at, refs))
+        kept.rows += len(refs)
     else:
-        records = list(map(dict, map(zip, repeat(layout.names), rows_)))
+        codes = [list(compress(c, plains)) for c in columns[:k]]
+        values = [list(map(lookup.get, c, c)) for lookup, c in zip(lookups, codes, strict=True)]
+        if kind.identity is not None:
+            by_name = dict(zip(reader.names, values, strict=True))
+            values.append(_identities(kind.identity, by_name, list(compress(alts, plains))))
+        rows_ = list(zip(*values, strict=True)) if values else [() for _plain in refs]
+        records = list(map(dict, map(zip, repeat(reader.layout.names), rows_)))
         made = list(map(Record, repeat(kind.name), records, refs))
         read.loose[0] = read.loose[0] or bool(made)
     if len(made) == len(rows):
