@@ -4,7 +4,8 @@
 
 Every argument is passed to `spm-rules check`. Each stage of `api.run_check` and the JSON
 writer is wrapped: its seconds (summed over calls) and the resident memory after it, printed
-on stderr with the process's peak (`ru_maxrss`). The compiled tables are loaded inside the
+on stderr with the highest resident memory sampled during it and the process's peak
+(`ru_maxrss`). The compiled tables are loaded inside the
 first standard's evaluation ("queries + verdicts"). A profile, not a comparison: run
 `bench/city.py` for figures against a baseline.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import functools
 import resource
 import sys
+import threading
 import time
 from typing import Any
 
@@ -41,6 +43,19 @@ def _rss_mib() -> int:
 def main() -> int:
     seconds: dict[str, float] = {}
     after: dict[str, int] = {}
+    # the highest resident memory seen during each stage (sampled every 20 ms by a thread):
+    # where the peak is reached, which the memory after a stage does not say
+    during: dict[str, int] = {}
+    current = ["the rest"]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.02):
+            label, rss = current[-1], _rss_mib()
+            if rss > during.get(label, 0):
+                during[label] = rss
+
+    threading.Thread(target=sample, daemon=True).start()
 
     def wrap(owner: Any, name: str, label: str) -> None:
         original = getattr(owner, name, None)
@@ -50,9 +65,11 @@ def main() -> int:
         @functools.wraps(original)
         def timed(*args: Any, **kwargs: Any) -> Any:
             t0 = time.perf_counter()
+            current.append(label)
             try:
                 return original(*args, **kwargs)
             finally:
+                current.pop()
                 seconds[label] = seconds.get(label, 0.0) + time.perf_counter() - t0
                 after[label] = _rss_mib()
 
@@ -63,10 +80,16 @@ def main() -> int:
     t0 = time.perf_counter()
     code = cli.main(["check", *sys.argv[1:]])
     total = time.perf_counter() - t0
+    done.set()
     for _owner, _name, label in STAGES:
         if label in seconds:
-            print(f"{label:24s} {seconds[label]:7.2f} s   {after[label]:6d} MiB after", file=sys.stderr)
-    print(f"{'the rest':24s} {total - sum(seconds.values()):7.2f} s", file=sys.stderr)
+            print(
+                f"{label:24s} {seconds[label]:7.2f} s   {after[label]:6d} MiB after"
+                f"   {during.get(label, after[label]):6d} MiB at most during",
+                file=sys.stderr,
+            )
+    rest = f"{'the rest':24s} {total - sum(seconds.values()):7.2f} s"
+    print(f"{rest}{'':19s}{during.get('the rest', 0):6d} MiB at most during", file=sys.stderr)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss >> 10
     print(f"{'total':24s} {total:7.2f} s   {peak:6d} MiB peak (exit {code})", file=sys.stderr)
     return code
