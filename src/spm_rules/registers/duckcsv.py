@@ -425,8 +425,8 @@ def _kept_codes(
     # a free text is kept as itself, any other column as its value's index (a few bytes)
     cast = ["" if c.index >= 0 and _free_text(reader, c) else "::INTEGER" for c in reader.columns]
     kept = [f"({c}){cast[j]} AS c{j}" for j, c in enumerate(codes)]
-    kept = ", ".join([*kept, f"({alt})::SMALLINT AS alt", "t.n::INTEGER AS n"])
-    con.execute(f'CREATE TABLE "{table}" AS SELECT {kept} FROM t {" ".join(joins)} WHERE {is_plain}')
+    select = ", ".join([*kept, f"({alt})::SMALLINT AS alt", "t.n::INTEGER AS n"])
+    con.execute(f'CREATE TABLE "{table}" AS SELECT {select} FROM t {" ".join(joins)} WHERE {is_plain}')
     identity, names = reader.kind.identity, reader.names
 
     def fetched(column: str) -> list[Any]:

@@ -155,7 +155,7 @@ def assemble(
             dates = [d or _NO_DATE for d in field_column(recs, date_field)]
             recs[:] = map(recs.__getitem__, sorted(range(len(recs)), key=dates.__getitem__))
         else:  # (file, line) is the order of `RecordRef`, compared as plain values
-            recs.sort(key=lambda r, f=date_field: (r.get(f) or dt.date.min, r.ref.file, r.ref.line))
+            recs.sort(key=lambda r, f=date_field: (r.get(f) or _NO_DATE, r.ref.file, r.ref.line))
     return Register(dict(records), problems, sources, contract, entries)
 
 

@@ -12,7 +12,7 @@ the record.
 
 from __future__ import annotations
 
-from itertools import compress, repeat
+from itertools import repeat
 from operator import attrgetter
 from typing import Any
 
@@ -117,9 +117,8 @@ class Tables:
         where = list(map(files.get, map(_FILE, refs), repeat(-1)))
         lines = list(map(_LINE, refs))
         if set(map(type, recs)) != {StoredRecord}:  # a record not kept has no row to join
-            for i in compress(range(len(recs)), [type(r) is not StoredRecord for r in recs]):
-                where[i] = -1
-        others = list(compress(range(len(where)), map(int.__gt__, repeat(0), where)))  # f < 0
+            where = [f if type(r) is StoredRecord else -1 for r, f in zip(recs, where, strict=True)]
+        others = [i for i, f in enumerate(where) if f < 0]
         table = table_name(kind)
         self.con.execute(
             f'CREATE OR REPLACE TEMP TABLE "{table}_p" AS SELECT unnest(range($1)) AS _rid, '
