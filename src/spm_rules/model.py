@@ -88,7 +88,7 @@ class Columns:
     collector rests). A city's run reads a few columns of most tables (a date to sort by, a
     key to count), so most values are never made in Python."""
 
-    __slots__ = ("_cols", "_fetch", "layout", "rows")
+    __slots__ = ("__weakref__", "_cols", "_fetch", "layout", "rows")
 
     def __init__(
         self,
@@ -200,6 +200,8 @@ class TypedRows(Protocol):
 
     def release(self, kind: str) -> None: ...
 
+    def ranking(self, kind: str) -> str | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Reason:
@@ -303,6 +305,9 @@ class Register:
     # the typed rows of the files read through DuckDB (their `StoredRecord`s), kept for the
     # compiled path; None when no reader kept any
     store: TypedRows | None = field(default=None, repr=False)
+    # the kinds whose records DuckDB put in order (`registers/kindorder.py`), with how many:
+    # their tables are loaded from the ranking the store keeps (`TypedRows.ranking`)
+    ranked: dict[str, int] = field(default_factory=dict, repr=False)
     # the rows per file and fate, and the entries they were counted from (`_fate_counts`)
     _counted: tuple[tuple[int, int], dict[str, Counter[Fate]]] | None = field(
         default=None, init=False, repr=False, compare=False

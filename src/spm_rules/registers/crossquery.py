@@ -32,6 +32,7 @@ from ..model import Entry, Record
 from ..sqlvalues import sql_type
 from .contract import Contract
 from .duckcsv import Database
+from .kindorder import rank_kind
 
 # more candidates than a quarter of the entries (and than a few thousand): every entry is
 # walked, which costs less than finding each
@@ -383,6 +384,15 @@ class StoredRows:
         entries = self._entries
         return [i for i in self.changed if entries[i].kind == kind]
 
+    def ranked(self, kind: str, recs: list[Record], date_field: str | None) -> bool:
+        """Whether DuckDB has put the kind's records (in reading order) in the interpreter's
+        order (`kindorder.rank_kind`); False leaves them to the Python sort."""
+        if kind in self.loose:
+            return False
+        spec = self._contract.kinds[kind]
+        date_type = spec.fields[date_field].type if date_field and date_field in spec.fields else None
+        return rank_kind(self._db, kind, recs, date_field, date_type)
+
     def narrowed(
         self,
         check: Callable[..., tuple[Any, ...]],
@@ -434,6 +444,10 @@ class EveryEntry:
         check: Callable[..., tuple[Any, ...]], entries: list[Entry], positions: None, *args: Any
     ) -> tuple[Any, ...]:
         return check(entries, *args)
+
+    @staticmethod
+    def ranked(kind: str, recs: list[Record], date_field: str | None) -> bool:
+        return False
 
 
 def narrowed(

@@ -16,6 +16,8 @@ of returns None and the file is read by the Python path.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
+from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import compress, repeat
@@ -132,6 +134,10 @@ class Database:
         # names in the key `mark_duplicates` gives its records
         self.shapes: dict[int, tuple[str, ...]] = {}
         self._tables: dict[str, tuple[str, frozenset[str]]] = {}
+        # each kept file's records' values (weakly: they hold a way back to the database,
+        # and the cyclic collector rests during a command)
+        self._columns: dict[int, weakref.ref[Columns]] = {}
+        self._ranked: dict[str, str] = {}  # per kind, the table of its ranking (`kindorder`)
 
     def cursor(self, reopen: bool = True) -> Any:
         """A cursor on the database, opened when first asked. `reopen=False`: the records'
@@ -148,6 +154,33 @@ class Database:
     def table(self, kind: str) -> tuple[str, frozenset[str]] | None:
         """The table of a kind's typed rows and its fields; None when none was kept."""
         return self._tables.get(kind)
+
+    def kept_columns(self, number: int, columns: Columns) -> None:
+        self._columns[number] = weakref.ref(columns)
+
+    def name_of(self, number: int) -> str:
+        return next(name for name, n in self.files.items() if n == number)
+
+    def numbers_of(self, columns: Iterable[Columns]) -> dict[int, Columns] | None:
+        """The kept files whose records' values are these `Columns`, by number; None when one
+        is not a kept file's (a record copied, say)."""
+        by_id = {id(c): n for n, ref in self._columns.items() if (c := ref()) is not None}
+        out = {}
+        for c in columns:
+            n = by_id.get(id(c))
+            if n is None or self._columns[n]() is not c:
+                return None
+            out[n] = c
+        return out
+
+    def ranked(self, kind: str, table: str) -> None:
+        """The kind's records are ranked by `table` (`f`, `line`, `_rid`; `kindorder`)."""
+        self._ranked[kind] = table
+
+    def ranking(self, kind: str) -> str | None:
+        """The table of the kind's ranking while its kept rows are here; None when the kind
+        was not ranked in SQL (`Register.ranked` says which list of records it ranks)."""
+        return self._ranked.get(kind) if kind in self._tables else None
 
     @property
     def kept(self) -> bool:
@@ -176,8 +209,10 @@ class Database:
         """Forget a kind's kept rows (their table dropped): its records are then loaded from
         their values."""
         found = self._tables.pop(kind, None)
-        if found is not None and self._db is not None:
-            self._db.execute(f'DROP TABLE "{found[0]}"')
+        ranked = self._ranked.pop(kind, None)
+        if self._db is not None:
+            for table in [t[0] for t in (found, ranked) if t is not None]:
+                self._db.execute(f'DROP TABLE IF EXISTS "{table}"')
 
     def close(self) -> None:
         if self._db is not None:
@@ -448,7 +483,9 @@ def _kept_codes(
         fields = {f for a in set(alts) for f in identity.alternatives[a]}
         return _identities(identity, {f: columns.column(names.index(f)) for f in fields}, alts)
 
-    return Columns(reader.layout, fetch)
+    made = Columns(reader.layout, fetch)
+    db.kept_columns(db.files[name], made)
+    return made
 
 
 def _keep(

@@ -143,8 +143,12 @@ def assemble(
     files: defaultdict[str | None, list[str]] = defaultdict(list)
     for name, kind in sources:
         files[kind].append(name)
+    ranked: dict[str, int] = {}
     for kind_name, recs in records.items():
         date_field = contract.kinds[kind_name].date_field
+        if find.ranked(kind_name, recs, date_field):  # ordered by DuckDB (`kindorder`)
+            ranked[kind_name] = len(recs)
+            continue
         if not date_field:
             continue
         names = files[kind_name]
@@ -156,7 +160,7 @@ def assemble(
             recs[:] = map(recs.__getitem__, sorted(range(len(recs)), key=dates.__getitem__))
         else:  # (file, line) is the order of `RecordRef`, compared as plain values
             recs.sort(key=lambda r, f=date_field: (r.get(f) or _NO_DATE, r.ref.file, r.ref.line))
-    return Register(dict(records), problems, sources, contract, entries)
+    return Register(dict(records), problems, sources, contract, entries, ranked=ranked)
 
 
 def _relink(entries: list[Entry], aliases: Aliases, contract: Contract) -> tuple[list[Entry]]:

@@ -1,9 +1,11 @@
 """The register's records as DuckDB tables, one per record kind, loaded once per session.
 
 Where the reader kept the typed rows of a CSV file (`Register.store`), a kind's table is
-made by joining each record's position to its row there by file and line: only two integers
-per record cross from Python (at scale 0,1 the twelve services' tables load in 1,5 s instead
-of 8,4 s), and the kept rows of the kind are then released. Any other record's values are
+made from them: joined to the kind's ranking, when DuckDB ranked the kind's records as the
+register was assembled (`registers/kindorder.py`: nothing crosses from Python; at full scale
+the twelve services' tables load in about 3 s instead of 18 s), else to each record's position
+passed with its file and line (two integers per record); the kept rows of the kind are then
+released. Any other record's values are
 passed as Python lists and unnested in one statement (no Arrow, no pandas), about 350.000
 rows/s for three columns. `_rid` is the record's position in `Register.of_kind`, i.e. the
 interpreter's order (date, then reading order), so first/last and every verdict map back to
@@ -78,6 +80,9 @@ class Tables:
         names = sorted(names_wanted)
         recs = self.register.of_kind(kind)
         stored = self._store.table(kind) if self._store is not None else None
+        if stored is not None and set(names) <= stored[1] and self._load_ranked(kind, names, recs, stored[0]):
+            self._loaded[kind] = set(names)
+            return
         if stored is not None and set(names) <= stored[1] and self._load_stored(kind, names, recs, stored[0]):
             self._loaded[kind] = set(names)
             return
@@ -107,6 +112,37 @@ class Tables:
             select.append(f'unnest(${i}::{sql_type(ftype)}[]) AS "{name}"')
         return "SELECT " + ", ".join(select), params
 
+    def _load_ranked(self, kind: str, names: list[str], recs: list[Record], source: str) -> bool:
+        """The kind's table from the reader's typed rows joined to the kind's ranking, made
+        by DuckDB when the register was assembled (`registers/kindorder.py`): no value or
+        position crosses from Python. False (nothing made) when the kind was not ranked so."""
+        ranked = self.register.ranked.get(kind) == len(recs)
+        ranking = self._store.ranking(kind) if self._store is not None and ranked else None
+        if ranking is None:
+            return False
+        table = table_name(kind)
+        cols = "".join(f', s."{n}"' for n in names)
+        self.con.execute(
+            f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT o._rid{cols} FROM "{ranking}" o '
+            f'JOIN "{source}" s ON s.f = o.f AND s.line = o.line'
+        )
+        return self._made_whole(kind, table, recs)
+
+    def _made_whole(self, kind: str, table: str, recs: list[Record]) -> bool:
+        """Whether the kind's table holds one row per record (`_rid` 0…n-1 each once); its
+        kept rows are then released."""
+        counted = self.con.execute(
+            f'SELECT count(*), count(DISTINCT _rid), min(_rid), max(_rid) FROM "{table}"'
+        )
+        [(count, distinct, low, high)] = counted.fetchall()
+        if count == distinct == len(recs) and (not recs or (low, high) == (0, len(recs) - 1)):
+            # the kept rows have given what this run reads (`wanted`): their memory is freed
+            # (a later load of the kind, or another run on the register, passes the values)
+            if self._store is not None:
+                self._store.release(kind)
+            return True
+        return False
+
     def _load_stored(self, kind: str, names: list[str], recs: list[Record], source: str) -> bool:
         """The kind's table from the reader's typed rows (joined by file and line) and the
         values of the records that have none; False (nothing made) when the rows found are
@@ -134,15 +170,7 @@ class Tables:
         self.con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS {select}')
         for helper in ("p", "o"):
             self.con.execute(f'DROP TABLE IF EXISTS "{table}_{helper}"')
-        counted = self.con.execute(f'SELECT count(*), count(DISTINCT _rid) FROM "{table}"').fetchall()
-        [(count, distinct)] = counted
-        if count == distinct == len(recs):
-            # the kept rows have given what this run reads (`wanted`): their memory is freed
-            # (a later load of the kind, or another run on the register, passes the values)
-            if self._store is not None:
-                self._store.release(kind)
-            return True
-        return False
+        return self._made_whole(kind, table, recs)
 
     def close(self) -> None:
         self.con.close()

@@ -1,0 +1,127 @@
+"""Each record kind's order (date, then file and line) ranked by DuckDB where the kind's records
+are rows the DuckDB reader kept, so that neither their dates nor their positions cross to
+Python.
+
+`Register.of_kind` is in the interpreter's order: by date (a record without one first), then by
+file name and line. A kind whose every record is a kept row of its file (a `StoredRecord` of
+the file's `Columns`, unchanged by the checks across records) is ranked in SQL from its kept
+rows (`s_<kind>`: the file's number, the line, the typed date), the rows dropped by the checks
+(duplicates, rejections) left out; the ranking is kept as `o_<kind>` (`f`, `line`, `_rid`: the
+record's position in `of_kind`), from which the compiled path loads the kind's table by a join
+instead of passing every record's file and line (`engine/compiled/load.py`). Python only puts
+its list of records in that order, by positions fetched as one list.
+
+Before anything is ranked, the records are proven to be what the SQL assumes: every one a
+kept row, each file's records one run in file order with their rows in line order (so the
+kept rows left out are exactly the rows not in the run). Anything else — a record merged or
+re-linked (a plain `Record`), a kind with a record read otherwise, a date field not of dates —
+leaves the kind to the Python sort, which gives the same order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import islice
+from operator import attrgetter, lt
+from typing import TYPE_CHECKING
+
+from ..model import Record, StoredRecord
+
+if TYPE_CHECKING:
+    from .duckcsv import Database
+
+_COLUMNS, _AT = attrgetter("_columns"), attrgetter("_at")
+_NO_DATE = "DATE '0001-01-01'"  # `readers._NO_DATE`: a record without a date sorts first
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def rank_kind(
+    db: Database, kind: str, recs: list[Record], date_field: str | None, date_type: str | None
+) -> bool:
+    """Put `recs` (the kind's records in reading order) in the interpreter's order, ranked by
+    DuckDB, and keep the ranking for the kind's table (`Database.ranking`; the register says
+    which kinds were ranked, `Register.ranked`). False, nothing changed, when the records are
+    not exactly kept rows in reading order."""
+    found = db.table(kind)
+    if (
+        found is None
+        or not recs
+        or (date_field is not None and (date_field not in found[1] or date_type != "date"))
+    ):
+        return False
+    runs = _runs(db, recs)
+    if runs is None:
+        return False
+    files, gone = runs
+    table = f"o_{kind}"
+    con = db.cursor()
+    try:
+        names = sorted(db.name_of(f) for f, _count in files)  # file names in Python's order
+        rank = {name: i for i, name in enumerate(names)}
+        con.execute(
+            "CREATE TEMP TABLE _files AS "
+            "SELECT unnest($1::INTEGER[]) AS f, unnest($2::INTEGER[]) AS name_rank",
+            [[f for f, _count in files], [rank[db.name_of(f)] for f, _count in files]],
+        )
+        con.execute(
+            "CREATE TEMP TABLE _gone AS SELECT unnest($1::INTEGER[]) AS f, unnest($2::BIGINT[]) AS at",
+            [[f for f, _at in gone], [at for _f, at in gone]],
+        )
+        date = f"coalesce(s.{_quoted(date_field)}, {_NO_DATE})" if date_field is not None else _NO_DATE
+        rows = (
+            f"SELECT s.f, s.line, {date} AS d, k.name_rank, "
+            "row_number() OVER (PARTITION BY s.f ORDER BY s.line) - 1 AS at "
+            f"FROM {_quoted(found[0])} s JOIN _files k ON s.f = k.f"
+        )
+        present = f"SELECT r.* FROM ({rows}) r ANTI JOIN _gone g ON r.f = g.f AND r.at = g.at"
+        con.execute(
+            f"CREATE OR REPLACE TABLE {_quoted(table)} AS SELECT f, line, "
+            "row_number() OVER (ORDER BY d, name_rank, line) - 1 AS _rid, "
+            f"row_number() OVER (ORDER BY f, line) - 1 AS g FROM ({present})"
+        )
+        [(count,)] = con.execute(f"SELECT count(*) FROM {_quoted(table)}").fetchall()
+        if count != len(recs):  # not the rows proven above: the Python sort
+            con.execute(f"DROP TABLE {_quoted(table)}")
+            return False
+        if date_field is not None:
+            [(order,)] = con.execute(f"SELECT list(g ORDER BY _rid) FROM {_quoted(table)}").fetchall()
+            recs[:] = map(recs.__getitem__, order)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _files")
+        con.execute("DROP TABLE IF EXISTS _gone")
+        con.close()
+    db.ranked(kind, table)
+    return True
+
+
+def _runs(db: Database, recs: list[Record]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+    """The files of `recs` with their number of records, in reading order, and the kept rows
+    not among them (file, row); None unless every record is a kept row and each file's
+    records are one run, in file order, their rows in line order."""
+    if set(map(type, recs)) != {StoredRecord}:
+        return None
+    seq = list(map(_COLUMNS, recs))
+    counts = Counter(seq)
+    numbers = db.numbers_of(counts)
+    if numbers is None:
+        return None
+    ats = list(map(_AT, recs))
+    files: list[tuple[int, int]] = []
+    gone: list[tuple[int, int]] = []
+    start = 0
+    for number, columns in sorted(numbers.items()):
+        stop = start + counts[columns]
+        if seq[start] is not columns or seq[start:stop].count(columns) != stop - start:
+            return None  # not one run in file order
+        if not all(map(lt, islice(ats, start, stop - 1), islice(ats, start + 1, stop))):
+            return None  # the rows not in line order
+        if ats[start] < 0 or ats[stop - 1] >= columns.rows:
+            return None
+        if stop - start < columns.rows:
+            gone += [(number, at) for at in sorted(set(range(columns.rows)).difference(ats[start:stop]))]
+        files.append((number, stop - start))
+        start = stop
+    return (files, gone) if start == len(recs) else None
