@@ -69,6 +69,10 @@ class Evaluation:
                 self._planned[std.id] = query
                 for kind, cols in query.columns.items():
                     self._wanted.setdefault(kind, set()).update(cols)
+                # the subjects' keys, which the tally reads from the query (`_scope_groups`)
+                key = self.register.contract.kinds[std.subject_kind or ""].key if std.subject_kind else None
+                if key:
+                    self._wanted.setdefault(std.subject_kind or "", set()).add(key)
 
     def verdicts(self, std: A.Standard, period: Period) -> Sequence[Verdict]:
         """The standard's verdicts: the compiled path's are `CompiledVerdicts`, which tally

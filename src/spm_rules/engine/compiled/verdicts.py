@@ -11,7 +11,10 @@ shared (they are immutable), and a `Verdict` is built only for a subject someone
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Iterator, Sequence
+from itertools import compress
+from operator import not_
 from typing import Any, overload
 
 import duckdb
@@ -280,8 +283,10 @@ class CompiledVerdicts(Sequence[Verdict]):
         register: Register,
         rows: QueryRows,
         linked_used: dict[str, array] | None = None,
+        groups: _Groups | None = None,
     ):
         std, period = compiled.standard, compiled.period
+        self.compiled = compiled
         self.standard = std
         self._rows = rows
         self._register, self._period = register, period
@@ -298,6 +303,7 @@ class CompiledVerdicts(Sequence[Verdict]):
         self._pop_missing = (Missing(to_source(std.population)),) if std.population is not None else ()
         self._period_missing = (Missing(to_source(std.period_on)),) if std.period_on is not None else ()
         self._tally: Tally | None = None
+        self._groups = groups
 
     @property
     def _link_plan(self) -> _Links:
@@ -377,6 +383,9 @@ class CompiledVerdicts(Sequence[Verdict]):
         rows = self._rows
         out = Tally()
         out.out_of_period, out.out_of_population = rows.out_of_period, rows.out_of_population
+        if self._groups is not None:
+            self._tally = self._tally_groups(out, self._groups)
+            return self._tally
         outcomes: dict[int, Outcome] = {}
         facilities: dict[int, FacilityTally] = {}
         subjects, key_field = self._subjects, self._key_field
@@ -396,6 +405,35 @@ class CompiledVerdicts(Sequence[Verdict]):
             key = keys[rid]
             t.add(str(key) if key is not None else str(subjects[rid].ref), outcome)
         self._tally = out
+        return out
+
+    def _tally_groups(self, out: Tally, groups: _Groups) -> Tally:
+        """The tally a facility at a time from DuckDB's groups (`_scope_groups`): what
+        `FacilityTally.add` does per subject, done per distinct code string with its number
+        of subjects, the keys chosen by C-level maps. The failed criteria are counted in the
+        order their first subject meets them, as subject by subject."""
+        outcomes: dict[str, Outcome] = {}
+        for fac, codes, keys in groups:
+            t = out.facility(fac or UNKNOWN_FACILITY)
+            first_met = list(dict.fromkeys(codes))
+            for c in first_met:
+                if c not in outcomes:
+                    outcomes[c] = Outcome.of(*self._trees.criteria(c))
+            counted_of = {c: outcomes[c].counted for c in first_met}
+            flags = list(map(counted_of.__getitem__, codes))
+            counted = list(compress(keys, flags))
+            t.subjects += len(codes)
+            t.counted += len(counted)
+            t.counted_keys += counted
+            t.not_counted_keys += compress(keys, map(not_, flags))
+            per_code = Counter(codes)
+            for c in first_met:
+                outcome, n = outcomes[c], per_code[c]
+                if not outcome.counted:
+                    for f in outcome.failing:
+                        t.failing[f] += n
+                for f in outcome.informative:
+                    t.informative[f] += n
         return out
 
     def used_positions(self) -> list[tuple[str, Sequence[int]]] | None:
@@ -442,9 +480,45 @@ def run(compiled: CompiledStandard, tables: Tables) -> CompiledVerdicts:
             raise NotCompilable(f"the query gave {count} rows for {subjects} subjects", std.id)
         rows = QueryRows(con, "_verdict_rows", compiled.period, std.period_on is not None, std.id)
         linked_used = _linked_used(con, compiled, tables.register, "_verdict_rows")
+        groups = _scope_groups(con, compiled, tables, "_verdict_rows")
     finally:
         con.execute("DROP TABLE IF EXISTS _verdict_rows")
-    return CompiledVerdicts(compiled, tables.register, rows, linked_used)
+    return CompiledVerdicts(compiled, tables.register, rows, linked_used, groups)
+
+
+# per facility (as the query gives it), the code strings and keys of its subjects in the
+# period and the population, in the register's order
+_Groups = list[tuple[str | None, list[str], list[str]]]
+
+
+def _scope_groups(con: Any, compiled: CompiledStandard, tables: Tables, table: str) -> _Groups | None:
+    """The subjects in scope grouped by facility by DuckDB, in the order each facility is first
+    met, each with its subjects' code strings and keys in the register's order: the tally is
+    then made a facility at a time (`CompiledVerdicts.tally`) instead of a subject at a time.
+    None — the tally walks the rows — when a subject's key is not its text in DuckDB (a key
+    field that is not a string, a subject without a key: its key is then its reference) or
+    two facilities would be one in the tally (`UNKNOWN_FACILITY` written as a name)."""
+    std = compiled.standard
+    kind = std.subject_kind or ""
+    spec = tables.register.contract.kinds[kind]
+    key = spec.key
+    if not key or key not in spec.fields or spec.fields[key].type != "string":
+        return None
+    tables.ensure({kind: (key,)})
+    inside = f"{_in_period_sql(compiled.period, std.period_on is not None, 'v._pdate')} AND v._pop IS TRUE"
+    try:
+        found = con.execute(
+            "SELECT fac, list(code ORDER BY r), list(key ORDER BY r), count(key) = count(*) FROM ("
+            f"SELECT v._rid AS r, nullif(v._fac, '') AS fac, v._codes AS code, s.\"{key}\" AS key "
+            f'FROM {table} v JOIN "{table_name(kind)}" s ON s._rid = v._rid WHERE {inside}'
+            ") GROUP BY fac ORDER BY min(r)"
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    names = [fac or UNKNOWN_FACILITY for fac, *_rest in found]
+    if not all(every_key for *_rest, every_key in found) or len(set(names)) != len(names):
+        return None
+    return [(fac, codes, keys) for fac, codes, keys, _every_key in found]
 
 
 def _linked_used(
