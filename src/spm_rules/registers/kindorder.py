@@ -71,23 +71,27 @@ def rank_kind(
             [[f for f, _at in gone], [at for _f, at in gone]],
         )
         date = f"coalesce(s.{_quoted(date_field)}, {_NO_DATE})" if date_field is not None else _NO_DATE
-        rows = (
-            f"SELECT s.f, s.line, {date} AS d, k.name_rank, "
-            "row_number() OVER (PARTITION BY s.f ORDER BY s.line) - 1 AS at "
+        # each kept row's place in its file (`at`) only where some of the file's rows are gone
+        at = ", row_number() OVER (PARTITION BY s.f ORDER BY s.line) - 1 AS at" if gone else ""
+        present = (
+            f"SELECT s.f, s.line, {date} AS d, k.name_rank{at} "
             f"FROM {_quoted(found[0])} s JOIN _files k ON s.f = k.f"
         )
-        present = f"SELECT r.* FROM ({rows}) r ANTI JOIN _gone g ON r.f = g.f AND r.at = g.at"
+        if gone:
+            present = f"SELECT r.* FROM ({present}) r ANTI JOIN _gone g ON r.f = g.f AND r.at = g.at"
+        # narrow: it is held from reading until the kind's table is loaded
         con.execute(
-            f"CREATE OR REPLACE TABLE {_quoted(table)} AS SELECT f, line, "
-            "row_number() OVER (ORDER BY d, name_rank, line) - 1 AS _rid, "
-            f"row_number() OVER (ORDER BY f, line) - 1 AS g FROM ({present})"
+            f"CREATE OR REPLACE TABLE {_quoted(table)} AS SELECT f, line::INTEGER AS line, "
+            f"(row_number() OVER (ORDER BY d, name_rank, line) - 1)::INTEGER AS _rid FROM ({present})"
         )
         [(count,)] = con.execute(f"SELECT count(*) FROM {_quoted(table)}").fetchall()
         if count != len(recs):  # not the rows proven above: the Python sort
             con.execute(f"DROP TABLE {_quoted(table)}")
             return False
         if date_field is not None:
-            [(order,)] = con.execute(f"SELECT list(g ORDER BY _rid) FROM {_quoted(table)}").fetchall()
+            # each record's place in reading order (file, line), by rank
+            reading = f"SELECT _rid, row_number() OVER (ORDER BY f, line) - 1 AS g FROM {_quoted(table)}"
+            [(order,)] = con.execute(f"SELECT list(g ORDER BY _rid) FROM ({reading})").fetchall()
             recs[:] = map(recs.__getitem__, order)
     finally:
         con.execute("DROP TABLE IF EXISTS _files")

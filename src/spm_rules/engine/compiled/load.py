@@ -123,7 +123,8 @@ class Tables:
         table = table_name(kind)
         cols = "".join(f', s."{n}"' for n in names)
         self.con.execute(
-            f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT o._rid{cols} FROM "{ranking}" o '
+            f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT o._rid::BIGINT AS _rid{cols} '
+            f'FROM "{ranking}" o '
             f'JOIN "{source}" s ON s.f = o.f AND s.line = o.line'
         )
         return self._made_whole(kind, table, recs)
