@@ -50,7 +50,7 @@ from ..report.catalogue import label as label_text
 from ..report.catalogue import words
 from ..report.ledger import ledger_csv
 from ..report.privacy import Privacy, personal_values
-from ..report.render_json import ledger_json, register_json, report_json, verdict_json
+from ..report.render_json import json_text, ledger_json, register_json, report_json, verdict_json
 from ..resources import bundled_library, bundled_sample
 from .outputs import OutputRefused, check_targets, write_atomic, write_text_atomic
 
@@ -381,7 +381,7 @@ def _write_check(
             doc["in_force"] = result.in_force
             doc["rule_set"] = result.stamp.as_json()
             doc["ledger"] = ledger_json(result.ledger)
-            text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+            text = json_text(doc) + "\n"
             if output is None:
                 _echo(text, privacy, nl=False)
             else:
