@@ -363,7 +363,16 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     ok, cells, odd = source
     # per column: its distinct texts judged once, joined back as a code (the value's index)
     read = [c for c in reader.columns if c.index >= 0]
-    distinct = ", ".join(f"list(DISTINCT t.{cells[c.index]})" for c in read)
+
+    def distinct_texts(column: _Column) -> str:
+        # a free text DuckDB is sure of (a NIK of 16 digits: `FastCheck.sure`) is its own
+        # value and plain, as `_flags` would find: only the other texts are fetched and judged
+        cell = f"t.{cells[column.index]}"
+        sure = fast.sure.get(column.name) if _free_text(reader, column) else None
+        unsure = f" FILTER (WHERE NOT regexp_full_match({cell}, {_quoted(sure)}))" if sure else ""
+        return f"list(DISTINCT {cell}){unsure}"
+
+    distinct = ", ".join(map(distinct_texts, read))
     texts_of = iter(con.execute(f"SELECT {distinct} FROM t WHERE {ok}").fetchone() if read else ())
     lookups: list[dict] = []  # per column: a row's code -> its value (`dict.get(code, code)`)
     flag_of: dict[str, str] = {}  # per field, its cell's flags in SQL

@@ -44,6 +44,19 @@ _PROP = {
 }
 
 
+# patterns whose full match in DuckDB (RE2's `regexp_full_match`) accepts a text only where
+# Python's `search` of the pattern does: anchored at both ends, ASCII classes, no `\\d` (a
+# Unicode digit in Python). A text RE2 accepts has no space to strip, is not empty and passes.
+_SAME_IN_RE2 = {
+    "^[0-9]{16}$": "[0-9]{16}",
+    "^[0-9]+/[0-9]+$": "[0-9]+/[0-9]+",
+    "^[0-9]{4}/[0-9]{4}$": "[0-9]{4}/[0-9]{4}",
+    "^([01][0-9]|2[0-3]):[0-5][0-9]$": "([01][0-9]|2[0-3]):[0-5][0-9]",
+}
+# what a property may say besides its type and pattern for its texts to be judged by RE2
+_ONLY_WORDS = {"type", "pattern", "description", "x-unit", "x-derived", "x-personal", "x-evidence"}
+
+
 def _date_ok(v: Any) -> bool:
     if not isinstance(v, str):
         return True
@@ -90,9 +103,13 @@ class FastCheck:
         any_of: list[tuple[str, ...]],
         checks: dict[str, list[Callable[[Any], bool]]],
         text_filters: dict[str, list[Callable[[list[str]], list[str]]]] | None = None,
+        sure: dict[str, str] | None = None,
     ):
         self.required, self.any_of, self.checks = required, any_of, checks
         self._text_filters = text_filters or {}
+        # per property, an RE2 pattern whose full match in DuckDB says that a text is its own
+        # value and passes (the DuckDB reader then never fetches it: `duckcsv._read`)
+        self.sure = sure or {}
 
     def __call__(self, doc: dict) -> bool:
         for name in self.required:
@@ -142,6 +159,7 @@ def compile_schema(schema: dict) -> FastCheck | None:
     # per property, its tests as filters of a list of texts (`FastCheck.texts_ok`): what each
     # test above answers for a `str`
     text_filters: dict[str, list[Callable[[list[str]], list[str]]]] = {}
+    sure: dict[str, str] = {}
     for name, spec in schema.get("properties", {}).items():
         if set(spec) - _PROP:
             return None
@@ -174,5 +192,7 @@ def compile_schema(schema: dict) -> FastCheck | None:
             filters.append(lambda xs: list(filter(_date_ok, xs)))
         checks.append((name, tests))
         text_filters[name] = filters
+        if "string" in types and set(spec) <= _ONLY_WORDS and spec.get("pattern") in _SAME_IN_RE2:
+            sure[name] = _SAME_IN_RE2[spec["pattern"]]
 
-    return FastCheck(required, any_of, dict(checks), text_filters)
+    return FastCheck(required, any_of, dict(checks), text_filters, sure)
