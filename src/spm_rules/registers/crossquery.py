@@ -191,20 +191,27 @@ class StoredRows:
             f"SELECT {who} AS who, max({birth}) AS born FROM {people} WHERE {birth} IS NOT NULL GROUP BY who"
         )
         found: list[tuple[int, int]] = []
-        for kind, (person, day) in sorted(checked.items()):
-            table = self._table(kind)
-            if table is None:
-                continue
-            found += self._rows(
-                f"""WITH b AS ({births}),
-                    c AS (SELECT s.f, s.line, s.{_name(person)} AS who FROM {table} s
-                          JOIN b ON s.{_name(person)} IS NOT DISTINCT FROM b.who
+        # the births grouped once for every kind (a city's person register has millions of
+        # rows), in a table of this cursor's own
+        con = self._db.cursor()
+        try:
+            con.execute(f"CREATE TEMP TABLE _born AS {births}")
+            for kind, (person, day) in sorted(checked.items()):
+                table = self._table(kind)
+                if table is None:
+                    continue
+                found += con.execute(
+                    f"""WITH c AS (SELECT s.f, s.line, s.{_name(person)} AS who FROM {table} s
+                          JOIN _born b ON s.{_name(person)} IS NOT DISTINCT FROM b.who
                           WHERE s.{_name(day)} < b.born)
                     SELECT f, line FROM c
                     UNION ALL
                     SELECT p.f, p.line FROM {people} p
                     WHERE EXISTS (SELECT 1 FROM c WHERE c.who IS NOT DISTINCT FROM p.{who})"""
-            )
+                ).fetchall()
+        finally:
+            con.execute("DROP TABLE IF EXISTS _born")
+            con.close()
         return self.positions(found)
 
     @_or_every_entry
