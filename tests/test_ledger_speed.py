@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
@@ -199,3 +200,54 @@ def test_rows_that_disagree_with_the_balance_are_a_fault(city, monkeypatch):
     with pytest.raises(ledger_module.LedgerDisagrees) as err:
         _ = ledger.rows
     assert city.register.entries[0].ref.file in err.value.text("en")
+
+
+def test_the_counts_without_a_walk_are_the_walks(city, monkeypatch):
+    """Where every standard's records used are known by position and none by reference, the
+    balance is counted from the fates per file and the records used (`_used_counts`), without
+    a walk over every entry: the same balance and totals as the walk's, and the same rows."""
+    counted = []
+    real = ledger_module._used_counts
+    monkeypatch.setattr(ledger_module, "_used_counts", lambda *a: counted.append(real(*a)) or counted[-1])
+    fast = build_ledger(city.register, city.reports)
+    assert counted and counted[0] is not None  # the city's standards name no records by reference
+    monkeypatch.setattr(ledger_module, "_used_counts", lambda *a: None)
+    walked = build_ledger(city.register, city.reports)
+    assert fast.files == walked.files and fast.balanced
+    assert +fast.totals() == +walked.totals()
+    assert fast.rows == walked.rows
+
+
+def test_the_counts_of_every_fate_are_the_walks(tmp_path):
+    """Rejected rows, a repeat, a separator row and records used or not, in two files: the
+    counts without a walk are the walk's, whichever records are used."""
+    from spm_rules.registers.contract import load_contract
+    from spm_rules.registers.readers import read_folder
+
+    (tmp_path / "kunjungan_ptm.csv").write_text(
+        "nik,tanggal,fasilitas,sistolik\n"
+        "3275014202890001,2018-03-02,Puskesmas 01,120\n"
+        "3275014202890001,2018-03-02,Puskesmas 01,120\n"  # a repeat
+        ",,,\n"  # separators only
+        "3275014202890001,2018-02-30,Puskesmas 01,120\n"  # no such date
+        "3275015507010002,2018-03-01,Puskesmas 01,135\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "penduduk.csv").write_text(
+        "nik,nama,jenis_kelamin,tanggal_lahir,fasilitas\n"
+        "3275014202890001,A,P,1989-02-02,Puskesmas 01\n"
+        "32750155070100,B,L,2001-07-15,Puskesmas 01\n"  # a NIK of 14 digits
+        "3275015507010002,C,P,2001-07-15,Puskesmas 01\n",
+        encoding="utf-8",
+    )
+    register = read_folder(tmp_path, load_contract(), today=dt.date(2026, 1, 1))
+    assert {e.fate for e in register.entries} == set(Fate)
+    every = [r for recs in register.records.values() for r in recs]
+    for records in (set(), set(every), set(every[::2])):
+        counts = ledger_module._used_counts(register, records, set())
+        fates = ledger_module._used_fates(register, records, set())
+        assert counts == Counter(zip((e.ref.file for e in register.entries), fates, strict=True))
+    # a record used by reference, or entries not the register's own: the walk
+    assert ledger_module._used_counts(register, set(), {register.entries[0].ref}) is None
+    other = dataclasses.replace(register, entries=list(register.entries))
+    assert ledger_module._used_counts(other, set(every), set()) is None

@@ -308,6 +308,9 @@ class Register:
     # the kinds whose records DuckDB put in order (`registers/kindorder.py`), with how many:
     # their tables are loaded from the ranking the store keeps (`TypedRows.ranking`)
     ranked: dict[str, int] = field(default_factory=dict, repr=False)
+    # the entries the records were taken from, one record per entry of fate RECORD with the
+    # entry's reference (`assemble`); a register given other entries is walked by the ledger
+    assembled_from: list[Entry] | None = field(default=None, repr=False, compare=False)
     # the rows per file and fate, and the entries they were counted from (`_fate_counts`)
     _counted: tuple[tuple[int, int], dict[str, Counter[Fate]]] | None = field(
         default=None, init=False, repr=False, compare=False
@@ -345,6 +348,10 @@ class Register:
                 counts[e.ref.file][e.fate] += 1
             self._counted = (key, dict(counts))
         return self._counted[1]
+
+    def fate_counts(self) -> dict[str, Counter[Fate]]:
+        """Rows per file and fate (read only)."""
+        return self._fate_counts()
 
     @property
     def files(self) -> list[FileCounts]:

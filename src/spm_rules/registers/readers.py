@@ -160,7 +160,9 @@ def assemble(
             recs[:] = map(recs.__getitem__, sorted(range(len(recs)), key=dates.__getitem__))
         else:  # (file, line) is the order of `RecordRef`, compared as plain values
             recs.sort(key=lambda r, f=date_field: (r.get(f) or _NO_DATE, r.ref.file, r.ref.line))
-    return Register(dict(records), problems, sources, contract, entries, ranked=ranked)
+    register = Register(dict(records), problems, sources, contract, entries, ranked=ranked)
+    register.assembled_from = entries
+    return register
 
 
 def _relink(entries: list[Entry], aliases: Aliases, contract: Contract) -> tuple[list[Entry]]:

@@ -410,15 +410,22 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     why (`_claimed_fates`) are made when the rows are asked for, and must give the same
     fates; when some standard's records used are not known, the claims make the fates."""
     used = _used(register, reports)
+    counts: Counter[tuple[str, str]] | None = None
     if used is None:
         fates, by_ref, by_record = _claimed_fates(register, reports)
-        counts = Counter(zip(map(_FILE, register.entries), fates, strict=True))
         make_rows = partial(_ledger_rows, register, by_ref, by_record)
     else:
-        fates = _used_fates(register, *used)
+        counts = _used_counts(register, *used)
+        if counts is None:
+            fates = _used_fates(register, *used)
+    if counts is None:
         counts = Counter(zip(map(_FILE, register.entries), fates, strict=True))
+    if used is not None:
         make_rows = partial(_rows_checked, register, reports, counts)
-    ledger = Ledger(fates=Counter(fates), make_rows=make_rows)
+    totals: Counter[str] = Counter()
+    for (_file, fate), count in counts.items():
+        totals[fate] += count
+    ledger = Ledger(fates=totals, make_rows=make_rows)
     balances = {f.file: FileBalance(f.file, f.rows_read) for f in register.files}
     for (file, fate), count in counts.items():
         bal = balances.get(file)
@@ -459,6 +466,33 @@ def _used(register: Register, reports: list[StandardReport]) -> tuple[set[Record
             if row.source is not None:
                 refs.update(row.source.refs)
     return records, refs
+
+
+_REC_FILE = attrgetter("ref.file")
+
+
+def _used_counts(
+    register: Register, records: set[Record], refs: set[RecordRef]
+) -> Counter[tuple[str, str]] | None:
+    """The rows per file and fate without a walk over every entry (`_used_fates` counted), where
+    no standard names its records used by reference and the records are the register's own
+    (`Register.assembled_from`: each the record of one entry of fate RECORD, with its
+    reference): per file its rejected rows, its duplicate and empty ones (out of scope), its
+    records used (counted from the records used) and its other rows of fate RECORD (out of
+    scope). None — the walk — otherwise."""
+    if refs or register.assembled_from is not register.entries:
+        return None
+    used = Counter(map(_REC_FILE, records))
+    out: Counter[tuple[str, str]] = Counter()
+    for file, fates in register.fate_counts().items():
+        n_used = used.pop(file, 0)
+        if n_used > fates[Fate.RECORD]:
+            return None
+        other = fates[Fate.RECORD] - n_used + fates[Fate.DUPLICATE] + fates[Fate.EMPTY]
+        for fate, count in ((USED, n_used), (OUT, other), (REJECTED, fates[Fate.REJECTED])):
+            if count:
+                out[file, fate] = count
+    return None if used else out  # a record used of no file read: the walk says what it is
 
 
 def _used_fates(register: Register, records: set[Record], refs: set[RecordRef]) -> list[str]:
