@@ -1,8 +1,9 @@
 """Each kind's order ranked by DuckDB (`registers/kindorder.py`) is the interpreter's order, and
 the query tables loaded from that ranking are the tables loaded from every record's position:
 folders drawn with dates shared within and across files, files shown in and out of reading
-order, exact repeats (dropped rows among the kept ones), a whole file of repeats, and now and
-then a record merged by the checks (its kind left to the Python sort)."""
+order (the persons, a kind without a date, in reading order), exact repeats (dropped rows
+among the kept ones), and now and then a record merged by the checks (its kind left to the
+Python sort)."""
 
 from __future__ import annotations
 
@@ -60,11 +61,13 @@ def _write(tmp: Path, drawn) -> tuple[Path, tuple[Path, ...]]:
     ]
     if merge:
         people.append([NIKS[0], "", people[0][2], "1990-01-01", "", "L0"])
-    _csv(
-        folders[0] / "penduduk.csv",
-        ["nik", "nama", "jenis_kelamin", "tanggal_lahir", "fasilitas", "id_lokal"],
-        people,
-    )
+    # the persons (a kind without a date: in reading order) spread over the folders
+    for i, folder in enumerate(folders):
+        _csv(
+            folder / "penduduk.csv",
+            ["nik", "nama", "jenis_kelamin", "tanggal_lahir", "fasilitas", "id_lokal"],
+            people[i :: len(folders)],
+        )
     return folders[0], tuple(folders[1:])
 
 

@@ -3,8 +3,9 @@ are rows the DuckDB reader kept, so that neither their dates nor their positions
 Python.
 
 `Register.of_kind` is in the interpreter's order: by date (a record without one first), then by
-file name and line. A kind whose every record is a kept row of its file (a `StoredRecord` of
-the file's `Columns`, unchanged by the checks across records) is ranked in SQL from its kept
+file name and line; a kind without a date field in reading order (file, line). A kind whose
+every record is a kept row of its file (a `StoredRecord` of the file's `Columns`, unchanged
+by the checks across records) is ranked in SQL from its kept
 rows (`s_<kind>`: the file's number, the line, the typed date), the rows dropped by the checks
 (duplicates, rejections) left out; the ranking is kept as `o_<kind>` (`f`, `line`, `_rid`: the
 record's position in `of_kind`), from which the compiled path loads the kind's table by a join
@@ -79,10 +80,12 @@ def rank_kind(
         )
         if gone:
             present = f"SELECT r.* FROM ({present}) r ANTI JOIN _gone g ON r.f = g.f AND r.at = g.at"
-        # narrow: it is held from reading until the kind's table is loaded
+        # by date, then file name and line; a kind without a date stays in reading order (file,
+        # line), as `assemble` leaves it. Narrow: it is held until the kind's table is loaded.
+        order = "d, name_rank, line" if date_field is not None else "f, line"
         con.execute(
             f"CREATE OR REPLACE TABLE {_quoted(table)} AS SELECT f, line::INTEGER AS line, "
-            f"(row_number() OVER (ORDER BY d, name_rank, line) - 1)::INTEGER AS _rid FROM ({present})"
+            f"(row_number() OVER (ORDER BY {order}) - 1)::INTEGER AS _rid FROM ({present})"
         )
         [(count,)] = con.execute(f"SELECT count(*) FROM {_quoted(table)}").fetchall()
         if count != len(recs):  # not the rows proven above: the Python sort
