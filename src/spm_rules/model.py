@@ -285,6 +285,9 @@ class FileCounts:
     rows_duplicate: int = 0
 
 
+_FILE_AND_FATE = attrgetter("ref.file", "fate")
+
+
 @dataclass
 class Register:
     """All records read from one data folder, indexed for linking, with every row's entry.
@@ -344,8 +347,9 @@ class Register:
         key = (id(self.entries), len(self.entries))
         if self._counted is None or self._counted[0] != key:
             counts: dict[str, Counter[Fate]] = defaultdict(Counter)
-            for e in self.entries:
-                counts[e.ref.file][e.fate] += 1
+            # each entry's (file, fate) counted by C-level maps, then per file
+            for (file, fate), n in Counter(map(_FILE_AND_FATE, self.entries)).items():
+                counts[file][fate] += n
             self._counted = (key, dict(counts))
         return self._counted[1]
 
