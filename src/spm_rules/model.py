@@ -314,7 +314,7 @@ class Register:
     # the entries the records were taken from, one record per entry of fate RECORD with the
     # entry's reference (`assemble`); a register given other entries is walked by the ledger
     assembled_from: list[Entry] | None = field(default=None, repr=False, compare=False)
-    # the rows per file and fate, and the entries they were counted from (`_fate_counts`)
+    # the rows per file and fate, and the entries they were counted from (`fate_counts`)
     _counted: tuple[tuple[int, int], dict[str, Counter[Fate]]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -340,8 +340,8 @@ class Register:
             index = self._index[key] = dict(grouped)
         return index
 
-    def _fate_counts(self) -> dict[str, Counter[Fate]]:
-        """Rows per file and fate, counted once: a city's twelve million entries are walked
+    def fate_counts(self) -> dict[str, Counter[Fate]]:
+        """Rows per file and fate (read only), counted once: a city's twelve million entries are walked
         once, not for every count a report asks for (counted again if `entries` is replaced
         or grows)."""
         key = (id(self.entries), len(self.entries))
@@ -353,13 +353,9 @@ class Register:
             self._counted = (key, dict(counts))
         return self._counted[1]
 
-    def fate_counts(self) -> dict[str, Counter[Fate]]:
-        """Rows per file and fate (read only)."""
-        return self._fate_counts()
-
     @property
     def files(self) -> list[FileCounts]:
-        counts = self._fate_counts()
+        counts = self.fate_counts()
         out = []
         for name, kind in self.sources:
             c = counts.get(name, Counter())
@@ -372,8 +368,8 @@ class Register:
 
     @property
     def rows_rejected(self) -> int:
-        return sum(c[Fate.REJECTED] for c in self._fate_counts().values())
+        return sum(c[Fate.REJECTED] for c in self.fate_counts().values())
 
     @property
     def rows_duplicate(self) -> int:
-        return sum(c[Fate.DUPLICATE] for c in self._fate_counts().values())
+        return sum(c[Fate.DUPLICATE] for c in self.fate_counts().values())

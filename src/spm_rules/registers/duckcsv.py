@@ -164,11 +164,12 @@ class Database:
     def numbers_of(self, columns: Iterable[Columns]) -> dict[int, Columns] | None:
         """The kept files whose records' values are these `Columns`, by number; None when one
         is not a kept file's (a record copied, say)."""
+        # (ids of the files' values still alive: an id equal to a live argument's is that object)
         by_id = {id(c): n for n, ref in self._columns.items() if (c := ref()) is not None}
         out = {}
         for c in columns:
             n = by_id.get(id(c))
-            if n is None or self._columns[n]() is not c:
+            if n is None:
                 return None
             out[n] = c
         return out

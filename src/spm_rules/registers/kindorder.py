@@ -60,12 +60,12 @@ def rank_kind(
     table = f"o_{kind}"
     con = db.cursor()
     try:
-        names = sorted(db.name_of(f) for f, _count in files)  # file names in Python's order
-        rank = {name: i for i, name in enumerate(names)}
+        name = {f: db.name_of(f) for f, _count in files}
+        rank = {n: i for i, n in enumerate(sorted(name.values()))}  # file names in Python's order
         con.execute(
             "CREATE TEMP TABLE _files AS "
             "SELECT unnest($1::INTEGER[]) AS f, unnest($2::INTEGER[]) AS name_rank",
-            [[f for f, _count in files], [rank[db.name_of(f)] for f, _count in files]],
+            [list(name), [rank[n] for n in name.values()]],
         )
         con.execute(
             "CREATE TEMP TABLE _gone AS SELECT unnest($1::INTEGER[]) AS f, unnest($2::BIGINT[]) AS at",

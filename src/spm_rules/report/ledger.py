@@ -410,17 +410,13 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     why (`_claimed_fates`) are made when the rows are asked for, and must give the same
     fates; when some standard's records used are not known, the claims make the fates."""
     used = _used(register, reports)
-    counts: Counter[tuple[str, str]] | None = None
     if used is None:
         fates, by_ref, by_record = _claimed_fates(register, reports)
+        counts = _per_file(register, fates)
         make_rows = partial(_ledger_rows, register, by_ref, by_record)
     else:
-        counts = _used_counts(register, *used)
-        if counts is None:
-            fates = _used_fates(register, *used)
-    if counts is None:
-        counts = Counter(zip(map(_FILE, register.entries), fates, strict=True))
-    if used is not None:
+        found = _used_counts(register, *used)
+        counts = _per_file(register, _used_fates(register, *used)) if found is None else found
         make_rows = partial(_rows_checked, register, reports, counts)
     totals: Counter[str] = Counter()
     for (_file, fate), count in counts.items():
@@ -469,6 +465,11 @@ def _used(register: Register, reports: list[StandardReport]) -> tuple[set[Record
 
 
 _REC_FILE = attrgetter("ref.file")
+
+
+def _per_file(register: Register, fates: list[str]) -> Counter[tuple[str, str]]:
+    """The rows per file and fate, from every entry's fate."""
+    return Counter(zip(map(_FILE, register.entries), fates, strict=True))
 
 
 def _used_counts(
@@ -546,7 +547,7 @@ def _rows_checked(
     """Every entry's ledger row from the ranked claims, checked against the balance's fates."""
     rows: list[LedgerRow] = []
     fates, _by_ref, _by_record = _claimed_fates(register, reports, rows)
-    found = Counter(zip(map(_FILE, register.entries), fates, strict=True))
+    found = _per_file(register, fates)
     if found != counts:
         differ = [f for f, fate in found.keys() | counts.keys() if found[f, fate] != counts[f, fate]]
         raise LedgerDisagrees(min(differ))

@@ -80,10 +80,10 @@ class Tables:
         names = sorted(names_wanted)
         recs = self.register.of_kind(kind)
         stored = self._store.table(kind) if self._store is not None else None
-        if stored is not None and set(names) <= stored[1] and self._load_ranked(kind, names, recs, stored[0]):
-            self._loaded[kind] = set(names)
-            return
-        if stored is not None and set(names) <= stored[1] and self._load_stored(kind, names, recs, stored[0]):
+        from_kept = stored is not None and set(names) <= stored[1]
+        if from_kept and any(
+            load(kind, names, recs, stored[0]) for load in (self._load_ranked, self._load_stored)
+        ):
             self._loaded[kind] = set(names)
             return
         # a parameter typed as a list (`$2::DATE[]`) is converted about twice as fast as the
