@@ -240,14 +240,25 @@ def test_the_counts_of_every_fate_are_the_walks(tmp_path):
         "3275015507010002,C,P,2001-07-15,Puskesmas 01\n",
         encoding="utf-8",
     )
-    register = read_folder(tmp_path, load_contract(), today=dt.date(2026, 1, 1))
+    def read():
+        return read_folder(tmp_path, load_contract(), today=dt.date(2026, 1, 1))
+
+    register = read()
     assert {e.fate for e in register.entries} == set(Fate)
-    every = [r for recs in register.records.values() for r in recs]
-    for records in (set(), set(every), set(every[::2])):
-        counts = ledger_module._used_counts(register, records, set())
+    kinds = {kind: len(recs) for kind, recs in register.records.items()}
+    for chosen in (lambda n: [], lambda n: range(n), lambda n: range(0, n, 2)):
+        used = {kind: set(chosen(n)) for kind, n in kinds.items()}
+        # counted on a register whose records were never made (runs of kept rows)...
+        fresh = read()
+        counts = ledger_module._used_counts(fresh, used, set())
+        assert not fresh.entries.made and not any(recs.made for recs in fresh.records.values())
+        # ...equal to the walk's on one whose records were
+        records = ledger_module._records(register, used)
+        assert len(records) == sum(map(len, used.values()))
         fates = ledger_module._used_fates(register, records, set())
         assert counts == Counter(zip((e.ref.file for e in register.entries), fates, strict=True))
+    every = {kind: set(range(n)) for kind, n in kinds.items()}
     # a record used by reference, or entries not the register's own: the walk
-    assert ledger_module._used_counts(register, set(), {register.entries[0].ref}) is None
+    assert ledger_module._used_counts(register, {}, {register.entries[0].ref}) is None
     other = dataclasses.replace(register, entries=list(register.entries))
-    assert ledger_module._used_counts(other, set(every), set()) is None
+    assert ledger_module._used_counts(other, every, set()) is None

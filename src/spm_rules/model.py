@@ -347,8 +347,11 @@ class Register:
         key = (id(self.entries), len(self.entries))
         if self._counted is None or self._counted[0] != key:
             counts: dict[str, Counter[Fate]] = defaultdict(Counter)
-            # each entry's (file, fate) counted by C-level maps, then per file
-            for (file, fate), n in Counter(map(_FILE_AND_FATE, self.entries)).items():
+            # each entry's (file, fate) counted by C-level maps (by runs of kept rows where the
+            # entries are `registers.runs.Entries`: no record made), then per file
+            file_fates = getattr(self.entries, "file_fates", None)
+            pairs = file_fates() if file_fates is not None else Counter(map(_FILE_AND_FATE, self.entries))
+            for (file, fate), n in pairs.items():
                 counts[file][fate] += n
             self._counted = (key, dict(counts))
         return self._counted[1]

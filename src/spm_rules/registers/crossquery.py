@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any
 
@@ -33,14 +33,16 @@ from ..sqlvalues import sql_type
 from .contract import Contract
 from .duckcsv import Database
 from .kindorder import rank_kind
+from .runs import Entries
 
 # more candidates than a quarter of the entries (and than a few thousand): every entry is
 # walked, which costs less than finding each
 WALK_SHARE, WALK_MIN = 4, 10_000
 
 
-def _line(e: Entry) -> int:
-    return e.ref.line
+def _lines(entries: Sequence[Entry]) -> Sequence[int]:
+    """Each entry's line, read without making its record where the entries are `Entries`."""
+    return entries.lines if isinstance(entries, Entries) else [e.ref.line for e in entries]
 
 
 class _Walk(Exception):
@@ -108,6 +110,7 @@ class StoredRows:
         when they are many (a file read twice: every row a repeat), where walking every entry
         costs less than finding each, or when one is not where it should be."""
         entries, out = self._entries, []
+        lines = _lines(entries)  # each entry's line, no record made
         if len(rows) > WALK_MIN and len(rows) > len(entries) // WALK_SHARE:
             raise _Walk
         for number, line in rows:
@@ -116,8 +119,8 @@ class StoredRows:
             if span is None:
                 raise _Walk
             _kind, start, stop = span
-            i = bisect_left(entries, line, start, stop, key=_line)
-            if i >= stop or entries[i].ref.line != line:
+            i = bisect_left(lines, line, start, stop)
+            if i >= stop or lines[i] != line:
                 raise _Walk
             out.append(i)
         return sorted(set(out))
@@ -391,7 +394,7 @@ class StoredRows:
         entries = self._entries
         return [i for i in self.changed if entries[i].kind == kind]
 
-    def ranked(self, kind: str, recs: list[Record], date_field: str | None) -> bool:
+    def ranked(self, kind: str, recs: Sequence[Record], date_field: str | None) -> bool:
         """Whether DuckDB has put the kind's records (in reading order) in the interpreter's
         order (`kindorder.rank_kind`); False leaves them to the Python sort."""
         if kind in self.loose:
@@ -453,7 +456,7 @@ class EveryEntry:
         return check(entries, *args)
 
     @staticmethod
-    def ranked(kind: str, recs: list[Record], date_field: str | None) -> bool:
+    def ranked(kind: str, recs: Sequence[Record], date_field: str | None) -> bool:
         return False
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -25,12 +27,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import Columns, Entry, Record, RecordRef, RowProblem, StoredRecord
+from ..model import Columns, Entry, Record, RecordRef, RowProblem
 from ..sqlvalues import column as sql_column
 from ..sqlvalues import sql_type
 from .contract import Identity, RecordKind
 from .mapping import TableMapping
 from .rows import _Column, _TableReader, batched, odd_row, table_shape
+from .runs import Entries, KeptRun
 from .tables import _delimiter
 
 FIELD_LIMIT = 64 * 1024 * 1024  # csv.field_size_limit set in tables.py
@@ -233,7 +236,7 @@ class Read(NamedTuple):
     any of its records is not a kept row (`loose`: a row read alone, or a file not kept); the
     checks across records look at such a kind's records in Python (`crossquery`)."""
 
-    entries: list[Entry]
+    entries: list[Entry] | Entries  # `Entries` where the plain rows were kept (`runs`)
     problems: list[RowProblem]
     loose: list[bool]  # one flag, set while reading
 
@@ -443,19 +446,56 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     is_plain = " AND ".join(plain)
     stored = db.keep and _storable(kind)
     stored = stored and _keep(con, db, name, kind, typed, typed_params, alt, joins, is_plain)
-    columns = None
     if stored:
         # the plain rows' codes stay in the database, a file's column fetched when a record of
-        # the file first reads it (`Columns`): only the lines cross to Python now
+        # the file first reads it (`Columns`); the plain rows are runs of the file's lines (a
+        # record made when read: `runs.KeptRun`), only the odd rows cross to be read alone
         columns = _kept_codes(con, db, name, reader, lookups, codes, alt, joins, is_plain)
-        codes = []
+        odd_rows = f"SELECT t.n, {odd} FROM t {' '.join(joins)} WHERE NOT ({is_plain}) ORDER BY t.n"
+        return _kept_entries(con, reader, found, name, columns, f"c_{db.files[name]}", odd_rows)
     select = ", ".join([*codes, "t.n", is_plain, alt, f"CASE WHEN NOT ({is_plain}) THEN {odd} END"])
     result = con.execute(f"SELECT {select} FROM t {' '.join(joins)} ORDER BY t.n")
     # fetched a slice at a time: a city's largest register as one list of row tuples held
     # gigabytes beside the records made from it
     read = Read([], list(reader.shape.problems), [False])
     while rows := result.fetchmany(CHUNK_ROWS):
-        _entries(reader, found, name, lookups, rows, columns, read)
+        _entries(reader, found, name, lookups, rows, read)
+    return read
+
+
+def _kept_entries(
+    con, reader: _TableReader, found: Layout, name: str, columns: Columns, table: str, odd_rows: str
+) -> Read:
+    """The entries of a kept file: its plain rows as runs between its odd rows (no record
+    made), each odd row read alone as `read_rows` reads it."""
+    kind, shape = reader.kind, reader.shape
+    [(got,)] = con.execute(f'SELECT list(n ORDER BY n) FROM "{table}"').fetchall()
+    lines = array("i", got or ())
+    del got
+    columns.rows = len(lines)
+    read = Read(Entries(), list(shape.problems), [False])
+    entries, problems = read.entries, read.problems
+    assert isinstance(entries, Entries)
+    done = 0
+    pending: list[Entry] = []
+    for line, text in con.execute(odd_rows).fetchall():
+        cut = bisect_left(lines, line, done)
+        if cut > done:
+            entries.add(pending)
+            pending = []
+            entries.add(KeptRun(kind.name, name, columns, done, lines[done:cut]))
+            done = cut
+        ref, cells = RecordRef(name, line), _cells(text, found.delimiter)
+        before = len(pending)
+        if batched(shape, len(found.header), cells):
+            pending.append(reader.read(cells, ref, problems))
+        else:
+            odd_row(kind, shape, found.header, ref, cells, pending, problems)
+        if len(pending) > before and pending[-1].record is not None:
+            read.loose[0] = True  # a record read alone: not a kept row
+    entries.add(pending)
+    if done < len(lines):
+        entries.add(KeptRun(kind.name, name, columns, done, lines if done == 0 else lines[done:]))
     return read
 
 
@@ -524,41 +564,34 @@ def _keep(
 
 
 def _entries(
-    reader: _TableReader, found: Layout, name: str, lookups: list[dict], rows: list[tuple],
-    kept: Columns | None, read: Read,
-) -> None:  # fmt: skip
+    reader: _TableReader, found: Layout, name: str, lookups: list[dict], rows: list[tuple], read: Read
+) -> None:
     """The entries of `rows` (in line order, after those already in `read`) added to `read`:
     the plain rows' records made a column at a time (no Python code per row but the classes'
-    own), any other row read alone as `read_rows` reads it. With `kept`, the plain rows'
-    values stay in the database (`rows` has no codes): each record is its row of `kept`."""
+    own), any other row read alone as `read_rows` reads it."""
     kind, shape = reader.kind, reader.shape
     problems = read.problems
     if not rows:
         return
     columns = list(zip(*rows, strict=True))
-    k = 0 if kept is not None else len(lookups)
+    k = len(lookups)
     lines, plains, alts, odd_texts = columns[k : k + 4]
     refs = list(map(RecordRef, repeat(name), compress(lines, plains)))
-    made: list[Record]
-    if kept is not None:
-        at = range(kept.rows, kept.rows + len(refs))
-        made = list(map(StoredRecord, repeat(kind.name), repeat(kept), at, refs))
-        kept.rows += len(refs)
-    else:
-        codes = [list(compress(c, plains)) for c in columns[:k]]
-        values = [list(map(lookup.get, c, c)) for lookup, c in zip(lookups, codes, strict=True)]
-        if kind.identity is not None:
-            by_name = dict(zip(reader.names, values, strict=True))
-            values.append(_identities(kind.identity, by_name, list(compress(alts, plains))))
-        rows_ = list(zip(*values, strict=True)) if values else [() for _plain in refs]
-        records = list(map(dict, map(zip, repeat(reader.layout.names), rows_)))
-        made = list(map(Record, repeat(kind.name), records, refs))
-        read.loose[0] = read.loose[0] or bool(made)
+    codes = [list(compress(c, plains)) for c in columns[:k]]
+    values = [list(map(lookup.get, c, c)) for lookup, c in zip(lookups, codes, strict=True)]
+    if kind.identity is not None:
+        by_name = dict(zip(reader.names, values, strict=True))
+        values.append(_identities(kind.identity, by_name, list(compress(alts, plains))))
+    rows_ = list(zip(*values, strict=True)) if values else [() for _plain in refs]
+    records = list(map(dict, map(zip, repeat(reader.layout.names), rows_)))
+    made: list[Record] = list(map(Record, repeat(kind.name), records, refs))
+    read.loose[0] = read.loose[0] or bool(made)
+    entries = read.entries
+    assert isinstance(entries, list)
     if len(made) == len(rows):
-        read.entries.extend(made)  # a record is its own entry
+        entries.extend(made)  # a record is its own entry
         return
     plain: list[Entry] = list(made)
-    entries = read.entries
     done = 0
     for m, i in enumerate([i for i, p in enumerate(plains) if not p]):
         entries += plain[done : i - m]  # the plain rows before this one

@@ -21,17 +21,18 @@ leaves the kind to the Python sort, which gives the same order.
 
 from __future__ import annotations
 
-from collections import Counter
-from itertools import islice
-from operator import attrgetter, lt
+from itertools import groupby, pairwise
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from ..model import Record, StoredRecord
+from .runs import KindRecords
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from ..model import Record
     from .duckcsv import Database
 
-_COLUMNS, _AT = attrgetter("_columns"), attrgetter("_at")
 _NO_DATE = "DATE '0001-01-01'"  # `readers._NO_DATE`: a record without a date sorts first
 
 
@@ -40,7 +41,7 @@ def _quoted(name: str) -> str:
 
 
 def rank_kind(
-    db: Database, kind: str, recs: list[Record], date_field: str | None, date_type: str | None
+    db: Database, kind: str, recs: Sequence[Record], date_field: str | None, date_type: str | None
 ) -> bool:
     """Put `recs` (the kind's records in reading order) in the interpreter's order, ranked by
     DuckDB, and keep the ranking for the kind's table (`Database.ranking`; the register says
@@ -48,7 +49,9 @@ def rank_kind(
     not exactly kept rows in reading order."""
     found = db.table(kind)
     if (
-        found is None
+        not isinstance(recs, KindRecords)
+        or recs.made
+        or found is None
         or not recs
         or (date_field is not None and (date_field not in found[1] or date_type != "date"))
     ):
@@ -95,7 +98,7 @@ def rank_kind(
             # each record's place in reading order (file, line), by rank
             reading = f"SELECT _rid, row_number() OVER (ORDER BY f, line) - 1 AS g FROM {_quoted(table)}"
             [(order,)] = con.execute(f"SELECT list(g ORDER BY _rid) FROM ({reading})").fetchall()
-            recs[:] = map(recs.__getitem__, order)
+            recs.reorder(order)
     finally:
         con.execute("DROP TABLE IF EXISTS _files")
         con.execute("DROP TABLE IF EXISTS _gone")
@@ -104,31 +107,39 @@ def rank_kind(
     return True
 
 
-def _runs(db: Database, recs: list[Record]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
+def _runs(db: Database, recs: KindRecords) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:
     """The files of `recs` with their number of records, in reading order, and the kept rows
-    not among them (file, row); None unless every record is a kept row and each file's
-    records are one run, in file order, their rows in line order."""
-    if set(map(type, recs)) != {StoredRecord}:
+    not among them (file, row); None unless every record is a row of a run (`runs.KeptRun`:
+    none made) and each file's records are one stretch of its rows in file order, in line
+    order."""
+    pieces = recs.pieces
+    if not all(isinstance(p, tuple) for p in pieces):
         return None
-    seq = list(map(_COLUMNS, recs))
-    counts = Counter(seq)
-    numbers = db.numbers_of(counts)
+    numbers = db.numbers_of({p[0].columns for p in pieces})  # type: ignore[union-attr]
     if numbers is None:
         return None
-    ats = list(map(_AT, recs))
+    number_of = {id(c): n for n, c in numbers.items()}
+    # each piece as (file, first row, row after the last) of its file's kept rows
+    spans = [(number_of[id(run.columns)], run.start + j0, run.start + j1) for run, j0, j1 in pieces]  # type: ignore[misc]
+    if any(a >= b for _n, a, b in spans) or any(
+        x[0] > y[0] or (x[0] == y[0] and x[2] > y[1]) for x, y in pairwise(spans)
+    ):
+        return None  # not in file order, rows in line order
     files: list[tuple[int, int]] = []
     gone: list[tuple[int, int]] = []
-    start = 0
-    for number, columns in sorted(numbers.items()):
-        stop = start + counts[columns]
-        if seq[start] is not columns or seq[start:stop].count(columns) != stop - start:
-            return None  # not one run in file order
-        if not all(map(lt, islice(ats, start, stop - 1), islice(ats, start + 1, stop))):
-            return None  # the rows not in line order
-        if ats[start] < 0 or ats[stop - 1] >= columns.rows:
+    for number, group in groupby(spans, key=itemgetter(0)):
+        got = list(group)
+        rows = numbers[number].rows
+        if got[0][1] < 0 or got[-1][2] > rows:
             return None
-        if stop - start < columns.rows:
-            gone += [(number, at) for at in sorted(set(range(columns.rows)).difference(ats[start:stop]))]
-        files.append((number, stop - start))
-        start = stop
-    return (files, gone) if start == len(recs) else None
+        kept = 0
+        at = 0
+        for _n, a, b in got:
+            gone += [(number, g) for g in range(at, a)]
+            kept += b - a
+            at = b
+        gone += [(number, g) for g in range(at, rows)]
+        files.append((number, kept))
+    if [n for n, _k in files] != sorted(numbers):
+        return None
+    return files, gone

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, groupby, pairwise, repeat
 from operator import attrgetter, is_
 from pathlib import Path
@@ -50,6 +50,7 @@ from .idindex import BuildReport, IndexStatus, build, open_index, status
 from .mapping import Mapping, TableMapping, load_mapping
 from .prefilter import plan, slice_tables
 from .rows import read_rows
+from .runs import Entries
 from .tables import RawTable, TableProblem, data_files, read_tables, unsupported_files
 
 MAPPING_FILE = "mapping.yaml"
@@ -136,7 +137,7 @@ def assemble(
     entries, linked = find.narrowed(link_to_episode, entries, find.links(), contract)
     entries, same_subject = find.narrowed(merge_same_subject, entries, find.same_subject(), contract)
     problems += before_birth + duplicates + same_episode + linked + same_subject
-    records = _records_by_kind(entries)
+    records = entries.by_kind() if isinstance(entries, Entries) else _records_by_kind(entries)
     files: defaultdict[str | None, list[str]] = defaultdict(list)
     for name, kind in sources:
         files[kind].append(name)
@@ -146,6 +147,8 @@ def assemble(
         if find.ranked(kind_name, recs, date_field):  # ordered by DuckDB (`kindorder`)
             ranked[kind_name] = len(recs)
             continue
+        if not isinstance(recs, list):  # the kind's records made, to be sorted in Python
+            recs = records[kind_name] = list(recs)
         if not date_field:
             continue
         names = files[kind_name]
@@ -165,7 +168,7 @@ def assemble(
 _KIND = attrgetter("kind")
 
 
-def _records_by_kind(entries: list[Entry]) -> dict[str, list[Record]]:
+def _records_by_kind(entries: Sequence[Entry]) -> dict[str, list[Record]]:
     """Each kind's records in entry order: a record is its own entry, a `RowEntry` gives its
     record when its fate is RECORD. Chosen by C-level maps and taken in runs of one kind (a
     city's twelve million entries come in a few runs, about one per file)."""
@@ -209,7 +212,7 @@ def _register(
 ) -> Register:  # fmt: skip
     """The register of the tables read (a `ReadTable` was already read through DuckDB, its
     plain rows kept in `store` when one is given)."""
-    entries: list[Entry] = []
+    entries = Entries()
     sources: list[tuple[str, str | None]] = []
     spans: dict[str, tuple[str | None, int, int]] = {}  # per table, its kind and its entries
     loose: set[str] = set()  # kinds with a record that is not a kept row
@@ -225,7 +228,7 @@ def _register(
                 loose.add(kind)
         sources.append((name, kind))
         spans[name] = (kind, len(entries), len(entries) + len(table_entries))
-        entries += table_entries
+        entries.extend_from(table_entries)
         problems += table_problems
     stored = None
     if store is not None and store.kept and len(spans) == len(sources) and -1 not in store.files.values():

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from ..engine.verdict import LinkPlan, NodeResult, Scope, ScopeTable, Tabled, Verdict
 from ..messages import BilingualError
 from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry
+from ..registers.runs import Entries, KindRecords, files_of
 from .aggregate import StandardReport
 from .catalogue import label, say
 
@@ -415,8 +416,11 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
         counts = _per_file(register, fates)
         make_rows = partial(_ledger_rows, register, by_ref, by_record)
     else:
-        found = _used_counts(register, *used)
-        counts = _per_file(register, _used_fates(register, *used)) if found is None else found
+        positions, refs = used
+        found = _used_counts(register, positions, refs)
+        if found is None:
+            found = _per_file(register, _used_fates(register, _records(register, positions), refs))
+        counts = found
         make_rows = partial(_rows_checked, register, reports, counts)
     totals: Counter[str] = Counter()
     for (_file, fate), count in counts.items():
@@ -437,11 +441,15 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     return ledger
 
 
-def _used(register: Register, reports: list[StandardReport]) -> tuple[set[Record], set[RecordRef]] | None:
-    """Every record some standard used: the compiled path's by position (the register's own
-    objects, hashed by identity in C), the interpreter's and the denominators' sources by
-    reference; None when a compiled standard does not know its records used."""
-    records: set[Record] = set()
+# per kind, the positions (in `Register.of_kind`) of the records the compiled standards used
+Used = dict[str, set[int]]
+
+
+def _used(register: Register, reports: list[StandardReport]) -> tuple[Used, set[RecordRef]] | None:
+    """Every record some standard used: the compiled path's by position in `of_kind` (no
+    record made), the interpreter's and the denominators' sources by reference; None when a
+    compiled standard does not know its records used."""
+    used: Used = {}
     refs: set[RecordRef] = set()
     memo = _Memo()
     for report in reports:
@@ -451,7 +459,7 @@ def _used(register: Register, reports: list[StandardReport]) -> tuple[set[Record
             if positions is None:
                 return None
             for kind, rids in positions:
-                records.update(map(register.of_kind(kind).__getitem__, rids))
+                used.setdefault(kind, set()).update(rids)
         else:
             for v in verdicts:
                 if v.in_population:
@@ -461,10 +469,16 @@ def _used(register: Register, reports: list[StandardReport]) -> tuple[set[Record
         for row in [*report.rows, report.total]:
             if row.source is not None:
                 refs.update(row.source.refs)
-    return records, refs
+    return used, refs
 
 
-_REC_FILE = attrgetter("ref.file")
+def _records(register: Register, used: Used) -> set[Record]:
+    """The records at the positions used (the register's own objects, hashed by identity)."""
+    records: set[Record] = set()
+    for kind, rids in used.items():
+        recs = register.of_kind(kind)
+        records.update(map((recs.whole() if isinstance(recs, KindRecords) else recs).__getitem__, rids))
+    return records
 
 
 def _per_file(register: Register, fates: list[str]) -> Counter[tuple[str, str]]:
@@ -472,28 +486,84 @@ def _per_file(register: Register, fates: list[str]) -> Counter[tuple[str, str]]:
     return Counter(zip(map(_FILE, register.entries), fates, strict=True))
 
 
-def _used_counts(
-    register: Register, records: set[Record], refs: set[RecordRef]
-) -> Counter[tuple[str, str]] | None:
+def _refs_used(register: Register, used: Used, refs: set[RecordRef]) -> Counter[str] | None:
+    """Per file, the records named by reference (an interpreted standard's, a denominator's
+    sources) that are not also at a position used: each found among the entries by its file
+    and line (`Entries.find`), its record made alone. None — the walk — when the entries were
+    made whole (the walk costs no more then) or a reference is not an entry's own record."""
+    entries = register.entries
+    if not isinstance(entries, Entries) or entries.made:
+        return None
+    out: Counter[str] = Counter()
+    at_used: dict[str, Callable[[Record], bool]] = {}
+    for ref in refs:
+        i = entries.find(ref)
+        if i is None:
+            return None
+        entry = entries[i]
+        if entry.fate != Fate.RECORD:
+            continue  # its own fate, as the walk gives it
+        rec = entry if type(entry) is not RowEntry else entry.record
+        if rec is None or rec.ref != ref:
+            return None
+        if rec.kind in used:
+            test = at_used.get(rec.kind)
+            if test is None:
+                test = at_used[rec.kind] = _at_used(register.of_kind(rec.kind), used[rec.kind])
+            if test(rec):
+                continue  # counted with the positions
+        out[ref.file] += 1
+    return out
+
+
+def _at_used(recs: Sequence[Record], rids: set[int]) -> Callable[[Record], bool]:
+    """Whether a record of `recs` is at one of the positions `rids` (by identity)."""
+    if isinstance(recs, KindRecords) and not recs.made:
+        bases = recs.bases(rids)
+
+        def among(rec: Record) -> bool:
+            base = recs.base_of(rec)
+            if base is None:
+                raise _NotFound
+            return base in bases
+
+        return among
+    ids = set(map(id, map((recs.whole() if isinstance(recs, KindRecords) else recs).__getitem__, rids)))
+    return lambda rec: id(rec) in ids
+
+
+class _NotFound(Exception):
+    """A record named by reference not where its kind's records are."""
+
+
+def _used_counts(register: Register, used: Used, refs: set[RecordRef]) -> Counter[tuple[str, str]] | None:
     """The rows per file and fate without a walk over every entry (`_used_fates` counted), where
     no standard names its records used by reference and the records are the register's own
     (`Register.assembled_from`: each the record of one entry of fate RECORD, with its
     reference): per file its rejected rows, its duplicate and empty ones (out of scope), its
-    records used (counted from the records used) and its other rows of fate RECORD (out of
-    scope). None — the walk — otherwise."""
-    if refs or register.assembled_from is not register.entries:
+    records used (counted from their positions, none made where they are runs of kept rows:
+    `registers.runs.files_of`) and its other rows of fate RECORD (out of scope). None — the
+    walk — otherwise."""
+    if register.assembled_from is not register.entries:
         return None
-    used = Counter(map(_REC_FILE, records))
+    try:
+        n_used = _refs_used(register, used, refs) if refs else Counter()
+    except _NotFound:
+        return None
+    if n_used is None:
+        return None
+    for kind, rids in used.items():
+        n_used += files_of(register.of_kind(kind), list(rids))
     out: Counter[tuple[str, str]] = Counter()
     for file, fates in register.fate_counts().items():
-        n_used = used.pop(file, 0)
-        if n_used > fates[Fate.RECORD]:
+        here = n_used.pop(file, 0)
+        if here > fates[Fate.RECORD]:
             return None
-        other = fates[Fate.RECORD] - n_used + fates[Fate.DUPLICATE] + fates[Fate.EMPTY]
-        for fate, count in ((USED, n_used), (OUT, other), (REJECTED, fates[Fate.REJECTED])):
+        other = fates[Fate.RECORD] - here + fates[Fate.DUPLICATE] + fates[Fate.EMPTY]
+        for fate, count in ((USED, here), (OUT, other), (REJECTED, fates[Fate.REJECTED])):
             if count:
                 out[file, fate] = count
-    return None if used else out  # a record used of no file read: the walk says what it is
+    return None if n_used else out  # a record used of no file read: the walk says what it is
 
 
 def _used_fates(register: Register, records: set[Record], refs: set[RecordRef]) -> list[str]:

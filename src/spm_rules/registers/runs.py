@@ -1,0 +1,467 @@
+"""A register's entries and each kind's records as sequences whose records are made when read.
+
+At city scale a register holds twelve million records; on the compiled `check` path none of
+them is read in Python (the queries read the rows DuckDB kept), yet making each as a
+`StoredRecord` with its `RecordRef` took about 14 s and 2 GiB. Here the plain rows of a file
+the DuckDB reader kept are a `KeptRun`: the file's `Columns`, where the run starts among them,
+and each row's line (4 bytes a row). A record is made when it is read, once: the run keeps
+what it made, so that the entries and the kind's records give the same object (the ledger and
+the checks across records compare records by identity).
+
+`Entries` is the register's entries in reading order: runs and lists of other entries (the
+rows read alone, the other formats' entries). Its length, each entry's file, line and kind,
+and the rows per file and fate come from the runs without a record made. An entry a check
+across records replaces (a duplicate set aside, a merged record) is kept beside the runs, by
+position (`over`). Anything that walks every entry (the interpreter, `--ledger`, a check
+that walks) makes the whole list once, and from then on the sequence is that list.
+
+`KindRecords` is one kind's records: pieces of runs and other records in entry order, then, once
+ranked, in the interpreter's order by a permutation (`kindorder`). A record is made when read;
+iterating makes them all once.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, repeat
+from operator import getitem
+from typing import Any, overload
+
+from ..model import Columns, Entry, Fate, Record, RecordRef, RowEntry, StoredRecord
+
+
+class KeptRun:
+    """Consecutive plain rows of one file whose values DuckDB kept (`Columns`): row `j` of the
+    run is row `start + j` of the columns, at line `lines[j]`. Its records are made when read,
+    each once."""
+
+    __slots__ = ("_made", "columns", "file", "kind", "lines", "start")
+
+    def __init__(self, kind: str, file: str, columns: Columns, start: int, lines: array) -> None:
+        self.kind, self.file, self.columns, self.start, self.lines = kind, file, columns, start, lines
+        self._made: dict[int, StoredRecord] | list[StoredRecord] = {}
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def record(self, j: int) -> StoredRecord:
+        made = self._made
+        if isinstance(made, list):
+            return made[j]
+        rec = made.get(j)
+        if rec is None:
+            rec = made[j] = StoredRecord(
+                self.kind, self.columns, self.start + j, RecordRef(self.file, self.lines[j])
+            )
+        return rec
+
+    def records(self) -> list[StoredRecord]:
+        """Every record of the run (made once, by C-level maps; those read before kept)."""
+        made = self._made
+        if isinstance(made, list):
+            return made
+        refs = map(RecordRef, repeat(self.file), self.lines)
+        at = range(self.start, self.start + len(self.lines))
+        out = list(map(StoredRecord, repeat(self.kind), repeat(self.columns), at, refs))
+        for j, rec in made.items():
+            out[j] = rec
+        self._made = out
+        return out
+
+
+Part = KeptRun | list[Entry]
+
+
+def _record(e: Entry) -> Record | None:
+    """An entry's record where its fate is RECORD (a record is its own entry)."""
+    if type(e) is not RowEntry:
+        return e  # type: ignore[return-value]
+    return e.record if e.fate == Fate.RECORD else None
+
+
+class Entries(Sequence[Entry]):
+    """A register's entries in reading order (see the module): runs of kept rows and lists of
+    other entries, an entry replaced by a check kept by position; the whole list made when
+    something walks it."""
+
+    def __init__(self) -> None:
+        self._parts: list[Part] = []
+        self._ends: list[int] = []
+        self._over: dict[int, Entry] = {}
+        self._whole: list[Entry] | None = None
+        self._files: dict[str, tuple[int, int]] | None = None  # each file's positions (`find`)
+
+    def add(self, part: KeptRun | list[Entry]) -> None:
+        if not len(part):
+            return
+        assert self._whole is None, "entries added after the whole list was made"
+        self._parts.append(part)
+        self._files = None
+        self._ends.append((self._ends[-1] if self._ends else 0) + len(part))
+
+    def extend_from(self, other: Entries | list[Entry]) -> None:
+        if isinstance(other, Entries):
+            if other._whole is not None or other._over:
+                self.add(list(other))
+            else:
+                for part in other._parts:
+                    self.add(part)
+        else:
+            self.add(other)
+
+    @property
+    def parts(self) -> list[Part]:
+        return self._parts
+
+    @property
+    def over(self) -> dict[int, Entry]:
+        """The entries of kept rows a check replaced, by position."""
+        return self._over
+
+    @property
+    def made(self) -> bool:
+        """Whether the whole list was made (every record of every run)."""
+        return self._whole is not None
+
+    def __len__(self) -> int:
+        if self._whole is not None:
+            return len(self._whole)
+        return self._ends[-1] if self._ends else 0
+
+    def _find(self, i: int) -> tuple[Part, int]:
+        k = bisect_right(self._ends, i)
+        return self._parts[k], i - (self._ends[k - 1] if k else 0)
+
+    def _index(self, i: int) -> int:
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("entry index out of range")
+        return i
+
+    @overload
+    def __getitem__(self, i: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Entry]: ...
+
+    def __getitem__(self, i: int | slice) -> Entry | list[Entry]:
+        if self._whole is not None:
+            return self._whole[i]
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        i = self._index(i)
+        e = self._over.get(i)
+        if e is not None:
+            return e
+        part, j = self._find(i)
+        return part.record(j) if isinstance(part, KeptRun) else part[j]
+
+    def __setitem__(self, i: int | slice, e: Any) -> None:
+        if isinstance(i, slice):
+            self._make()
+            assert self._whole is not None
+            self._whole[i] = e
+            return
+        if self._whole is not None:
+            self._whole[i] = e
+            return
+        i = self._index(i)
+        part, j = self._find(i)
+        if isinstance(part, KeptRun):
+            if e is part.record(j):  # the run's own record (back) in its place
+                self._over.pop(i, None)
+            else:
+                self._over[i] = e
+        else:
+            part[j] = e
+
+    def line(self, i: int) -> int:
+        """The line of entry `i`, without making its record."""
+        if self._whole is not None:
+            return self._whole[i].ref.line
+        e = self._over.get(i)
+        if e is not None:
+            return e.ref.line
+        part, j = self._find(i)
+        return part.lines[j] if isinstance(part, KeptRun) else part[j].ref.line
+
+    @property
+    def lines(self) -> Lines:
+        """Each entry's line, as a sequence (for `bisect`), no record made."""
+        return Lines(self)
+
+    def find(self, ref: RecordRef) -> int | None:
+        """The position of the entry read from `ref` (its file and line), no record made;
+        None when there is none."""
+        files = self._files
+        if files is None:
+            files = self._files = {}
+            for k, part in enumerate(self._parts):
+                file = part.file if isinstance(part, KeptRun) else part[0].ref.file
+                start = self._ends[k - 1] if k else 0
+                lo, _hi = files.get(file, (start, start))
+                files[file] = (lo, self._ends[k])
+        span = files.get(ref.file)
+        if span is None:
+            return None
+        i = bisect_left(self.lines, ref.line, *span)
+        return i if i < span[1] and self.line(i) == ref.line and self[i].ref == ref else None
+
+    def _make(self) -> list[Entry]:
+        if self._whole is None:
+            whole: list[Entry] = []
+            for part in self._parts:
+                whole += part.records() if isinstance(part, KeptRun) else part
+            for i, e in self._over.items():
+                whole[i] = e
+            self._whole = whole
+            self._parts, self._ends, self._over, self._files = [], [], {}, None
+        return self._whole
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self._make())
+
+    def __reversed__(self) -> Iterator[Entry]:
+        return reversed(self._make())
+
+    def __contains__(self, e: object) -> bool:
+        return e in self._make()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Entries):
+            other = other._make()
+        return isinstance(other, list) and self._make() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Entries({len(self)} entries)"
+
+    def file_fates(self) -> Counter[tuple[str, Fate]]:
+        """Each (file, fate) with its number of entries, a run counted without a record made."""
+        if self._whole is not None:
+            return Counter((e.ref.file, e.fate) for e in self._whole)
+        out: Counter[tuple[str, Fate]] = Counter()
+        for part in self._parts:
+            if isinstance(part, KeptRun):
+                out[part.file, Fate.RECORD] += len(part)
+            else:
+                out.update((e.ref.file, e.fate) for e in part)
+        for i, e in self._over.items():
+            part, _j = self._find(i)
+            assert isinstance(part, KeptRun)
+            out[part.file, Fate.RECORD] -= 1
+            out[e.ref.file, e.fate] += 1
+        return +out
+
+    def by_kind(self) -> dict[str, KindRecords | list[Record]]:
+        """Each kind's records in entry order: a run's records as pieces of it (none made), any
+        other entry's record where its fate is RECORD."""
+        if self._whole is not None:
+            return _lists_by_kind(self._whole)
+        pieces: dict[str, list[tuple[KeptRun, int, int] | list[Record]]] = {}
+
+        def loose(rec: Record) -> None:
+            got = pieces.setdefault(rec.kind, [])
+            if got and isinstance(got[-1], list):
+                got[-1].append(rec)
+            else:
+                got.append([rec])
+
+        over = sorted(self._over)
+        for k, part in enumerate(self._parts):
+            start = self._ends[k - 1] if k else 0
+            if not isinstance(part, KeptRun):
+                for rec in filter(None, map(_record, part)):
+                    loose(rec)
+                continue
+            lo = bisect_right(over, start - 1)
+            hi = bisect_right(over, start + len(part) - 1)
+            done = 0
+            for i in over[lo:hi]:
+                j = i - start
+                if j > done:
+                    pieces.setdefault(part.kind, []).append((part, done, j))
+                done = j + 1
+                rec = _record(self._over[i])
+                if rec is not None:
+                    loose(rec)
+            if done < len(part):
+                pieces.setdefault(part.kind, []).append((part, done, len(part)))
+        return {kind: KindRecords(got) for kind, got in pieces.items()}
+
+
+class Lines:
+    """Each entry's line (`Entries.line`), as a sequence: what `bisect` searches."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: Entries) -> None:
+        self._entries = entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __getitem__(self, i: int) -> int:
+        return self._entries.line(i)
+
+
+def _lists_by_kind(entries: Sequence[Entry]) -> dict[str, KindRecords | list[Record]]:
+    out: dict[str, KindRecords | list[Record]] = {}
+    for rec in filter(None, map(_record, entries)):
+        got = out.get(rec.kind)
+        if got is None:
+            got = out[rec.kind] = []
+        assert isinstance(got, list)
+        got.append(rec)
+    return out
+
+
+Piece = tuple[KeptRun, int, int] | list[Record]
+
+
+def _piece_len(piece: Piece) -> int:
+    return piece[2] - piece[1] if isinstance(piece, tuple) else len(piece)
+
+
+class KindRecords(Sequence[Record]):
+    """One kind's records (see the module): pieces of runs (`(run, j0, j1)`: its rows j0 to
+    j1) and lists of other records, in entry order; `order`, once ranked, gives position i's
+    place in that order. Made whole when iterated."""
+
+    def __init__(self, pieces: list[Piece]) -> None:
+        self._pieces = pieces
+        self._ends = list(accumulate(map(_piece_len, pieces)))
+        self._order: Sequence[int] | None = None
+        self._whole: list[Record] | None = None
+        # per file's columns, its pieces' rows and places (`base_of`), made when first asked
+        self._spans: dict[int, list[tuple[int, int, int, tuple[KeptRun, int, int]]]] | None = None
+
+    @property
+    def pieces(self) -> list[Piece]:
+        return self._pieces
+
+    @property
+    def made(self) -> bool:
+        return self._whole is not None
+
+    def whole(self) -> list[Record]:
+        """Every record, in order (made once)."""
+        return self._make()
+
+    def base_of(self, rec: Record) -> int | None:
+        """The place of `rec` in entry order, where it is a record of one of the kind's pieces
+        of runs (its position before `reorder`); None otherwise."""
+        if type(rec) is not StoredRecord:
+            return None
+        spans = self._spans
+        if spans is None:
+            spans = self._spans = {}
+            start = 0
+            for piece in self._pieces:
+                if isinstance(piece, tuple):
+                    run, j0, j1 = piece
+                    place = (run.start + j0, run.start + j1, start, piece)
+                    spans.setdefault(id(run.columns), []).append(place)
+                start += _piece_len(piece)
+        at = rec._at  # the record's row of its columns
+        for a0, a1, start, (run, j0, _j1) in spans.get(id(rec._columns), ()):
+            if a0 <= at < a1:
+                return start + at - a0 if run.record(j0 + at - a0) is rec else None
+        return None
+
+    def bases(self, positions: Iterable[int]) -> set[int]:
+        """The places in entry order (`base_of`) of the records at `positions`."""
+        return set(positions if self._order is None else map(self._order.__getitem__, positions))
+
+    def reorder(self, order: Sequence[int]) -> None:
+        """Put the records in `order` (position i is the `order[i]`-th in entry order)."""
+        assert len(order) == len(self) and self._order is None and self._whole is None
+        self._order = order
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def _base(self, b: int) -> Record:
+        k = bisect_right(self._ends, b)
+        piece, j = self._pieces[k], b - (self._ends[k - 1] if k else 0)
+        if isinstance(piece, tuple):
+            return piece[0].record(piece[1] + j)
+        return piece[j]
+
+    @overload
+    def __getitem__(self, i: int) -> Record: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Record]: ...
+
+    def __getitem__(self, i: int | slice) -> Record | list[Record]:
+        if self._whole is not None:
+            return self._whole[i]
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("record index out of range")
+        return self._base(self._order[i] if self._order is not None else i)
+
+    def _make(self) -> list[Record]:
+        if self._whole is None:
+            base: list[Record] = []
+            for piece in self._pieces:
+                base += piece[0].records()[piece[1] : piece[2]] if isinstance(piece, tuple) else piece
+            self._whole = base if self._order is None else list(map(base.__getitem__, self._order))
+        return self._whole
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self._make())
+
+    def __contains__(self, rec: object) -> bool:
+        return rec in self._make()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, KindRecords):
+            other = other._make()
+        return isinstance(other, list) and self._make() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"KindRecords({len(self)} records)"
+
+    def files_of(self, positions: Iterable[int]) -> Counter[str]:
+        """The files of the records at `positions`, counted, without a record made."""
+        if self._whole is not None:
+            return Counter(rec.ref.file for rec in map(self._whole.__getitem__, positions))
+        base = positions if self._order is None else map(self._order.__getitem__, positions)
+        pieces = Counter(map(bisect_right, repeat(self._ends), base))
+        out: Counter[str] = Counter()
+        for k, n in pieces.items():
+            piece = self._pieces[k]
+            if isinstance(piece, tuple):
+                out[piece[0].file] += n
+            else:  # a list of records: each its own file
+                raise _Loose
+        return out
+
+
+class _Loose(Exception):
+    """A piece of other records: their files are counted one by one."""
+
+
+def files_of(recs: Sequence[Record], positions: Sequence[int]) -> Counter[str]:
+    """The files of the records of `recs` at `positions`, counted (none made where they are
+    pieces of runs)."""
+    if isinstance(recs, KindRecords):
+        try:
+            return recs.files_of(positions)
+        except _Loose:
+            pass
+    return Counter(rec.ref.file for rec in map(getitem, repeat(recs), positions))
