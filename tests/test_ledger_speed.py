@@ -240,6 +240,7 @@ def test_the_counts_of_every_fate_are_the_walks(tmp_path):
         "3275015507010002,C,P,2001-07-15,Puskesmas 01\n",
         encoding="utf-8",
     )
+
     def read():
         return read_folder(tmp_path, load_contract(), today=dt.date(2026, 1, 1))
 
