@@ -88,6 +88,12 @@ def test_entries_are_the_list_they_stand_for(drawn, data):
         entries[i] = new
         replaced[i] = new
     # asked without making the records
+    picked = data.draw(st.lists(st.integers(0, max(n - 1, 0)), max_size=8)) if n else []
+    assert all(a is b for a, b in zip(entries.take(picked), [entries[i] for i in picked], strict=True))
+    assert all(
+        a is b
+        for a, b in zip(entries.take(sorted(picked)), [entries[i] for i in sorted(picked)], strict=True)
+    )
     lines = [entries.line(i) for i in range(n)]
     found = [entries.find(entries[i].ref) for i in range(n)]
     # a line no entry was read from, a file not read
@@ -164,3 +170,26 @@ def test_a_fresh_register_is_counted_without_its_records(tmp_path):
     assert isinstance(recs, KindRecords) and not recs.made and len(recs) == 2
     # made when read: the same object from the entries and from the kind's records
     assert recs[0] is register.entries[2] and recs[1] is register.entries[0]  # by date
+
+
+def test_the_plain_rows_lines_as_runs():
+    """A kept file's plain lines: ranges between its odd lines where the data lines follow one
+    another; fetched and cut where the kept rows are not every line but the odd ones."""
+    import duckdb
+
+    from spm_rules.registers.duckcsv import _plain_runs
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT unnest(range(2, 12)) AS n")  # lines 2..11
+    odd = [4, 5, 11]
+    con.execute("CREATE TABLE c_0 AS SELECT n FROM t WHERE n NOT IN (4, 5, 11)")
+    runs = _plain_runs(con, "c_0", odd)
+    assert runs == [range(2, 4), range(5, 5), range(6, 11), range(12, 12)]
+    # a kept table that is not every other line (line 8 in neither): the lines fetched
+    con.execute("DELETE FROM c_0 WHERE n = 8")
+    runs = _plain_runs(con, "c_0", odd)
+    assert [list(r) for r in runs] == [[2, 3], [], [6, 7, 9, 10], []]
+    # no data line
+    con.execute("DELETE FROM t")
+    con.execute("DELETE FROM c_0")
+    assert [list(r) for r in _plain_runs(con, "c_0", [])] == [[]]

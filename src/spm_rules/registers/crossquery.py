@@ -86,7 +86,8 @@ class StoredRows:
         self._names = {number: name for name, number in db.files.items() if number >= 0}
         self.loose = loose
         self._contract = contract
-        self.changed: set[int] = set()  # positions of records the checks made anew
+        # per kind, the positions of records the checks made anew
+        self.changed: dict[str, set[int]] = {}
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -391,8 +392,7 @@ class StoredRows:
 
     def _changed(self, kind: str) -> list[int]:
         """The changed records of a kind (merged, re-linked: not their kept rows)."""
-        entries = self._entries
-        return [i for i in self.changed if entries[i].kind == kind]
+        return sorted(self.changed.get(kind, ()))
 
     def ranked(self, kind: str, recs: Sequence[Record], date_field: str | None) -> bool:
         """Whether DuckDB has put the kind's records (in reading order) in the interpreter's
@@ -417,10 +417,9 @@ class StoredRows:
             positions = [i for i, (a, b) in enumerate(zip(entries, out, strict=True)) if a is not b]
             if out is not entries:
                 entries[:] = out
-        for i in positions:
-            e = entries[i]
+        for i, e in zip(positions, take(entries, positions), strict=True):
             if type(e) is Record:
-                self.changed.add(i)
+                self.changed.setdefault(e.kind, set()).add(i)
         return (entries, *result[1:])
 
 
@@ -470,7 +469,14 @@ def narrowed(
     their places (`entries` changed in place); what else it returns as it returns it."""
     if positions is None:
         return check(entries, *args)
-    out, *rest = check([entries[i] for i in positions], *args)
-    for i, e in zip(positions, out, strict=True):
-        entries[i] = e
+    before = take(entries, positions)
+    out, *rest = check(before, *args)
+    for i, old, new in zip(positions, before, out, strict=True):
+        if new is not old:
+            entries[i] = new
     return (entries, *rest)
+
+
+def take(entries: Sequence[Entry], positions: list[int]) -> list[Entry]:
+    """The entries at `positions` (ascending), as `[entries[i] for i in positions]`."""
+    return entries.take(positions) if isinstance(entries, Entries) else [entries[i] for i in positions]

@@ -19,10 +19,10 @@ import datetime as dt
 import weakref
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from itertools import compress, repeat
+from itertools import compress, pairwise, repeat
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -469,34 +469,46 @@ def _kept_entries(
     """The entries of a kept file: its plain rows as runs between its odd rows (no record
     made), each odd row read alone as `read_rows` reads it."""
     kind, shape = reader.kind, reader.shape
-    [(got,)] = con.execute(f'SELECT list(n ORDER BY n) FROM "{table}"').fetchall()
-    lines = array("i", got or ())
-    del got
-    columns.rows = len(lines)
+    odd = con.execute(odd_rows).fetchall()
     read = Read(Entries(), list(shape.problems), [False])
     entries, problems = read.entries, read.problems
     assert isinstance(entries, Entries)
+    runs = _plain_runs(con, table, [line for line, _text in odd])
+    columns.rows = sum(map(len, runs))
     done = 0
-    pending: list[Entry] = []
-    for line, text in con.execute(odd_rows).fetchall():
-        cut = bisect_left(lines, line, done)
-        if cut > done:
-            entries.add(pending)
-            pending = []
-            entries.add(KeptRun(kind.name, name, columns, done, lines[done:cut]))
-            done = cut
+    for (line, text), lines in zip(odd, runs[:-1], strict=True):
+        if lines:
+            entries.add(KeptRun(kind.name, name, columns, done, lines))
+            done += len(lines)
         ref, cells = RecordRef(name, line), _cells(text, found.delimiter)
-        before = len(pending)
+        pending: list[Entry] = []
         if batched(shape, len(found.header), cells):
             pending.append(reader.read(cells, ref, problems))
         else:
             odd_row(kind, shape, found.header, ref, cells, pending, problems)
-        if len(pending) > before and pending[-1].record is not None:
+        if any(e.record is not None for e in pending):
             read.loose[0] = True  # a record read alone: not a kept row
-    entries.add(pending)
-    if done < len(lines):
-        entries.add(KeptRun(kind.name, name, columns, done, lines if done == 0 else lines[done:]))
+        entries.add(pending)
+    if runs[-1]:
+        entries.add(KeptRun(kind.name, name, columns, done, runs[-1]))
     return read
+
+
+def _plain_runs(con, table: str, odd: list[int]) -> list[Sequence[int]]:
+    """The lines of a kept file's plain rows as runs: before each odd line, and after the last.
+    The data lines are every line from the first to the last (`_source`: a row of `t` per
+    line, plain or odd), so each run is a `range`; the lines are fetched (an `array`, cut at
+    the odd lines) where the kept rows say otherwise."""
+    [(count,)] = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()
+    [(lo, hi, lines)] = con.execute("SELECT min(n), max(n), count(*) FROM t").fetchall()
+    if not lines:
+        return [range(0) for _run in range(len(odd) + 1)]
+    if count + len(odd) == lines == hi - lo + 1:
+        starts = [lo, *(line + 1 for line in odd)]
+        return [range(a, b) for a, b in zip(starts, [*odd, hi + 1], strict=True)]
+    got = array("i", con.execute(f'SELECT list(n ORDER BY n) FROM "{table}"').fetchall()[0][0] or ())
+    cuts = [0, *(bisect_left(got, line) for line in odd), len(got)]
+    return [got[a:b] for a, b in pairwise(cuts)]
 
 
 def _kept_codes(

@@ -35,12 +35,13 @@ from ..model import Columns, Entry, Fate, Record, RecordRef, RowEntry, StoredRec
 
 class KeptRun:
     """Consecutive plain rows of one file whose values DuckDB kept (`Columns`): row `j` of the
-    run is row `start + j` of the columns, at line `lines[j]`. Its records are made when read,
-    each once."""
+    run is row `start + j` of the columns, at line `lines[j]` (a `range` where the run's lines
+    follow one another, as between two odd rows of a file read whole). Its records are made
+    when read, each once."""
 
     __slots__ = ("_made", "columns", "file", "kind", "lines", "start")
 
-    def __init__(self, kind: str, file: str, columns: Columns, start: int, lines: array) -> None:
+    def __init__(self, kind: str, file: str, columns: Columns, start: int, lines: array | range) -> None:
         self.kind, self.file, self.columns, self.start, self.lines = kind, file, columns, start, lines
         self._made: dict[int, StoredRecord] | list[StoredRecord] = {}
 
@@ -179,6 +180,27 @@ class Entries(Sequence[Entry]):
                 self._over[i] = e
         else:
             part[j] = e
+
+    def take(self, positions: Iterable[int]) -> list[Entry]:
+        """`[self[i] for i in positions]`, the part of each found by a bisection only where it
+        is not the last one's (ascending positions walk the parts once)."""
+        if self._whole is not None:
+            return list(map(self._whole.__getitem__, positions))
+        out: list[Entry] = []
+        over, ends, parts, n = self._over, self._ends, self._parts, len(self)
+        k, lo, hi = 0, 0, ends[0] if ends else 0
+        for i in positions:
+            if not 0 <= i < n:
+                raise IndexError("entry index out of range")
+            e = over.get(i)
+            if e is None:
+                if not lo <= i < hi:
+                    k = bisect_right(ends, i)
+                    lo, hi = (ends[k - 1] if k else 0), ends[k]
+                part = parts[k]
+                e = part.record(i - lo) if type(part) is KeptRun else part[i - lo]
+            out.append(e)
+        return out
 
     def line(self, i: int) -> int:
         """The line of entry `i`, without making its record."""
