@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from ...model import Record, Register, StoredRecord
+from ...model import Record, Register, StoredRecord, TypedRows
 from ...sqlvalues import column, sql_type
 from .compiler import table_name
 
@@ -91,6 +91,12 @@ class Tables:
         select, params = self._values_select(kind, names, recs, list(range(len(recs))), 1)
         self.con.execute(f'CREATE OR REPLACE {self._temp}TABLE "{table_name(kind)}" AS {select}', params)
         self._loaded[kind] = set(names)
+
+    @property
+    def store(self) -> TypedRows | None:
+        """The register's typed rows when the tables are made in their database (which
+        outlives this session: a query's rows may be kept there for later)."""
+        return self._store
 
     @property
     def _temp(self) -> str:
