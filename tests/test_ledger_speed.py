@@ -248,18 +248,33 @@ def test_the_counts_of_every_fate_are_the_walks(tmp_path):
     assert {e.fate for e in register.entries} == set(Fate)
     kinds = {kind: len(recs) for kind, recs in register.records.items()}
     for chosen in (lambda n: [], lambda n: range(n), lambda n: range(0, n, 2)):
-        used = {kind: set(chosen(n)) for kind, n in kinds.items()}
+        used = {kind: bytearray(1 if i in chosen(n) else 0 for i in range(n)) for kind, n in kinds.items()}
         # counted on a register whose records were never made (runs of kept rows)...
         fresh = read()
         counts = ledger_module._used_counts(fresh, used, set())
         assert not fresh.entries.made and not any(recs.made for recs in fresh.records.values())
         # ...equal to the walk's on one whose records were
         records = ledger_module._records(register, used)
-        assert len(records) == sum(map(len, used.values()))
+        assert len(records) == sum(map(sum, used.values()))
         fates = ledger_module._used_fates(register, records, set())
         assert counts == Counter(zip((e.ref.file for e in register.entries), fates, strict=True))
-    every = {kind: set(range(n)) for kind, n in kinds.items()}
-    # a record used by reference, or entries not the register's own: the walk
+    every = {kind: bytearray([1] * n) for kind, n in kinds.items()}
+    # records named by reference (an interpreted standard's): found by file and line on a
+    # register whose records were never made, counted once where also used by position, a
+    # rejected row named keeping its fate; the walk's counts
+    refs = {e.ref for e in register.entries}
+    for chosen in (lambda n: [], lambda n: range(0, n, 2)):
+        used = {kind: bytearray(1 if i in chosen(n) else 0 for i in range(n)) for kind, n in kinds.items()}
+        for named in (refs, set(list(refs)[::2])):
+            fresh = read()
+            counts = ledger_module._used_counts(fresh, used, named)
+            assert counts is not None and not fresh.entries.made
+            fates = ledger_module._used_fates(register, ledger_module._records(register, used), named)
+            assert counts == Counter(zip((e.ref.file for e in register.entries), fates, strict=True))
+    # a reference to no entry, entries made whole, entries not the register's own: the walk
+    from spm_rules.model import RecordRef
+
+    assert ledger_module._used_counts(read(), {}, {RecordRef("nowhere.csv", 2)}) is None
     assert ledger_module._used_counts(register, {}, {register.entries[0].ref}) is None
     other = dataclasses.replace(register, entries=list(register.entries))
     assert ledger_module._used_counts(other, every, set()) is None

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, repeat
-from operator import getitem
+from itertools import accumulate, compress, repeat
 from typing import Any, overload
 
 from ..model import Columns, Entry, Fate, Record, RecordRef, RowEntry, StoredRecord
@@ -397,9 +396,14 @@ class KindRecords(Sequence[Record]):
                 return start + at - a0 if run.record(j0 + at - a0) is rec else None
         return None
 
-    def bases(self, positions: Iterable[int]) -> set[int]:
-        """The places in entry order (`base_of`) of the records at `positions`."""
-        return set(positions if self._order is None else map(self._order.__getitem__, positions))
+    def base_bits(self, bits: bytearray) -> bytearray:
+        """`bits` (a byte per position, 1 where chosen) by place in entry order (`base_of`)."""
+        if self._order is None:
+            return bits
+        out = bytearray(len(bits))
+        chosen = map(self._order.__getitem__, compress(range(len(bits)), bits))
+        deque(map(out.__setitem__, chosen, repeat(1)), maxlen=0)
+        return out
 
     def reorder(self, order: Sequence[int]) -> None:
         """Put the records in `order` (position i is the `order[i]`-th in entry order)."""
@@ -478,12 +482,12 @@ class _Loose(Exception):
     """A piece of other records: their files are counted one by one."""
 
 
-def files_of(recs: Sequence[Record], positions: Sequence[int]) -> Counter[str]:
-    """The files of the records of `recs` at `positions`, counted (none made where they are
-    pieces of runs)."""
+def files_of(recs: Sequence[Record], bits: bytearray) -> Counter[str]:
+    """The files of the records of `recs` at the positions chosen in `bits` (a byte per
+    position, 1 where chosen), counted: none made where they are pieces of runs."""
     if isinstance(recs, KindRecords):
         try:
-            return recs.files_of(positions)
+            return recs.files_of(compress(range(len(bits)), bits))
         except _Loose:
             pass
-    return Counter(rec.ref.file for rec in map(getitem, repeat(recs), positions))
+    return Counter(rec.ref.file for rec in compress(recs, bits))

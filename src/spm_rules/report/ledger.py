@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import gc
 import io
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import compress, repeat
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -442,7 +443,8 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
 
 
 # per kind, the positions (in `Register.of_kind`) of the records the compiled standards used
-Used = dict[str, set[int]]
+# (a byte per record: one set of every used record's position took about 1 GiB at city scale)
+Used = dict[str, bytearray]
 
 
 def _used(register: Register, reports: list[StandardReport]) -> tuple[Used, set[RecordRef]] | None:
@@ -459,7 +461,10 @@ def _used(register: Register, reports: list[StandardReport]) -> tuple[Used, set[
             if positions is None:
                 return None
             for kind, rids in positions:
-                used.setdefault(kind, set()).update(rids)
+                bits = used.get(kind)
+                if bits is None:
+                    bits = used[kind] = bytearray(len(register.of_kind(kind)))
+                deque(map(bits.__setitem__, rids, repeat(1)), maxlen=0)  # C-level: no Python per record
         else:
             for v in verdicts:
                 if v.in_population:
@@ -475,9 +480,10 @@ def _used(register: Register, reports: list[StandardReport]) -> tuple[Used, set[
 def _records(register: Register, used: Used) -> set[Record]:
     """The records at the positions used (the register's own objects, hashed by identity)."""
     records: set[Record] = set()
-    for kind, rids in used.items():
+    for kind, bits in used.items():
         recs = register.of_kind(kind)
-        records.update(map((recs.whole() if isinstance(recs, KindRecords) else recs).__getitem__, rids))
+        made = recs.whole() if isinstance(recs, KindRecords) else recs
+        records.update(map(made.__getitem__, compress(range(len(bits)), bits)))
     return records
 
 
@@ -516,19 +522,20 @@ def _refs_used(register: Register, used: Used, refs: set[RecordRef]) -> Counter[
     return out
 
 
-def _at_used(recs: Sequence[Record], rids: set[int]) -> Callable[[Record], bool]:
-    """Whether a record of `recs` is at one of the positions `rids` (by identity)."""
+def _at_used(recs: Sequence[Record], bits: bytearray) -> Callable[[Record], bool]:
+    """Whether a record of `recs` is at a position used (`bits`), by identity."""
     if isinstance(recs, KindRecords) and not recs.made:
-        bases = recs.bases(rids)
+        bases = recs.base_bits(bits)
 
         def among(rec: Record) -> bool:
             base = recs.base_of(rec)
             if base is None:
                 raise _NotFound
-            return base in bases
+            return bases[base] == 1
 
         return among
-    ids = set(map(id, map((recs.whole() if isinstance(recs, KindRecords) else recs).__getitem__, rids)))
+    made = recs.whole() if isinstance(recs, KindRecords) else recs
+    ids = set(map(id, map(made.__getitem__, compress(range(len(bits)), bits))))
     return lambda rec: id(rec) in ids
 
 
@@ -552,8 +559,8 @@ def _used_counts(register: Register, used: Used, refs: set[RecordRef]) -> Counte
         return None
     if n_used is None:
         return None
-    for kind, rids in used.items():
-        n_used += files_of(register.of_kind(kind), list(rids))
+    for kind, bits in used.items():
+        n_used += files_of(register.of_kind(kind), bits)
     out: Counter[tuple[str, str]] = Counter()
     for file, fates in register.fate_counts().items():
         here = n_used.pop(file, 0)
