@@ -202,6 +202,8 @@ class TypedRows(Protocol):
 
     def ranking(self, kind: str) -> str | None: ...
 
+    def qualified(self, table: str) -> str: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Reason:

@@ -152,7 +152,22 @@ class Database:
             import duckdb  # loaded only when a CSV register is read
 
             self._db = duckdb.connect()
-        return self._db.cursor()
+            # the kept tables in a compressed in-memory database (`checkpoint`)
+            self._db.execute("ATTACH ':memory:' AS kept (COMPRESS)")
+        cursor = self._db.cursor()
+        cursor.execute("USE kept")
+        return cursor
+
+    @staticmethod
+    def qualified(table: str) -> str:
+        """A table of the kept database's own schema, named from any cursor's schema."""
+        return 'kept.main."' + table.replace('"', '""') + '"'
+
+    def checkpoint(self) -> None:
+        """Compress the tables kept so far: DuckDB compresses an in-memory table when the
+        database is checkpointed (a city's kept rows 2,6 GB uncompressed)."""
+        if self._db is not None:
+            self._db.execute("CHECKPOINT kept")
 
     def table(self, kind: str) -> tuple[str, frozenset[str]] | None:
         """The table of a kind's typed rows and its fields; None when none was kept."""
@@ -216,7 +231,7 @@ class Database:
         ranked = self._ranked.pop(kind, None)
         if self._db is not None:
             for table in [t[0] for t in (found, ranked) if t is not None]:
-                self._db.execute(f'DROP TABLE IF EXISTS "{table}"')
+                self._db.execute(f'DROP TABLE IF EXISTS kept."{table}"')
 
     def close(self) -> None:
         if self._db is not None:

@@ -265,6 +265,7 @@ def read_folder(
                 progress("read", i, len(paths))
             fast = _read_csv_fast(path, _display(path, base), mapping, contract, today, limits, database)
             if fast is not None:
+                database.checkpoint()  # its kept rows compressed before the next file's are made
                 yield fast
             else:
                 yield from _read_file(path, mapping, limits, base)

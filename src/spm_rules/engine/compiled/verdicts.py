@@ -50,7 +50,7 @@ def _drop(keep: TypedRows, table: str) -> None:
     try:
         con = keep.cursor(reopen=False)
         try:
-            con.execute(f'DROP TABLE IF EXISTS "{table}"')
+            con.execute(f"DROP TABLE IF EXISTS {table}")
         finally:
             con.close()
     except Exception:  # closed with its database: nothing left to drop
@@ -278,8 +278,8 @@ class QueryRows:
         self._keep: tuple[TypedRows, str] | None = None
         if keep is not None:
             # dropped when read, or with this
-            kept = f"_packed_{id(self)}"
-            con.execute(f'CREATE OR REPLACE TABLE "{kept}" AS SELECT _rid::INTEGER AS r, v FROM ({rows})')
+            kept = keep.qualified(f"_packed_{id(self)}")
+            con.execute(f"CREATE OR REPLACE TABLE {kept} AS SELECT _rid::INTEGER AS r, v FROM ({rows})")
             self._keep = (keep, kept)
             weakref.finalize(self, _drop, keep, kept).atexit = False
         else:
@@ -294,8 +294,8 @@ class QueryRows:
             keep, kept = self._keep
             con = keep.cursor(reopen=False)
             try:
-                [(got,)] = con.execute(f'SELECT list(v ORDER BY r) FROM "{kept}"').fetchall()
-                con.execute(f'DROP TABLE IF EXISTS "{kept}"')
+                [(got,)] = con.execute(f"SELECT list(v ORDER BY r) FROM {kept}").fetchall()
+                con.execute(f"DROP TABLE IF EXISTS {kept}")
             finally:
                 con.close()
             self._packed = array("q", got or ())
