@@ -48,3 +48,26 @@ def test_kept_rows_are_the_rows_fetched_at_once():
         gc.collect()
         assert not any(t.startswith("_packed_") for t in _tables(con))
         con.close()
+
+
+def test_one_row_each_subject():
+    """A query's rows are one per subject (`_rid` 0…n-1, each once) — not a row missing, a
+    repeat, a position out of range, or a table of another length."""
+    import duckdb
+
+    from spm_rules.engine.compiled.load import one_row_each
+
+    con = duckdb.connect()
+    for rids, n, whole in [
+        ([2, 0, 1], 3, True),
+        ([0, 1, 1], 3, False),  # a repeat (and 2 missing)
+        ([0, 0, 2], 3, False),  # a repeat, the first and last there
+        ([0, 1, 3], 3, False),  # out of range
+        ([0, 1, -1], 3, False),
+        ([0, 1], 3, False),
+        ([0, 1, 2, 3], 3, False),
+        ([], 0, True),
+        ([0], 0, False),
+    ]:
+        con.execute("CREATE OR REPLACE TABLE r AS SELECT unnest(?::BIGINT[]) AS _rid", [rids])
+        assert one_row_each(con, "r", n) == (len(rids), whole), (rids, n)

