@@ -40,7 +40,7 @@ def registers(draw):
         line, at = 2, 0
         for n in runs:
             if n:
-                lines = array("i", range(line, line + n))
+                lines = draw(st.sampled_from([array("i", range(line, line + n)), range(line, line + n)]))
                 run = KeptRun(kind, file, columns, at, lines)
                 parts.append(run)
                 plain += [("run", run, j) for j in range(n)]
@@ -102,6 +102,7 @@ def test_entries_are_the_list_they_stand_for(drawn, data):
     fates = entries.file_fates()
     kinds = entries.by_kind()
     assert not entries.made
+    assert [entries.line(i - n) for i in range(n)] == lines  # from the end
     # the made list: the objects read before, in their places
     whole = list(entries)
     assert entries.made and len(whole) == n
@@ -111,10 +112,21 @@ def test_entries_are_the_list_they_stand_for(drawn, data):
     assert found == list(range(n))
     assert fates == +Counter((e.ref.file, e.fate) for e in whole)
     want = _lists_by_kind(whole)
-    assert set(kinds) == set(want)
-    for kind, recs in kinds.items():
-        assert list(recs) == want[kind]  # equal as lists...
-        assert all(a is b for a, b in zip(recs, want[kind], strict=True))  # ...and the same objects
+    # once made (a check walked), still found by file and line and still pieces of runs
+    assert [entries.find(e.ref) for e in whole] == list(range(n))
+    again = entries.by_kind()
+    for got in (kinds, again):
+        assert set(got) == set(want)
+        for kind, recs in got.items():
+            assert list(recs) == want[kind]  # equal as lists...
+            assert all(a is b for a, b in zip(recs, want[kind], strict=True))  # ...and the same objects
+            assert recs.column_of("nik") == [r.get("nik") for r in want[kind]]
+    assert all(isinstance(recs, KindRecords) for recs in again.values())
+    # a walk that replaces an entry in the whole list: the piece split there, as before it
+    if n and isinstance(whole[0], StoredRecord):
+        entries[0] = Record(whole[0].kind, {"nik": "w", "tanggal": None}, whole[0].ref)
+        after = entries.by_kind()[whole[0].kind]
+        assert after[0] is entries[0] and isinstance(after.pieces[0], list)
 
 
 @given(registers(), st.data())
@@ -196,3 +208,43 @@ def test_the_plain_rows_lines_as_runs():
     con.execute("DELETE FROM t")
     con.execute("DELETE FROM c_0")
     assert [list(r) for r in _plain_runs(con, "c_0", [])] == [[]]
+
+
+def _folder(tmp_path):
+    (tmp_path / "kunjungan_ptm.csv").write_text(
+        "nik,tanggal,fasilitas,sistolik\n"
+        "3275014202890001,2018-03-02,Puskesmas 01,120\n"
+        "3275014202890001,2018-03-02,Puskesmas 01,120\n"  # a repeat
+        "3275015507010002,2018-03-01,Puskesmas 01,135\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def test_a_walking_check_leaves_the_kinds_ranked(tmp_path):
+    """A check across records that walks every entry (its question answered "every entry")
+    makes the whole list; the kinds are still ranked by DuckDB from their kept rows, in the
+    same order as without the walk."""
+    from unittest import mock
+
+    from spm_rules.registers import crossquery
+    from spm_rules.registers.contract import load_contract
+    from spm_rules.registers.readers import read_folder
+
+    folder = _folder(tmp_path)
+    plain = read_folder(folder, load_contract())
+    with mock.patch.object(crossquery.StoredRows, "duplicates", lambda self: None):
+        walked = read_folder(folder, load_contract())
+    assert walked.entries.made and not plain.entries.made
+    assert walked.ranked == plain.ranked == {"kunjungan_ptm": 2}
+    assert [r.ref for r in walked.of_kind("kunjungan_ptm")] == [r.ref for r in plain.of_kind("kunjungan_ptm")]
+
+
+def test_the_default_period_is_found_without_making_records(tmp_path):
+    from spm_rules.api import default_period_spec
+    from spm_rules.registers.contract import load_contract
+    from spm_rules.registers.readers import read_folder
+
+    register = read_folder(_folder(tmp_path), load_contract())
+    assert default_period_spec(register) == "2018"
+    assert not register.entries.made and not register.of_kind("kunjungan_ptm").made

@@ -9,7 +9,7 @@ phrase catalogue turns it into Indonesian or English.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import attrgetter, getitem
@@ -175,12 +175,15 @@ class StoredRecord(Record):
 _COLUMNS, _AT = attrgetter("_columns"), attrgetter("_at")
 
 
-def field_column(recs: list[Record], name: str) -> list[Any]:
+def field_column(recs: Sequence[Record], name: str) -> list[Any]:
     """`[r.get(name) for r in recs]`, read a column at a time: the stored records through
     their tables' columns and C-level maps (a city's kind has millions of records, and a call
     of `get` per record cost seconds), any other record by `get`."""
     if not recs:
         return []
+    column_of = getattr(recs, "column_of", None)  # `registers.runs.KindRecords`: no record made
+    if column_of is not None:
+        return column_of(name)
     if set(map(type, recs)) != {StoredRecord}:
         return [r.get(name) for r in recs]
     cols = {columns: columns.field(name) for columns in set(map(_COLUMNS, recs))}

@@ -40,11 +40,6 @@ from .runs import Entries
 WALK_SHARE, WALK_MIN = 4, 10_000
 
 
-def _lines(entries: Sequence[Entry]) -> Sequence[int]:
-    """Each entry's line, read without making its record where the entries are `Entries`."""
-    return entries.lines if isinstance(entries, Entries) else [e.ref.line for e in entries]
-
-
 class _Walk(Exception):
     """The check walks every entry (see `StoredRows.positions`)."""
 
@@ -111,9 +106,18 @@ class StoredRows:
         when they are many (a file read twice: every row a repeat), where walking every entry
         costs less than finding each, or when one is not where it should be."""
         entries, out = self._entries, []
-        lines = _lines(entries)  # each entry's line, no record made
         if len(rows) > WALK_MIN and len(rows) > len(entries) // WALK_SHARE:
             raise _Walk
+        if isinstance(entries, Entries):  # found by the parts' lines, no record made
+            names = self._names
+            for number, line in rows:
+                name = names.get(number)
+                i = entries.find_line(name, line) if name is not None else None
+                if i is None:
+                    raise _Walk
+                out.append(i)
+            return sorted(set(out))
+        lines = [e.ref.line for e in entries]
         for number, line in rows:
             name = self._names.get(number)
             span = self._spans.get(name) if name is not None else None

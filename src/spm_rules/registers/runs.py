@@ -27,9 +27,10 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, compress, repeat
+from operator import attrgetter, is_not
 from typing import Any, overload
 
-from ..model import Columns, Entry, Fate, Record, RecordRef, RowEntry, StoredRecord
+from ..model import Columns, Entry, Fate, Record, RecordRef, RowEntry, StoredRecord, field_column
 
 
 class KeptRun:
@@ -110,7 +111,7 @@ class Entries(Sequence[Entry]):
                 for part in other._parts:
                     self.add(part)
         else:
-            self.add(other)
+            self.add(list(other))  # its own list: a check's replacement is written into it
 
     @property
     def parts(self) -> list[Part]:
@@ -205,33 +206,45 @@ class Entries(Sequence[Entry]):
         """The line of entry `i`, without making its record."""
         if self._whole is not None:
             return self._whole[i].ref.line
+        i = self._index(i)
         e = self._over.get(i)
         if e is not None:
             return e.ref.line
         part, j = self._find(i)
         return part.lines[j] if isinstance(part, KeptRun) else part[j].ref.line
 
-    @property
-    def lines(self) -> Lines:
-        """Each entry's line, as a sequence (for `bisect`), no record made."""
-        return Lines(self)
-
     def find(self, ref: RecordRef) -> int | None:
         """The position of the entry read from `ref` (its file and line), no record made;
         None when there is none."""
+        i = self.find_line(ref.file, ref.line)
+        return i if i is not None and self[i].ref == ref else None
+
+    def find_line(self, file: str, line: int) -> int | None:
+        """The position of the entry of `file` at `line` (a file's rows are one stretch of
+        parts in line order, and a position keeps its file and line whatever a check puts
+        there): the part by a bisection over the parts' first lines, the row by its line's
+        offset in a run's `range`. None when there is none."""
         files = self._files
         if files is None:
             files = self._files = {}
             for k, part in enumerate(self._parts):
-                file = part.file if isinstance(part, KeptRun) else part[0].ref.file
-                start = self._ends[k - 1] if k else 0
-                lo, _hi = files.get(file, (start, start))
-                files[file] = (lo, self._ends[k])
-        span = files.get(ref.file)
+                name = part.file if isinstance(part, KeptRun) else part[0].ref.file
+                files[name] = (files[name][0] if name in files else k, k + 1)
+        span = files.get(file)
         if span is None:
             return None
-        i = bisect_left(self.lines, ref.line, *span)
-        return i if i < span[1] and self.line(i) == ref.line and self[i].ref == ref else None
+        k = bisect_right(_FirstLines(self._parts), line, *span) - 1
+        if k < span[0]:
+            return None
+        part, start = self._parts[k], self._ends[k - 1] if k else 0
+        if isinstance(part, KeptRun):
+            lines = part.lines
+            j = line - lines.start if isinstance(lines, range) else bisect_left(lines, line)
+        else:
+            j = bisect_left(part, line, key=_LINE)
+        if not 0 <= j < len(part):
+            return None
+        return start + j if self.line(start + j) == line else None
 
     def _make(self) -> list[Entry]:
         if self._whole is None:
@@ -241,7 +254,7 @@ class Entries(Sequence[Entry]):
             for i, e in self._over.items():
                 whole[i] = e
             self._whole = whole
-            self._parts, self._ends, self._over, self._files = [], [], {}, None
+            self._over = {}  # in the whole list now; the parts are kept (`by_kind`, `find_line`)
         return self._whole
 
     def __iter__(self) -> Iterator[Entry]:
@@ -266,7 +279,7 @@ class Entries(Sequence[Entry]):
     def file_fates(self) -> Counter[tuple[str, Fate]]:
         """Each (file, fate) with its number of entries, a run counted without a record made."""
         if self._whole is not None:
-            return Counter((e.ref.file, e.fate) for e in self._whole)
+            return Counter(map(_FILE_AND_FATE, self._whole))
         out: Counter[tuple[str, Fate]] = Counter()
         for part in self._parts:
             if isinstance(part, KeptRun):
@@ -282,10 +295,13 @@ class Entries(Sequence[Entry]):
 
     def by_kind(self) -> dict[str, KindRecords | list[Record]]:
         """Each kind's records in entry order: a run's records as pieces of it (none made), any
-        other entry's record where its fate is RECORD."""
-        if self._whole is not None:
-            return _lists_by_kind(self._whole)
-        pieces: dict[str, list[tuple[KeptRun, int, int] | list[Record]]] = {}
+        other entry's record where its fate is RECORD. Where the whole list was made (a check
+        walked every entry), a run's rows whose entry is no longer its own record are found by
+        identity, so that its kinds are still ranked from their kept rows."""
+        whole = self._whole
+        if whole is not None and len(whole) != (self._ends[-1] if self._ends else 0):
+            return _lists_by_kind(whole)
+        pieces: dict[str, list[Piece]] = {}
 
         def loose(rec: Record) -> None:
             got = pieces.setdefault(rec.kind, [])
@@ -297,19 +313,23 @@ class Entries(Sequence[Entry]):
         over = sorted(self._over)
         for k, part in enumerate(self._parts):
             start = self._ends[k - 1] if k else 0
+            stop = self._ends[k]
             if not isinstance(part, KeptRun):
-                for rec in filter(None, map(_record, part)):
+                for rec in filter(None, map(_record, part if whole is None else whole[start:stop])):
                     loose(rec)
                 continue
-            lo = bisect_right(over, start - 1)
-            hi = bisect_right(over, start + len(part) - 1)
+            if whole is None:
+                lo, hi = bisect_left(over, start), bisect_left(over, stop)
+                replaced = [(i - start, self._over[i]) for i in over[lo:hi]]
+            else:  # the rows whose entry is not the run's own record
+                now = whole[start:stop]
+                replaced = [(j, now[j]) for j in compress(range(len(now)), map(is_not, now, part.records()))]
             done = 0
-            for i in over[lo:hi]:
-                j = i - start
+            for j, e in replaced:
                 if j > done:
                     pieces.setdefault(part.kind, []).append((part, done, j))
                 done = j + 1
-                rec = _record(self._over[i])
+                rec = _record(e)
                 if rec is not None:
                     loose(rec)
             if done < len(part):
@@ -317,19 +337,24 @@ class Entries(Sequence[Entry]):
         return {kind: KindRecords(got) for kind, got in pieces.items()}
 
 
-class Lines:
-    """Each entry's line (`Entries.line`), as a sequence: what `bisect` searches."""
+class _FirstLines:
+    """The first line of each part, as a sequence (what `bisect` searches)."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_parts",)
 
-    def __init__(self, entries: Entries) -> None:
-        self._entries = entries
+    def __init__(self, parts: list[Part]) -> None:
+        self._parts = parts
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._parts)
 
-    def __getitem__(self, i: int) -> int:
-        return self._entries.line(i)
+    def __getitem__(self, k: int) -> int:
+        part = self._parts[k]
+        return part.lines[0] if isinstance(part, KeptRun) else part[0].ref.line
+
+
+_LINE = attrgetter("ref.line")
+_FILE_AND_FATE = attrgetter("ref.file", "fate")
 
 
 def _lists_by_kind(entries: Sequence[Entry]) -> dict[str, KindRecords | list[Record]]:
@@ -370,6 +395,20 @@ class KindRecords(Sequence[Record]):
     @property
     def made(self) -> bool:
         return self._whole is not None
+
+    def column_of(self, name: str) -> list[Any]:
+        """Every record's value of `name`, in order (`model.field_column`): read from each
+        run's `Columns` a slice at a time, no record made."""
+        if self._whole is not None:
+            return field_column(self._whole, name)
+        base: list[Any] = []
+        for piece in self._pieces:
+            if isinstance(piece, tuple):
+                run, j0, j1 = piece
+                base += run.columns.field(name)[run.start + j0 : run.start + j1]
+            else:
+                base += [rec.get(name) for rec in piece]
+        return base if self._order is None else list(map(base.__getitem__, self._order))
 
     def whole(self) -> list[Record]:
         """Every record, in order (made once)."""
