@@ -28,7 +28,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate, compress, repeat
 from operator import attrgetter, is_not
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from ..model import Columns, Entry, Fate, Record, RecordRef, RowEntry, StoredRecord, field_column
 
@@ -74,6 +74,7 @@ class KeptRun:
 
 
 Part = KeptRun | list[Entry]
+T = TypeVar("T")
 
 
 def _record(e: Entry) -> Record | None:
@@ -83,7 +84,34 @@ def _record(e: Entry) -> Record | None:
     return e.record if e.fate == Fate.RECORD else None
 
 
-class Entries(Sequence[Entry]):
+class _MadeWhenWalked(Sequence[T]):
+    """What walks a sequence of runs (see the module) makes its whole list once (`_make`) and
+    walks that: iterating, searching, comparing with a list."""
+
+    def _make(self) -> list[T]:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._make())
+
+    def __reversed__(self) -> Iterator[T]:
+        return reversed(self._make())
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._make()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _MadeWhenWalked) and type(other) is type(self):
+            other = other._make()
+        return isinstance(other, list) and self._make() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)})"
+
+
+class Entries(_MadeWhenWalked[Entry]):
     """A register's entries in reading order (see the module): runs of kept rows and lists of
     other entries, an entry replaced by a check kept by position; the whole list made when
     something walks it."""
@@ -257,25 +285,6 @@ class Entries(Sequence[Entry]):
             self._over = {}  # in the whole list now; the parts are kept (`by_kind`, `find_line`)
         return self._whole
 
-    def __iter__(self) -> Iterator[Entry]:
-        return iter(self._make())
-
-    def __reversed__(self) -> Iterator[Entry]:
-        return reversed(self._make())
-
-    def __contains__(self, e: object) -> bool:
-        return e in self._make()
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Entries):
-            other = other._make()
-        return isinstance(other, list) and self._make() == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Entries({len(self)} entries)"
-
     def file_fates(self) -> Counter[tuple[str, Fate]]:
         """Each (file, fate) with its number of entries, a run counted without a record made."""
         if self._whole is not None:
@@ -375,7 +384,7 @@ def _piece_len(piece: Piece) -> int:
     return piece[2] - piece[1] if isinstance(piece, tuple) else len(piece)
 
 
-class KindRecords(Sequence[Record]):
+class KindRecords(_MadeWhenWalked[Record]):
     """One kind's records (see the module): pieces of runs (`(run, j0, j1)`: its rows j0 to
     j1) and lists of other records, in entry order; `order`, once ranked, gives position i's
     place in that order. Made whole when iterated."""
@@ -484,22 +493,6 @@ class KindRecords(Sequence[Record]):
                 base += piece[0].records()[piece[1] : piece[2]] if isinstance(piece, tuple) else piece
             self._whole = base if self._order is None else list(map(base.__getitem__, self._order))
         return self._whole
-
-    def __iter__(self) -> Iterator[Record]:
-        return iter(self._make())
-
-    def __contains__(self, rec: object) -> bool:
-        return rec in self._make()
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, KindRecords):
-            other = other._make()
-        return isinstance(other, list) and self._make() == other
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"KindRecords({len(self)} records)"
 
     def files_of(self, positions: Iterable[int]) -> Counter[str]:
         """The files of the records at `positions`, counted, without a record made."""
