@@ -88,8 +88,35 @@ class _MadeWhenWalked(Sequence[T]):
     """What walks a sequence of runs (see the module) makes its whole list once (`_make`) and
     walks that: iterating, searching, comparing with a list."""
 
+    _whole: list[T] | None
+
     def _make(self) -> list[T]:
         raise NotImplementedError
+
+    def _one(self, i: int) -> T:
+        """Item `i` (0 ≤ i < len) where the whole list was not made."""
+        raise NotImplementedError
+
+    def _index(self, i: int) -> int:
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"{type(self).__name__} index out of range")
+        return i
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        if self._whole is not None:
+            return self._whole[i]
+        if isinstance(i, slice):
+            return [self[j] for j in range(len(self))[i]]
+        return self._one(self._index(i))
 
     def __iter__(self) -> Iterator[T]:
         return iter(self._make())
@@ -164,26 +191,7 @@ class Entries(_MadeWhenWalked[Entry]):
         k = bisect_right(self._ends, i)
         return self._parts[k], i - (self._ends[k - 1] if k else 0)
 
-    def _index(self, i: int) -> int:
-        n = len(self)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("entry index out of range")
-        return i
-
-    @overload
-    def __getitem__(self, i: int) -> Entry: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Entry]: ...
-
-    def __getitem__(self, i: int | slice) -> Entry | list[Entry]:
-        if self._whole is not None:
-            return self._whole[i]
-        if isinstance(i, slice):
-            return [self[j] for j in range(len(self))[i]]
-        i = self._index(i)
+    def _one(self, i: int) -> Entry:
         e = self._over.get(i)
         if e is not None:
             return e
@@ -468,22 +476,7 @@ class KindRecords(_MadeWhenWalked[Record]):
             return piece[0].record(piece[1] + j)
         return piece[j]
 
-    @overload
-    def __getitem__(self, i: int) -> Record: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Record]: ...
-
-    def __getitem__(self, i: int | slice) -> Record | list[Record]:
-        if self._whole is not None:
-            return self._whole[i]
-        if isinstance(i, slice):
-            return [self[j] for j in range(len(self))[i]]
-        n = len(self)
-        if i < 0:
-            i += n
-        if not 0 <= i < n:
-            raise IndexError("record index out of range")
+    def _one(self, i: int) -> Record:
         return self._base(self._order[i] if self._order is not None else i)
 
     def _make(self) -> list[Record]:
