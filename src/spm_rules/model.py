@@ -301,11 +301,14 @@ class Register:
     the counts per file are derived from the entries, never kept by hand.
     """
 
-    records: dict[str, list[Record]]
+    # each kind's records in order; a `registers.runs.KindRecords` where they are kept rows
+    # (made when read)
+    records: dict[str, Sequence[Record]]
     problems: list[RowProblem]
     sources: list[tuple[str, str | None]]
     contract: Contract
-    entries: list[Entry] = field(default_factory=list)
+    # every row's entry, in reading order (a `registers.runs.Entries` from `read_folder`)
+    entries: Sequence[Entry] = field(default_factory=list)
     # the file behind each shown name (names are relative to the data folder's parent when the
     # folder is outside the working directory, so that a shared report holds no local paths)
     paths: dict[str, Any] = field(default_factory=dict)
@@ -324,7 +327,7 @@ class Register:
         default=None, init=False, repr=False, compare=False
     )
 
-    def of_kind(self, kind: str) -> list[Record]:
+    def of_kind(self, kind: str) -> Sequence[Record]:
         return self.records.get(kind, [])
 
     def linked(self, kind: str, by: str, value: Any) -> list[Record]:

@@ -4,19 +4,20 @@ Python.
 
 `Register.of_kind` is in the interpreter's order: by date (a record without one first), then by
 file name and line; a kind without a date field in reading order (file, line). A kind whose
-every record is a kept row of its file (a `StoredRecord` of the file's `Columns`, unchanged
-by the checks across records) is ranked in SQL from its kept
+every record is a kept row of its file (a piece of one of the file's runs, `runs.KeptRun`,
+unchanged by the checks across records) is ranked in SQL from its kept
 rows (`s_<kind>`: the file's number, the line, the typed date), the rows dropped by the checks
 (duplicates, rejections) left out; the ranking is kept as `o_<kind>` (`f`, `line`, `_rid`: the
 record's position in `of_kind`), from which the compiled path loads the kind's table by a join
-instead of passing every record's file and line (`engine/compiled/load.py`). Python only puts
-its list of records in that order, by positions fetched as one list.
+instead of passing every record's file and line (`engine/compiled/load.py`). The kind's
+records (`runs.KindRecords`) are only put in that order, by positions fetched as one list and
+held as an array: no record is made.
 
 Before anything is ranked, the records are proven to be what the SQL assumes: every one a
-kept row, each file's records one run in file order with their rows in line order (so the
-kept rows left out are exactly the rows not in the run). Anything else — a record merged or
-re-linked (a plain `Record`), a kind with a record read otherwise, a date field not of dates —
-leaves the kind to the Python sort, which gives the same order.
+piece of a run, each file's pieces one stretch in file order with their rows in line order (so
+the kept rows left out are exactly the rows between the pieces). Anything else — a record
+merged or re-linked (a plain `Record`), a kind with a record read otherwise, a date field not
+of dates — leaves the kind to the Python sort, which gives the same order.
 """
 
 from __future__ import annotations
