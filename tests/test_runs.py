@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spm_rules.model import Columns, Fate, Layout, Reason, Record, RecordRef, RowEntry, StoredRecord
-from spm_rules.registers.runs import Entries, KeptRun, KindRecords, _lists_by_kind, files_of
+from spm_rules.registers.runs import Entries, KeptRun, KindRecords, files_of, records_by_kind
 
 LAYOUT = Layout(("nik", "tanggal"))
 
@@ -111,7 +111,7 @@ def test_entries_are_the_list_they_stand_for(drawn, data):
     assert lines == [e.ref.line for e in whole]
     assert found == list(range(n))
     assert fates == +Counter((e.ref.file, e.fate) for e in whole)
-    want = _lists_by_kind(whole)
+    want = records_by_kind(whole)
     # once made (a check walked), still found by file and line and still pieces of runs
     assert [entries.find(e.ref) for e in whole] == list(range(n))
     again = entries.by_kind()

@@ -23,7 +23,6 @@ entry (`_Walk`).
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any
@@ -70,7 +69,7 @@ class StoredRows:
     def __init__(
         self,
         db: Database,
-        entries: list[Entry],
+        entries: Entries,
         spans: dict[str, tuple[str | None, int, int]],
         loose: set[str],
         contract: Contract,
@@ -108,24 +107,10 @@ class StoredRows:
         entries, out = self._entries, []
         if len(rows) > WALK_MIN and len(rows) > len(entries) // WALK_SHARE:
             raise _Walk
-        if isinstance(entries, Entries):  # found by the parts' lines, no record made
-            names = self._names
-            for number, line in rows:
-                name = names.get(number)
-                i = entries.find_line(name, line) if name is not None else None
-                if i is None:
-                    raise _Walk
-                out.append(i)
-            return sorted(set(out))
-        lines = [e.ref.line for e in entries]
-        for number, line in rows:
+        for number, line in rows:  # found by the parts' lines, no record made
             name = self._names.get(number)
-            span = self._spans.get(name) if name is not None else None
-            if span is None:
-                raise _Walk
-            _kind, start, stop = span
-            i = bisect_left(lines, line, start, stop)
-            if i >= stop or lines[i] != line:
+            i = entries.find_line(name, line) if name is not None else None
+            if i is None:
                 raise _Walk
             out.append(i)
         return sorted(set(out))

@@ -483,10 +483,10 @@ def _kept_entries(
 ) -> Read:
     """The entries of a kept file: its plain rows as runs between its odd rows (no record
     made), each odd row read alone as `read_rows` reads it."""
-    kind, shape = reader.kind, reader.shape
+    kind = reader.kind
     odd = con.execute(odd_rows).fetchall()
-    read = Read(Entries(), list(shape.problems), [False])
-    entries, problems = read.entries, read.problems
+    read = Read(Entries(), list(reader.shape.problems), [False])
+    entries = read.entries
     assert isinstance(entries, Entries)
     runs = _plain_runs(con, table, [line for line, _text in odd])
     columns.rows = sum(map(len, runs))
@@ -495,14 +495,8 @@ def _kept_entries(
         if lines:
             entries.add(KeptRun(kind.name, name, columns, done, lines))
             done += len(lines)
-        ref, cells = RecordRef(name, line), _cells(text, found.delimiter)
         pending: list[Entry] = []
-        if batched(shape, len(found.header), cells):
-            pending.append(reader.read(cells, ref, problems))
-        else:
-            odd_row(kind, shape, found.header, ref, cells, pending, problems)
-        if any(e.record is not None for e in pending):
-            read.loose[0] = True  # a record read alone: not a kept row
+        _read_alone(reader, found, RecordRef(name, line), text, pending, read)
         entries.add(pending)
     if runs[-1]:
         entries.add(KeptRun(kind.name, name, columns, done, runs[-1]))
@@ -596,8 +590,7 @@ def _entries(
     """The entries of `rows` (in line order, after those already in `read`) added to `read`:
     the plain rows' records made a column at a time (no Python code per row but the classes'
     own), any other row read alone as `read_rows` reads it."""
-    kind, shape = reader.kind, reader.shape
-    problems = read.problems
+    kind = reader.kind
     if not rows:
         return
     columns = list(zip(*rows, strict=True))
@@ -623,15 +616,23 @@ def _entries(
     for m, i in enumerate([i for i, p in enumerate(plains) if not p]):
         entries += plain[done : i - m]  # the plain rows before this one
         done = i - m
-        ref, cells = RecordRef(name, lines[i]), _cells(odd_texts[i], found.delimiter)
-        before = len(entries)
-        if batched(shape, len(found.header), cells):
-            entries.append(reader.read(cells, ref, problems))
-        else:
-            odd_row(kind, shape, found.header, ref, cells, entries, problems)
-        if len(entries) > before and entries[-1].record is not None:
-            read.loose[0] = True  # a record read alone: not a kept row
+        _read_alone(reader, found, RecordRef(name, lines[i]), odd_texts[i], entries, read)
     entries += plain[done:]
+
+
+def _read_alone(
+    reader: _TableReader, found: Layout, ref: RecordRef, text: str, out: list[Entry], read: Read
+) -> None:
+    """An odd row read alone as `read_rows` reads it, its entry added to `out` and its
+    problems to `read` (a record read alone is not a kept row: `read.loose`)."""
+    cells = _cells(text, found.delimiter)
+    before = len(out)
+    if batched(reader.shape, len(found.header), cells):
+        out.append(reader.read(cells, ref, read.problems))
+    else:
+        odd_row(reader.kind, reader.shape, found.header, ref, cells, out, read.problems)
+    if any(e.record is not None for e in out[before:]):
+        read.loose[0] = True
 
 
 def _identities(identity: Identity, columns: dict[str, list[Any]], alts: list[int]) -> list[str]:

@@ -133,9 +133,7 @@ def _runs(db: Database, recs: KindRecords) -> tuple[list[tuple[int, int]], list[
     gone: list[tuple[int, int]] = []
     for number, group in groupby(spans, key=itemgetter(0)):
         got = list(group)
-        rows = numbers[number].rows
-        if got[0][1] < 0 or got[-1][2] > rows:
-            return None
+        rows = numbers[number].rows  # the file's runs are its rows 0…rows-1: the pieces within
         kept = 0
         at = 0
         for _n, a, b in got:
@@ -144,6 +142,4 @@ def _runs(db: Database, recs: KindRecords) -> tuple[list[tuple[int, int]], list[
             at = b
         gone += [(number, g) for g in range(at, rows)]
         files.append((number, kept))
-    if [n for n, _k in files] != sorted(numbers):
-        return None
     return files, gone

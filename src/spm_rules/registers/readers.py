@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import compress, groupby, pairwise, repeat
-from operator import attrgetter, is_
+from collections.abc import Callable, Iterable, Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -25,7 +24,6 @@ from ..model import (
     Entry,
     Fate,
     Reason,
-    Record,
     RecordRef,
     Register,
     RowEntry,
@@ -50,7 +48,7 @@ from .idindex import BuildReport, IndexStatus, build, open_index, status
 from .mapping import Mapping, TableMapping, load_mapping
 from .prefilter import plan, slice_tables
 from .rows import read_rows
-from .runs import Entries
+from .runs import Entries, records_by_kind
 from .tables import RawTable, TableProblem, data_files, read_tables, unsupported_files
 
 MAPPING_FILE = "mapping.yaml"
@@ -137,7 +135,7 @@ def assemble(
     entries, linked = find.narrowed(link_to_episode, entries, find.links(), contract)
     entries, same_subject = find.narrowed(merge_same_subject, entries, find.same_subject(), contract)
     problems += before_birth + duplicates + same_episode + linked + same_subject
-    records = entries.by_kind() if isinstance(entries, Entries) else _records_by_kind(entries)
+    records = entries.by_kind() if isinstance(entries, Entries) else records_by_kind(entries)
     files: defaultdict[str | None, list[str]] = defaultdict(list)
     for name, kind in sources:
         files[kind].append(name)
@@ -163,23 +161,6 @@ def assemble(
     register = Register(dict(records), problems, sources, contract, entries, ranked=ranked)
     register.assembled_from = entries
     return register
-
-
-_KIND = attrgetter("kind")
-
-
-def _records_by_kind(entries: Sequence[Entry]) -> dict[str, list[Record]]:
-    """Each kind's records in entry order: a record is its own entry, a `RowEntry` gives its
-    record when its fate is RECORD. Chosen by C-level maps and taken in runs of one kind (a
-    city's twelve million entries come in a few runs, about one per file)."""
-    recs: list[Any] = list(entries)
-    for i in compress(range(len(recs)), map(is_, map(type, recs), repeat(RowEntry))):
-        e = recs[i]
-        recs[i] = e.record if e.fate == Fate.RECORD else None
-    records: dict[str, list[Record]] = defaultdict(list)
-    for kind, run in groupby(filter(None, recs), key=_KIND):
-        records[kind].extend(run)
-    return records
 
 
 def _relink(entries: list[Entry], aliases: Aliases, contract: Contract) -> tuple[list[Entry]]:

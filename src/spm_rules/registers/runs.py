@@ -4,9 +4,9 @@ At city scale a register holds twelve million records; on the compiled `check` p
 them is read in Python (the queries read the rows DuckDB kept), yet making each as a
 `StoredRecord` with its `RecordRef` took about 14 s and 2 GiB. Here the plain rows of a file
 the DuckDB reader kept are a `KeptRun`: the file's `Columns`, where the run starts among them,
-and each row's line (4 bytes a row). A record is made when it is read, once: the run keeps
-what it made, so that the entries and the kind's records give the same object (the ledger and
-the checks across records compare records by identity).
+and its rows' lines (a `range`: the lines between two odd rows). A record is made when it is
+read, once: the run keeps what it made, so that the entries and the kind's records give the
+same object (the ledger and the checks across records compare records by identity).
 
 `Entries` is the register's entries in reading order: runs and lists of other entries (the
 rows read alone, the other formats' entries). Its length, each entry's file, line and kind,
@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, compress, repeat
-from operator import attrgetter, is_not
+from itertools import accumulate, compress, groupby, repeat
+from operator import attrgetter, is_, is_not
 from typing import Any, TypeVar, overload
 
 from ..model import Columns, Entry, Fate, Record, RecordRef, RowEntry, StoredRecord, field_column
@@ -173,11 +173,6 @@ class Entries(_MadeWhenWalked[Entry]):
         return self._parts
 
     @property
-    def over(self) -> dict[int, Entry]:
-        """The entries of kept rows a check replaced, by position."""
-        return self._over
-
-    @property
     def made(self) -> bool:
         """Whether the whole list was made (every record of every run)."""
         return self._whole is not None
@@ -317,7 +312,7 @@ class Entries(_MadeWhenWalked[Entry]):
         identity, so that its kinds are still ranked from their kept rows."""
         whole = self._whole
         if whole is not None and len(whole) != (self._ends[-1] if self._ends else 0):
-            return _lists_by_kind(whole)
+            return dict(records_by_kind(whole))  # (a dict of lists: of the wider value type)
         pieces: dict[str, list[Piece]] = {}
 
         def loose(rec: Record) -> None:
@@ -370,19 +365,23 @@ class _FirstLines:
         return part.lines[0] if isinstance(part, KeptRun) else part[0].ref.line
 
 
-_LINE = attrgetter("ref.line")
+_LINE, _KIND = attrgetter("ref.line"), attrgetter("kind")
 _FILE_AND_FATE = attrgetter("ref.file", "fate")
 
 
-def _lists_by_kind(entries: Sequence[Entry]) -> dict[str, KindRecords | list[Record]]:
-    out: dict[str, KindRecords | list[Record]] = {}
-    for rec in filter(None, map(_record, entries)):
-        got = out.get(rec.kind)
-        if got is None:
-            got = out[rec.kind] = []
-        assert isinstance(got, list)
-        got.append(rec)
-    return out
+def records_by_kind(entries: Sequence[Entry]) -> dict[str, list[Record]]:
+    """Each kind's records in entry order, from a list of entries: a record is its own entry,
+    a `RowEntry` gives its record when its fate is RECORD. Chosen by C-level maps and taken in
+    runs of one kind (a city's twelve million entries come in a few runs, about one per
+    file)."""
+    recs: list[Any] = list(entries)
+    for i in compress(range(len(recs)), map(is_, map(type, recs), repeat(RowEntry))):
+        e = recs[i]
+        recs[i] = e.record if e.fate == Fate.RECORD else None
+    records: dict[str, list[Record]] = defaultdict(list)
+    for kind, run in groupby(filter(None, recs), key=_KIND):
+        records[kind].extend(run)
+    return dict(records)
 
 
 Piece = tuple[KeptRun, int, int] | list[Record]
@@ -426,10 +425,6 @@ class KindRecords(_MadeWhenWalked[Record]):
             else:
                 base += [rec.get(name) for rec in piece]
         return base if self._order is None else list(map(base.__getitem__, self._order))
-
-    def whole(self) -> list[Record]:
-        """Every record, in order (made once)."""
-        return self._make()
 
     def base_of(self, rec: Record) -> int | None:
         """The place of `rec` in entry order, where it is a record of one of the kind's pieces
@@ -487,32 +482,24 @@ class KindRecords(_MadeWhenWalked[Record]):
             self._whole = base if self._order is None else list(map(base.__getitem__, self._order))
         return self._whole
 
-    def files_of(self, positions: Iterable[int]) -> Counter[str]:
-        """The files of the records at `positions`, counted, without a record made."""
-        if self._whole is not None:
-            return Counter(rec.ref.file for rec in map(self._whole.__getitem__, positions))
+    def files_of(self, positions: Iterable[int]) -> Counter[str] | None:
+        """The files of the records at `positions`, counted, without a record made; None when
+        some are other records (their files are then read one by one)."""
+        if self._whole is not None or any(isinstance(piece, list) for piece in self._pieces):
+            return None
         base = positions if self._order is None else map(self._order.__getitem__, positions)
         pieces = Counter(map(bisect_right, repeat(self._ends), base))
         out: Counter[str] = Counter()
         for k, n in pieces.items():
-            piece = self._pieces[k]
-            if isinstance(piece, tuple):
-                out[piece[0].file] += n
-            else:  # a list of records: each its own file
-                raise _Loose
+            out[self._pieces[k][0].file] += n  # type: ignore[index]
         return out
-
-
-class _Loose(Exception):
-    """A piece of other records: their files are counted one by one."""
 
 
 def files_of(recs: Sequence[Record], bits: bytearray) -> Counter[str]:
     """The files of the records of `recs` at the positions chosen in `bits` (a byte per
     position, 1 where chosen), counted: none made where they are pieces of runs."""
     if isinstance(recs, KindRecords):
-        try:
-            return recs.files_of(compress(range(len(bits)), bits))
-        except _Loose:
-            pass
+        found = recs.files_of(compress(range(len(bits)), bits))
+        if found is not None:
+            return found
     return Counter(rec.ref.file for rec in compress(recs, bits))

@@ -418,10 +418,9 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
         make_rows = partial(_ledger_rows, register, by_ref, by_record)
     else:
         positions, refs = used
-        found = _used_counts(register, positions, refs)
-        if found is None:
-            found = _per_file(register, _used_fates(register, _records(register, positions), refs))
-        counts = found
+        counts = _used_counts(register, positions, refs)
+        if counts is None:  # the walk
+            counts = _per_file(register, _used_fates(register, _records(register, positions), refs))
         make_rows = partial(_rows_checked, register, reports, counts)
     totals: Counter[str] = Counter()
     for (_file, fate), count in counts.items():
@@ -481,9 +480,7 @@ def _records(register: Register, used: Used) -> set[Record]:
     """The records at the positions used (the register's own objects, hashed by identity)."""
     records: set[Record] = set()
     for kind, bits in used.items():
-        recs = register.of_kind(kind)
-        made = recs.whole() if isinstance(recs, KindRecords) else recs
-        records.update(map(made.__getitem__, compress(range(len(bits)), bits)))
+        records.update(compress(register.of_kind(kind), bits))
     return records
 
 
@@ -501,7 +498,7 @@ def _refs_used(register: Register, used: Used, refs: set[RecordRef]) -> Counter[
     if not isinstance(entries, Entries) or entries.made:
         return None
     out: Counter[str] = Counter()
-    at_used: dict[str, Callable[[Record], bool]] = {}
+    at_used: dict[str, Callable[[Record], bool | None]] = {}
     for ref in refs:
         i = entries.find(ref)
         if i is None:
@@ -516,47 +513,41 @@ def _refs_used(register: Register, used: Used, refs: set[RecordRef]) -> Counter[
             test = at_used.get(rec.kind)
             if test is None:
                 test = at_used[rec.kind] = _at_used(register.of_kind(rec.kind), used[rec.kind])
-            if test(rec):
+            among = test(rec)
+            if among is None:
+                return None  # not where its kind's records are
+            if among:
                 continue  # counted with the positions
         out[ref.file] += 1
     return out
 
 
-def _at_used(recs: Sequence[Record], bits: bytearray) -> Callable[[Record], bool]:
-    """Whether a record of `recs` is at a position used (`bits`), by identity."""
+def _at_used(recs: Sequence[Record], bits: bytearray) -> Callable[[Record], bool | None]:
+    """Whether a record of `recs` is at a position used (`bits`), by identity; None when it
+    is not one of the pieces of runs of `recs` (not made whole)."""
     if isinstance(recs, KindRecords) and not recs.made:
         bases = recs.base_bits(bits)
 
-        def among(rec: Record) -> bool:
+        def among(rec: Record) -> bool | None:
             base = recs.base_of(rec)
-            if base is None:
-                raise _NotFound
-            return bases[base] == 1
+            return None if base is None else bases[base] == 1
 
         return among
-    made = recs.whole() if isinstance(recs, KindRecords) else recs
-    ids = set(map(id, map(made.__getitem__, compress(range(len(bits)), bits))))
+    ids = set(map(id, compress(recs, bits)))
     return lambda rec: id(rec) in ids
-
-
-class _NotFound(Exception):
-    """A record named by reference not where its kind's records are."""
 
 
 def _used_counts(register: Register, used: Used, refs: set[RecordRef]) -> Counter[tuple[str, str]] | None:
     """The rows per file and fate without a walk over every entry (`_used_fates` counted), where
-    no standard names its records used by reference and the records are the register's own
-    (`Register.assembled_from`: each the record of one entry of fate RECORD, with its
-    reference): per file its rejected rows, its duplicate and empty ones (out of scope), its
+    the records are the register's own (`Register.assembled_from`: each the record of one entry
+    of fate RECORD, with its reference) and those named by reference are found among them
+    (`_refs_used`): per file its rejected rows, its duplicate and empty ones (out of scope), its
     records used (counted from their positions, none made where they are runs of kept rows:
     `registers.runs.files_of`) and its other rows of fate RECORD (out of scope). None — the
     walk — otherwise."""
     if register.assembled_from is not register.entries:
         return None
-    try:
-        n_used = _refs_used(register, used, refs) if refs else Counter()
-    except _NotFound:
-        return None
+    n_used = _refs_used(register, used, refs) if refs else Counter()
     if n_used is None:
         return None
     for kind, bits in used.items():

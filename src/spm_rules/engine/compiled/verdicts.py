@@ -53,7 +53,7 @@ def _drop(keep: TypedRows, table: str) -> None:
             con.execute(f"DROP TABLE IF EXISTS {table}")
         finally:
             con.close()
-    except Exception:  # closed with its database: nothing left to drop
+    except (RuntimeError, duckdb.Error):  # closed with its database: nothing left to drop
         pass
 
 
