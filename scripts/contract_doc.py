@@ -148,6 +148,16 @@ hold. `check --ledger FILE` writes each row's fate as CSV: file, line, kind, fat
 a duplicate; a subject outside the period or the population; a record linked to such a subject;
 a record that does not meet a rule's condition (e.g. a screening dated outside the period); a
 record linked to a subject in scope but needed by no criterion; a record no standard uses.
+
+`check --standard ID` with a period given (`--period`, or a worked example's manifest) reads
+only the CSV files of the kinds its standards read, with those the checks across records
+need (the person register, a pregnancy a visit or a delivery is linked to). Every other CSV
+file of a known kind is **not read**: the balance lists it after the files read ("16 file
+tidak dibaca karena standar yang dipilih tidak memakai jenis catatannya …"), JSON gives it in
+`ledger.not_read`, and `--ledger` writes one row for it with no line, fate `tidak dibaca` and
+the reason. Its rows are not counted as read, and problems in them are not reported: run
+`check` without `--standard`, or `validate`, to check every file. A file whose kind is not
+known, a workbook and a JSON Lines file are always read.
 """
 
 

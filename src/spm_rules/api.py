@@ -109,10 +109,12 @@ def open_register(
     today: dt.date | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
+    kinds: frozenset[str] | None = None,
 ) -> Register:
-    """Read a data folder (a worked example's registers are generated on first use)."""
+    """Read a data folder (a worked example's registers are generated on first use); with
+    `kinds`, only the CSV files those kinds need (`read_folder`)."""
     source = prepare_data(data)
-    return read_folder(source.folder, contract, mapping, today, source.also, limits, progress)
+    return read_folder(source.folder, contract, mapping, today, source.also, limits, progress, kinds)
 
 
 def open_subject_register(
@@ -226,6 +228,18 @@ def default_period_spec(register: Register) -> str:
     return str(max(y for y, n in years.items() if n == best))
 
 
+def kinds_read(standards: list[A.Standard]) -> frozenset[str]:
+    """The record kinds the standards read: each one's subjects, the records it links to them,
+    and the sasaran table (its denominators). The interpreter and the compiled queries read
+    no other kind (`Register.of_kind`)."""
+    out = {"sasaran"}
+    for std in standards:
+        if std.subject_kind:
+            out.add(std.subject_kind)
+        out.update(link.kind for link in std.links)
+    return frozenset(out)
+
+
 def in_force(rs: RuleSet, period: Period) -> bool:
     h = rs.header
     return (h.effective_from is None or period.end >= h.effective_from) and (
@@ -282,11 +296,12 @@ def _read_for_period(
     today: dt.date | None,
     limits: Limits,
     progress: Progress | None,
+    kinds: frozenset[str] | None = None,
 ) -> tuple[Register, str, str]:
     """The registers (read before any rule set is chosen: the contract is one for all), the
     period, and where the period came from: --period, the example's manifest, or the data."""
     source = prepare_data(data)
-    register = open_register(source, load_contract(), mapping, today, limits, progress)
+    register = open_register(source, load_contract(), mapping, today, limits, progress, kinds)
     origin = "option" if period_spec else "manifest" if source.period else "data"
     return register, period_spec_for(register, period_spec, source), origin
 
@@ -306,9 +321,20 @@ def run_check(
 ) -> CheckResult:
     """Read, choose the rule set (the one named, or the one in force for the period), load,
     evaluate (compiled to DuckDB where possible, see `engine.compiled`), aggregate; raise
-    `LedgerUnbalanced` rather than report numbers that do not account for every row read."""
-    register, spec, origin = _read_for_period(data, period_spec, mapping, today, limits, progress)
-    rs, choice = rules_for(rules, rule_set, spec, limits, params)
+    `LedgerUnbalanced` rather than report numbers that do not account for every row read.
+
+    With `standards` named and the period known before reading (`--period`, an example's
+    manifest), only the CSV files of the kinds they read are read (`kinds_read`); every other
+    file is named in the ledger as not read. Otherwise every file is read: a full check
+    validates the whole folder, and a period taken from the data needs all of it."""
+    spec_before = period_spec or prepare_data(data).period
+    kinds = None
+    if standards and spec_before:
+        rs, choice = rules_for(rules, rule_set, spec_before, limits, params)
+        kinds = kinds_read(select_standards(rs, standards))
+    register, spec, origin = _read_for_period(data, period_spec, mapping, today, limits, progress, kinds)
+    if kinds is None:
+        rs, choice = rules_for(rules, rule_set, spec, limits, params)
     reports, force, fallbacks = evaluate_set(
         rs, register, spec, select_standards(rs, standards), progress, engine
     )

@@ -7,6 +7,7 @@ from them and the readers validate every row against them.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -151,6 +152,30 @@ class Contract:
     def person_kind(self) -> RecordKind | None:
         """The register of persons (birth date, sex), if the contract declares one."""
         return next((k for k in self.kinds.values() if k.person_register), None)
+
+    def with_checks(self, names: Iterable[str]) -> frozenset[str]:
+        """The kinds named and every kind the checks across records read to judge their
+        records (`crosscheck`), so that reading only these gives their records exactly as a
+        read of every kind does: the person register (a service dated before the birth), the
+        episode kind a record is linked to by person and date (`episode_link`), and the
+        episode kind whose key a record names (a later number merged into the first). Kinds
+        not in the contract are left out."""
+        wanted = [n for n in names if n in self.kinds]
+        out: set[str] = set()
+        person = self.person_kind
+        episodes = {k.key: k.name for k in self.kinds.values() if k.episode is not None and k.key}
+        while wanted:
+            name = wanted.pop()
+            if name in out:
+                continue
+            out.add(name)
+            kind = self.kinds[name]
+            if kind.identity is not None and person is not None:
+                wanted.append(person.name)
+            if kind.episode_link is not None and kind.episode_link.kind in self.kinds:
+                wanted.append(kind.episode_link.kind)
+            wanted += [episodes[f] for f in kind.fields if f in episodes]
+        return frozenset(out)
 
 
 def _field_type(spec: dict) -> str:

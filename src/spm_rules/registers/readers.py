@@ -228,14 +228,22 @@ def read_folder(
     also: tuple[Path, ...] = (),
     limits: Limits = DEFAULT_LIMITS,
     progress: Callable[[str, int, int], None] | None = None,
+    kinds: frozenset[str] | None = None,
 ) -> Register:
     """Read every CSV, XLSX and JSONL file of a folder (`DataFolderMissing` if there is none).
 
     A `mapping.yaml` in the folder (or `mapping_path`) maps local headers and codes. Files of
     the `also` folders are read with them (a worked example's committed sasaran table).
+    `kinds`: read only the CSV files of these record kinds (with every kind the checks across
+    records need to judge them, `Contract.with_checks`); a CSV file of another known kind is
+    not opened and is named in `Register.not_read` (a workbook or JSONL file is read whole:
+    its kinds are known only inside it).
     """
     contract = contract or load_contract()
     mapping, problems, paths = _folder_files(folder, also, mapping_path, contract, limits)
+    not_read: list[tuple[str, str]] = []
+    if kinds is not None:
+        paths, not_read = _wanted(paths, mapping, contract, contract.with_checks(kinds))
     shown = {_display(path, base): path for base, path in paths}
 
     today = today or dt.date.today()
@@ -263,7 +271,24 @@ def read_folder(
         register.store = database
     else:
         database.close()
+    register.not_read = not_read
     return register
+
+
+def _wanted(
+    paths: list[tuple[Path, Path]], mapping: Mapping, contract: Contract, kinds: frozenset[str]
+) -> tuple[list[tuple[Path, Path]], list[tuple[str, str]]]:
+    """The files to read, and the CSV files of a known kind not among `kinds` (shown name,
+    kind), which are not read."""
+    read: list[tuple[Path, Path]] = []
+    skipped: list[tuple[str, str]] = []
+    for base, path in paths:
+        kind = contract.kind(mapping.kind_name(path.name, None, path.stem))
+        if path.suffix.lower() == ".csv" and kind is not None and kind.name not in kinds:
+            skipped.append((_display(path, base), kind.name))
+        else:
+            read.append((base, path))
+    return read, skipped
 
 
 class ReadTable(NamedTuple):

@@ -242,6 +242,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "(kriteria tidak berlaku atau tidak dapat dinilai)",
         "linked to the subject, but needed by no criterion (criterion not applicable or not assessable)",
     ),
+    "ledger.not_read": (
+        "file tidak dibaca: standar yang dipilih tidak memakai catatan {kind}",
+        "file not read: no chosen standard reads {kind} records",
+    ),
     "ledger.unused": (
         "tidak dipakai oleh standar mana pun untuk periode ini",
         "not used by any standard for this period",
@@ -254,6 +258,12 @@ REASONS: dict[str, tuple[str, str]] = {
         "(nasib setiap baris: --ledger FILE)",
         "{read} rows read: {used} used, {out} out of scope, {rejected} rejected "
         "(every row's fate: --ledger FILE)",
+    ),
+    "say.not_read": (
+        "{count} file tidak dibaca karena standar yang dipilih tidak memakai jenis catatannya "
+        "(semua file dibaca tanpa --standard atau dengan 'spm-rules validate'): {files}",
+        "{count} file(s) not read because no chosen standard reads their kind of records "
+        "(every file is read without --standard, or by 'spm-rules validate'): {files}",
     ),
     "say.file_counts": (
         "{file} ({kind}): {read} baris, {rejected} ditolak, {duplicate} duplikat",
@@ -421,6 +431,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "fate.used": ("dipakai", "used"),
     "fate.out_of_scope": ("di luar cakupan", "out of scope"),
     "fate.rejected": ("ditolak", "rejected"),
+    "fate.not_read": ("tidak dibaca", "not read"),
 }
 
 

@@ -64,6 +64,8 @@ class Ledger:
     files: list[FileBalance] = field(default_factory=list)
     fates: Counter = field(default_factory=Counter)
     make_rows: Callable[[], list[LedgerRow]] | None = field(default=None, repr=False)
+    # files not read, each with its kind: no chosen standard reads it (`Register.not_read`)
+    not_read: list[tuple[str, str]] = field(default_factory=list)
     _rows: list[LedgerRow] | None = field(default=None, repr=False)
 
     @property
@@ -425,7 +427,7 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     totals: Counter[str] = Counter()
     for (_file, fate), count in counts.items():
         totals[fate] += count
-    ledger = Ledger(fates=totals, make_rows=make_rows)
+    ledger = Ledger(fates=totals, make_rows=make_rows, not_read=list(register.not_read))
     balances = {f.file: FileBalance(f.file, f.rows_read) for f in register.files}
     for (file, fate), count in counts.items():
         bal = balances.get(file)
@@ -759,4 +761,9 @@ def ledger_csv(ledger: Ledger, lang: str = "id") -> str:
         w.writerow(
             [safe_cell(x) for x in (r.file, r.line, r.kind or "", fate, reason, r.standard, r.subject)]
         )
+    # a file not read is one row without a line: its rows were never read, so not counted
+    fate = label("fate.not_read", lang)
+    for file, kind in ledger.not_read:
+        reason = say(Reason.of("ledger.not_read", kind=kind), lang)
+        w.writerow([safe_cell(x) for x in (file, "", kind, fate, reason, "", "")])
     return out.getvalue()

@@ -244,4 +244,8 @@ def ledger_json(ledger) -> dict[str, Any]:
             }
             for f in ledger.files
         ],
+        # files not read (`check --standard`): no chosen standard reads their kind
+        "not_read": [
+            {"file": file, "kind": kind, "reason": "ledger.not_read"} for file, kind in ledger.not_read
+        ],
     }

@@ -272,6 +272,9 @@ def render_ledger_summary(console: Console, ledger, lang: str) -> None:
             f"{number(f.out_of_scope, lang)} + {number(f.rejected, lang)}",
             markup=False,
         )
+    if ledger.not_read:
+        files = ", ".join(file for file, _kind in ledger.not_read)
+        console.print(words("say.not_read", lang, count=len(ledger.not_read), files=files), markup=False)
 
 
 def render_validation(console: Console, register: Register, lang: str) -> None:
