@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from itertools import compress
 from pathlib import Path
 
 import pytest
@@ -81,9 +82,12 @@ def assert_same(rs, std, register, period, tables: Tables | None = None) -> int:
         assert signature(a) == signature(b), f"{std.id} {b.subject}"
     # the records the ledger counts as used, found by DuckDB, are those the links give the
     # subjects in scope (each verdict's links are followed in Python, as the interpreter does)
-    used = compiled.used_positions()
+    used = compiled.used_records()
     assert used is not None
-    got = {register.of_kind(kind)[rid].ref for kind, rids in used for rid in rids}
+    assert all(
+        len(bits) == len(register.of_kind(kind)) and set(bits) <= {0, 1} for kind, bits in used.items()
+    )
+    got = {rec.ref for kind, bits in used.items() for rec in compress(register.of_kind(kind), bits)}
     assert got == {r for v in compiled if v.in_population for r in (v.subject_ref, *v.linked)}, std.id
     return len(reference)
 

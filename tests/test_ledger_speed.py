@@ -137,7 +137,7 @@ def test_a_small_city_ledger_is_the_plain_one(city):
     assert subjects > counted > 1000
     # the records used come from the queries (by position), not from following the links
     assert all(
-        r.verdicts.used_positions() is not None
+        r.verdicts.used_records() is not None
         for r in city.reports
         if isinstance(r.verdicts, CompiledVerdicts)
     )

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import gc
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from spm_rules.engine.compiled.verdicts import QueryRows
 from spm_rules.engine.period import parse_period
+from spm_rules.engine.verdict import or_masks
 from spm_rules.registers.duckcsv import Database
 
 ROWS = 600_000
@@ -71,3 +75,11 @@ def test_one_row_each_subject():
     ]:
         con.execute("CREATE OR REPLACE TABLE r AS SELECT unnest(?::BIGINT[]) AS _rid", [rids])
         assert one_row_each(con, "r", n) == (len(rids), whole), (rids, n)
+
+
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), max_size=300))
+def test_masks_or_a_byte_per_position(pairs):
+    a = bytearray(x for x, _ in pairs)
+    b = bytearray(y for _, y in pairs)
+    both = or_masks(a, b)
+    assert isinstance(both, bytearray) and list(both) == [x | y for x, y in pairs]

@@ -237,10 +237,23 @@ class Tabled(Protocol):
 
     def scope_table(self) -> ScopeTable: ...
 
-    def used_positions(self) -> list[tuple[str, Sequence[int]]] | None:
-        """The records used by the subjects in scope, as (kind, positions in the register's
-        `of_kind`); None when not known (the ledger finds them from `scope_table`)."""
+    def used_records(self) -> dict[str, bytearray] | None:
+        """The records used by the subjects in scope: per kind, a byte per record of the
+        register's `of_kind`, 1 where used (`Used`); None when not known (the ledger finds
+        them from `scope_table`)."""
         ...
+
+
+# per kind, a byte per record of `Register.of_kind`, 1 where some standard used it
+Used = dict[str, bytearray]
+
+
+def or_masks(a: bytearray, b: bytearray) -> bytearray:
+    """Two masks of a byte per position (each 0 or 1) or-ed, in C: as integers, whose bytes
+    or-ed are the bytes' or (a city's kind is millions of positions)."""
+    assert len(a) == len(b), "masks of one kind's records"
+    both = int.from_bytes(a, "little") | int.from_bytes(b, "little")
+    return bytearray(both.to_bytes(len(a), "little"))
 
 
 # ---- denominators: what the engine resolved for each facility and the whole area ----

@@ -10,16 +10,16 @@ from __future__ import annotations
 import csv
 import gc
 import io
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress, repeat
+from itertools import compress
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from ..engine.verdict import LinkPlan, NodeResult, Scope, ScopeTable, Tabled, Verdict
+from ..engine.verdict import LinkPlan, NodeResult, Scope, ScopeTable, Tabled, Used, Verdict, or_masks
 from ..messages import BilingualError
 from ..model import Fate, Reason, Record, RecordRef, Register, RowEntry
 from ..registers.runs import Entries, KindRecords, files_of
@@ -410,7 +410,7 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     """The ledger (see `build_ledger`). A row's fate is "used" when any standard used its
     record (a claim of that priority ranks before every other), else "out of scope" or
     "rejected": the balance needs only the records used, which the compiled path's query
-    gives by position (`used_positions`). The ranked claims that say which standard and
+    gives as a byte per record (`used_records`). The ranked claims that say which standard and
     why (`_claimed_fates`) are made when the rows are asked for, and must give the same
     fates; when some standard's records used are not known, the claims make the fates."""
     used = _used(register, reports)
@@ -443,11 +443,6 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
     return ledger
 
 
-# per kind, the positions (in `Register.of_kind`) of the records the compiled standards used
-# (a byte per record: one set of every used record's position took about 1 GiB at city scale)
-Used = dict[str, bytearray]
-
-
 def _used(register: Register, reports: list[StandardReport]) -> tuple[Used, set[RecordRef]] | None:
     """Every record some standard used: the compiled path's by position in `of_kind` (no
     record made), the interpreter's and the denominators' sources by reference; None when a
@@ -458,14 +453,12 @@ def _used(register: Register, reports: list[StandardReport]) -> tuple[Used, set[
     for report in reports:
         verdicts = report.verdicts
         if isinstance(verdicts, Tabled):
-            positions = verdicts.used_positions()
-            if positions is None:
+            masks = verdicts.used_records()
+            if masks is None:
                 return None
-            for kind, rids in positions:
+            for kind, mask in masks.items():
                 bits = used.get(kind)
-                if bits is None:
-                    bits = used[kind] = bytearray(len(register.of_kind(kind)))
-                deque(map(bits.__setitem__, rids, repeat(1)), maxlen=0)  # C-level: no Python per record
+                used[kind] = mask if bits is None else or_masks(bits, mask)
         else:
             for v in verdicts:
                 if v.in_population:
