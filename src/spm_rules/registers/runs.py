@@ -452,8 +452,7 @@ class KindRecords(_MadeWhenWalked[Record]):
         if self._order is None:
             return bits
         out = bytearray(len(bits))
-        chosen = map(self._order.__getitem__, compress(range(len(bits)), bits))
-        deque(map(out.__setitem__, chosen, repeat(1)), maxlen=0)
+        deque(map(out.__setitem__, compress(self._order, bits), repeat(1)), maxlen=0)
         return out
 
     def reorder(self, order: Sequence[int]) -> None:
@@ -482,16 +481,21 @@ class KindRecords(_MadeWhenWalked[Record]):
             self._whole = base if self._order is None else list(map(base.__getitem__, self._order))
         return self._whole
 
-    def files_of(self, positions: Iterable[int]) -> Counter[str] | None:
-        """The files of the records at `positions`, counted, without a record made; None when
+    def files_of(self, bits: bytearray) -> Counter[str] | None:
+        """The files of the records chosen in `bits` (a byte per position, 1 where chosen),
+        counted without a record made: the chosen bytes of each piece's stretch counted in C
+        (put in entry order first, `base_bits`, where there are pieces to tell apart); None when
         some are other records (their files are then read one by one)."""
         if self._whole is not None or any(isinstance(piece, list) for piece in self._pieces):
             return None
-        base = positions if self._order is None else map(self._order.__getitem__, positions)
-        pieces = Counter(map(bisect_right, repeat(self._ends), base))
+        base = bits if len(self._pieces) == 1 else self.base_bits(bits)
         out: Counter[str] = Counter()
-        for k, n in pieces.items():
-            out[self._pieces[k][0].file] += n  # type: ignore[index]
+        start = 0
+        for piece, end in zip(self._pieces, self._ends, strict=True):
+            n = base.count(1, start, end)
+            if n:
+                out[piece[0].file] += n  # type: ignore[index]
+            start = end
         return out
 
 
@@ -499,7 +503,7 @@ def files_of(recs: Sequence[Record], bits: bytearray) -> Counter[str]:
     """The files of the records of `recs` at the positions chosen in `bits` (a byte per
     position, 1 where chosen), counted: none made where they are pieces of runs."""
     if isinstance(recs, KindRecords):
-        found = recs.files_of(compress(range(len(bits)), bits))
+        found = recs.files_of(bits)
         if found is not None:
             return found
     return Counter(rec.ref.file for rec in compress(recs, bits))
