@@ -152,8 +152,8 @@ def test_a_query_not_one_row_per_subject_is_not_used(city, monkeypatch):
 
     real = query.CompiledStandard.sql
 
-    def thinned(self, dialect="duckdb", pretty=False):
-        return f"SELECT * FROM ({real(self, dialect, pretty)}) WHERE _rid % 3 = 0 ORDER BY _rid"
+    def thinned(self, dialect="duckdb", pretty=False, ordered=True):
+        return f"SELECT * FROM ({real(self, dialect, pretty, ordered)}) WHERE _rid % 3 = 0 ORDER BY _rid"
 
     monkeypatch.setattr(query.CompiledStandard, "sql", thinned)
     folder = Path(city.register.paths[city.register.sources[0][0]]).parent

@@ -531,7 +531,8 @@ def run(compiled: CompiledStandard, tables: Tables) -> CompiledVerdicts:
     tables.ensure(compiled.columns)
     con, std = tables.con, compiled.standard
     subjects = len(tables.register.of_kind(std.subject_kind or ""))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _verdict_rows AS {compiled.sql('duckdb')}")
+    # (unordered: every read of the table orders its rows by `_rid`)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _verdict_rows AS {compiled.sql('duckdb', ordered=False)}")
     try:
         count, whole = one_row_each(con, "_verdict_rows", subjects)
         if not whole:
