@@ -384,11 +384,11 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     read = [c for c in reader.columns if c.index >= 0]
 
     def distinct_texts(column: _Column) -> str:
-        # a free text DuckDB is sure of (a NIK of 16 digits: `FastCheck.sure`) is its own
+        # a free text DuckDB is sure of (a NIK of 16 digits, a name: `FastCheck.sure`) is its own
         # value and plain, as `_flags` would find: only the other texts are fetched and judged
         cell = f"t.{cells[column.index]}"
-        sure = fast.sure.get(column.name) if _free_text(reader, column) else None
-        unsure = f" FILTER (WHERE NOT regexp_full_match({cell}, {_quoted(sure)}))" if sure else ""
+        sure = fast.sure_sql(column.name, cell) if _free_text(reader, column) else None
+        unsure = f" FILTER (WHERE NOT {sure})" if sure else ""
         return f"list(DISTINCT {cell}){unsure}"
 
     distinct = ", ".join(map(distinct_texts, read))

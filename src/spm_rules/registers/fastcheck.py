@@ -55,6 +55,22 @@ _SAME_IN_RE2 = {
 }
 # what a property may say besides its type and pattern for its texts to be judged by RE2
 _ONLY_WORDS = {"type", "pattern", "description", "x-unit", "x-derived", "x-personal", "x-evidence"}
+# every character Python's `str.strip()` removes (`str.isspace`), as an RE2 class
+_SPACE = (
+    r"[\t\n\x0b\x0c\r\x1c-\x1f \x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}"
+    r"\x{202f}\x{205f}\x{3000}]"
+)
+
+
+def _sure_text(limit: int) -> tuple[str, int] | None:
+    """What DuckDB is sure of for a string property with only a `maxLength`: a text it fully
+    matches within the limit (in characters, as `length` and `len` count them) is, in Python,
+    its own value once stripped and passes — not empty, neither first nor last character a
+    space. None for no limit."""
+    if limit < 1:
+        return None
+    solid = "[^" + _SPACE[1:]
+    return f"{solid}(?s:.*{solid})?", limit
 
 
 def _date_ok(v: Any) -> bool:
@@ -103,13 +119,24 @@ class FastCheck:
         any_of: list[tuple[str, ...]],
         checks: dict[str, list[Callable[[Any], bool]]],
         text_filters: dict[str, list[Callable[[list[str]], list[str]]]] | None = None,
-        sure: dict[str, str] | None = None,
+        sure: dict[str, tuple[str, int | None]] | None = None,
     ):
         self.required, self.any_of, self.checks = required, any_of, checks
         self._text_filters = text_filters or {}
-        # per property, an RE2 pattern whose full match in DuckDB says that a text is its own
-        # value and passes (the DuckDB reader then never fetches it: `duckcsv._read`)
+        # per property, an RE2 pattern (and a most characters) whose full match in DuckDB says
+        # that a text is its own value and passes (the DuckDB reader then never fetches it:
+        # `duckcsv._read`, `sure_sql`)
         self.sure = sure or {}
+
+    def sure_sql(self, name: str, cell: str) -> str | None:
+        """The SQL condition on `cell` (a text) that says it is sure for property `name`;
+        None when no text is."""
+        found = self.sure.get(name)
+        if found is None:
+            return None
+        pattern, limit = found
+        test = "regexp_full_match(" + cell + ", '" + pattern.replace("'", "''") + "')"
+        return test if limit is None else f"({test} AND length({cell}) <= {limit})"
 
     def __call__(self, doc: dict) -> bool:
         for name in self.required:
@@ -159,7 +186,7 @@ def compile_schema(schema: dict) -> FastCheck | None:
     # per property, its tests as filters of a list of texts (`FastCheck.texts_ok`): what each
     # test above answers for a `str`
     text_filters: dict[str, list[Callable[[list[str]], list[str]]]] = {}
-    sure: dict[str, str] = {}
+    sure: dict[str, tuple[str, int | None]] = {}
     for name, spec in schema.get("properties", {}).items():
         if set(spec) - _PROP:
             return None
@@ -193,6 +220,10 @@ def compile_schema(schema: dict) -> FastCheck | None:
         checks.append((name, tests))
         text_filters[name] = filters
         if "string" in types and set(spec) <= _ONLY_WORDS and spec.get("pattern") in _SAME_IN_RE2:
-            sure[name] = _SAME_IN_RE2[spec["pattern"]]
+            sure[name] = (_SAME_IN_RE2[spec["pattern"]], None)
+        elif "string" in types and set(spec) <= _ONLY_WORDS - {"pattern"} | {"maxLength"}:
+            found = _sure_text(int(spec["maxLength"])) if "maxLength" in spec else None
+            if found is not None:  # (a text without a limit: none said here)
+                sure[name] = found
 
     return FastCheck(required, any_of, dict(checks), text_filters, sure)
