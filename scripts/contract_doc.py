@@ -150,14 +150,15 @@ a record that does not meet a rule's condition (e.g. a screening dated outside t
 record linked to a subject in scope but needed by no criterion; a record no standard uses.
 
 `check --standard ID` with a period given (`--period`, or a worked example's manifest) reads
-only the CSV files of the kinds its standards read, with those the checks across records
-need (the person register, a pregnancy a visit or a delivery is linked to). Every other CSV
-file of a known kind is **not read**: the balance lists it after the files read ("16 file
-tidak dibaca karena standar yang dipilih tidak memakai jenis catatannya …"), JSON gives it in
-`ledger.not_read`, and `--ledger` writes one row for it with no line, fate `tidak dibaca` and
-the reason. Its rows are not counted as read, and problems in them are not reported: run
-`check` without `--standard`, or `validate`, to check every file. A file whose kind is not
-known, a workbook and a JSON Lines file are always read.
+only the files of the kinds its standards read, with those the checks across records need
+(the person register for a dated service, a pregnancy a visit or a delivery is linked to).
+Every other CSV, JSON Lines or Parquet file of a known kind is **not read**: the balance
+lists it after the files read ("16 file tidak dibaca karena standar yang dipilih tidak memakai
+jenis catatannya …"), JSON gives it in `ledger.not_read`, the HTML report beside its input
+files, and `--ledger` writes one row for it with no line, fate `tidak dibaca` and the reason.
+Its rows are not counted as read, and problems in them are not reported: run `check` without
+`--standard`, or `validate`, to check every file. A file whose kind is not known and a
+workbook (its sheets' kinds are known only inside it) are always read.
 """
 
 

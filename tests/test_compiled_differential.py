@@ -134,8 +134,12 @@ def test_every_bundled_standard_compiles_or_falls_back_as_declared(ruleset):
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres", "spark"])
 def test_queries_print_in_every_dialect(ruleset, dialect):
     std = ruleset.standards["usia_produktif"]
-    text = compile_standard(ruleset, std, parse_period("2018")).sql(dialect, pretty=True)
+    compiled = compile_standard(ruleset, std, parse_period("2018"))
+    text = compiled.sql(dialect, pretty=True)
     assert "t_skrining_ptm" in text and "_codes" in text
+    # printed in the register's order; unordered only for a table read in order anyway
+    assert text.split()[-3:] == ["ORDER", "BY", "sc._rid"]
+    assert "ORDER BY sc._rid" not in compiled.sql(dialect, ordered=False)
 
 
 def test_a_construct_that_does_not_compile_is_named(ruleset, tmp_path):

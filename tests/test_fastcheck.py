@@ -118,13 +118,15 @@ def test_a_text_duckdb_is_sure_of_passes_in_python(texts, good):
     are never accepted."""
     import duckdb
 
+    from spm_rules.registers.duckcsv import sure_sql
+
     con = duckdb.connect()
     texts = [*texts, good, good + "\n", " " + good, good.replace("1", "١"), "Ibu A", "x" * 500, "x" * 501]
     sure = [(kind, name) for kind in CONTRACT.kinds.values() for name in kind.fast.sure]
     assert {name for _kind, name in sure} >= {"nik", "nama"}
     accepted_by: dict[str, list[str]] = {}  # one query per distinct condition
     for kind, name in sure:
-        test = kind.fast.sure_sql(name, "t")
+        test = sure_sql(kind.fast, name, "t")
         if test not in accepted_by:
             [(found,)] = con.execute(
                 f"SELECT list(t ORDER BY t) FILTER (WHERE {test}) FROM unnest(?::VARCHAR[]) u(t)", [texts]

@@ -7,6 +7,7 @@ ledger's words for a file not read; and when every file is still read."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import shutil
@@ -17,7 +18,7 @@ import pytest
 from spm_rules import api
 from spm_rules.cli.main import main
 from spm_rules.engine.tally import failed_ids
-from spm_rules.registers.contract import load_contract
+from spm_rules.registers.contract import Contract, load_contract
 from spm_rules.registers.readers import read_folder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,30 @@ def test_the_checks_across_records_tie_the_kinds_they_judge_together():
     assert contract.with_checks(["penduduk"]) == {"penduduk"}
     assert contract.with_checks(["sasaran"]) == {"sasaran"}  # names no person
     assert contract.with_checks(["no_such_kind"]) == frozenset()
+    # a school registration is not a dated service: no check reads the person register for it
+    assert contract.with_checks(["pendaftaran_sekolah"]) == {"pendaftaran_sekolah"}
+
+
+def test_each_tie_stands_alone():
+    """The ties one at a time, on contracts where no other tie gives the same kind: a visit
+    linked to its pregnancy by person and date only, and two episode kinds numbered by one
+    key field, both followed when a record names it."""
+    contract = load_contract()
+    anc, preg = contract.kinds["kunjungan_anc"], contract.kinds["kehamilan"]
+    # the visit without the pregnancy's number among its fields: only its episode link ties it
+    fields = {n: f for n, f in anc.fields.items() if n != preg.key}
+    linked_only = dataclasses.replace(anc, fields=fields)
+    kinds = {**contract.kinds, "kunjungan_anc": linked_only}
+    assert Contract(kinds).with_checks(["kunjungan_anc"]) == {"kunjungan_anc", "kehamilan", "penduduk"}
+    # a second episode kind with the same key field: a delivery naming it follows both
+    twin = dataclasses.replace(preg, name="kehamilan_bpm")
+    kinds = {**contract.kinds, "kehamilan_bpm": twin}
+    assert Contract(kinds).with_checks(["persalinan"]) == {
+        "persalinan",
+        "kehamilan",
+        "kehamilan_bpm",
+        "penduduk",
+    }
 
 
 @pytest.mark.parametrize("rule_set", ["spm_2016", "spm_2019", "spm_2024"])
@@ -77,12 +102,13 @@ def test_each_standard_alone_counts_as_when_every_file_is_read(rule_set):
     assert len(kinds_seen) > 3  # the standards read different files
 
 
-def test_the_compiled_path_alone_counts_as_over_every_file():
-    whole = api.run_check(RULES, SAMPLE, "2018", rule_set="spm_2016", engine="compiled")
+@pytest.mark.parametrize("rule_set", ["spm_2016", "spm_2019", "spm_2024"])
+def test_the_compiled_path_alone_counts_as_over_every_file(rule_set):
+    whole = api.run_check(RULES, SAMPLE, "2018", rule_set=rule_set, engine="compiled")
     assert not whole.fallbacks
     for report in whole.reports:
         alone = api.run_check(
-            RULES, SAMPLE, "2018", [report.standard.id], rule_set="spm_2016", engine="compiled"
+            RULES, SAMPLE, "2018", [report.standard.id], rule_set=rule_set, engine="compiled"
         )
         assert _outcome(alone.reports[0]) == _outcome(report), report.standard.id
 
@@ -93,6 +119,11 @@ def test_a_file_not_read_is_named_in_every_output_and_its_problems_are_not_repor
     with (data / "imunisasi.csv").open("a", encoding="utf-8") as fh:
         fh.write("3275010101990001,bukan-tanggal,PKM X,HB0\n")  # a bad row of a kind not read
     (data / "catatan_lain.csv").write_text("a,b\n1,2\n", encoding="utf-8")  # a kind no one knows
+    # a JSON Lines file holds one table too, of the kind its name says
+    (data / "kasus_tb.csv").unlink()
+    (data / "kasus_tb.jsonl").write_text(
+        '{"id_kasus": "TB-1", "tanggal_diagnosis": "bukan"}\n', encoding="utf-8"
+    )
     ledger = tmp_path / "ledger.csv"
     args = ["check", "--data", str(data), "--period", "2018", "--standard", "usia_produktif"]
     code = main([*args, "--ledger", str(ledger)])
@@ -104,7 +135,11 @@ def test_a_file_not_read_is_named_in_every_output_and_its_problems_are_not_repor
     assert "catatan_lain.csv" in out
     rows = list(csv.DictReader(io.StringIO(ledger.read_text(encoding="utf-8-sig"))))
     unread = [r for r in rows if r["nasib"] == "tidak dibaca"]
-    assert {r["file"].rsplit("/", 1)[-1] for r in unread} >= {"imunisasi.csv", "kehamilan.csv"}
+    assert {r["file"].rsplit("/", 1)[-1] for r in unread} >= {
+        "imunisasi.csv",
+        "kehamilan.csv",
+        "kasus_tb.jsonl",
+    }
     assert all(r["baris"] == "" and r["jenis"] for r in unread)
     imun = next(r for r in unread if r["file"].endswith("imunisasi.csv"))
     assert imun["alasan"] == "file tidak dibaca: standar yang dipilih tidak memakai catatan imunisasi"
@@ -113,9 +148,16 @@ def test_a_file_not_read_is_named_in_every_output_and_its_problems_are_not_repor
 
     assert main([*args, "--format", "json", "--lang", "en"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    names = {(Path(f["file"]).name, f["kind"], f["reason"]) for f in doc["ledger"]["not_read"]}
-    assert ("imunisasi.csv", "imunisasi", "ledger.not_read") in names
+    names = {(Path(f["file"]).name, f["kind"], f["code"], f["message"]) for f in doc["ledger"]["not_read"]}
+    said = "file not read: no chosen standard reads imunisasi records"
+    assert ("imunisasi.csv", "imunisasi", "ledger.not_read", said) in names
     assert all(Path(f["file"]).name != "imunisasi.csv" for f in doc["input"]["files"])
+
+    page = tmp_path / "laporan.html"
+    assert main([*args, "--format", "html", "--output", str(page)]) == 0
+    capsys.readouterr()
+    text = page.read_text(encoding="utf-8")
+    assert "File tidak dibaca (" in text and "imunisasi.csv — file tidak dibaca" in text
 
 
 @pytest.mark.parametrize(

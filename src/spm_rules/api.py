@@ -327,12 +327,13 @@ def run_check(
     manifest), only the CSV files of the kinds they read are read (`kinds_read`); every other
     file is named in the ledger as not read. Otherwise every file is read: a full check
     validates the whole folder, and a period taken from the data needs all of it."""
-    spec_before = period_spec or prepare_data(data).period
+    source = prepare_data(data)
+    spec_before = period_spec or source.period
     kinds = None
     if standards and spec_before:
         rs, choice = rules_for(rules, rule_set, spec_before, limits, params)
         kinds = kinds_read(select_standards(rs, standards))
-    register, spec, origin = _read_for_period(data, period_spec, mapping, today, limits, progress, kinds)
+    register, spec, origin = _read_for_period(source, period_spec, mapping, today, limits, progress, kinds)
     if kinds is None:
         rs, choice = rules_for(rules, rule_set, spec, limits, params)
     reports, force, fallbacks = evaluate_set(

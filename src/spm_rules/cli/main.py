@@ -371,7 +371,9 @@ def _write_check(
                 render_ledger_summary(_err(privacy), result.ledger, lang)
             return True
         if fmt == "html":
-            page = render_html(shown, result.stamp, result.rules.header, result.inputs, lang)
+            page = render_html(
+                shown, result.stamp, result.rules.header, result.inputs, lang, result.register.not_read
+            )
             write_text_atomic(output, privacy.text(page))
             if not quiet:
                 render_ledger_summary(_err(privacy), result.ledger, lang)
@@ -380,7 +382,7 @@ def _write_check(
             doc = report_json(result.reports, result.register, label, lang)
             doc["in_force"] = result.in_force
             doc["rule_set"] = result.stamp.as_json()
-            doc["ledger"] = ledger_json(result.ledger)
+            doc["ledger"] = ledger_json(result.ledger, lang)
             text = json_text(doc) + "\n"
             if output is None:
                 _echo(text, privacy, nl=False)

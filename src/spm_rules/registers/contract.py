@@ -163,18 +163,25 @@ class Contract:
         wanted = [n for n in names if n in self.kinds]
         out: set[str] = set()
         person = self.person_kind
-        episodes = {k.key: k.name for k in self.kinds.values() if k.episode is not None and k.key}
+        # per key field, the episode kinds numbered by it (`relink` follows all of them)
+        episodes: dict[str, set[str]] = {}
+        for k in self.kinds.values():
+            if k.episode is not None and k.key:
+                episodes.setdefault(k.key, set()).add(k.name)
         while wanted:
             name = wanted.pop()
             if name in out:
                 continue
             out.add(name)
             kind = self.kinds[name]
-            if kind.identity is not None and person is not None:
+            # `reject_before_birth` judges the services of a person, dated, against the register
+            dated_service = kind.identity is not None and kind.date_field is not None
+            if person is not None and dated_service and kind.person_register is None:
                 wanted.append(person.name)
             if kind.episode_link is not None and kind.episode_link.kind in self.kinds:
                 wanted.append(kind.episode_link.kind)
-            wanted += [episodes[f] for f in kind.fields if f in episodes]
+            for f in kind.fields:
+                wanted += sorted(episodes.get(f, ()))
         return frozenset(out)
 
 

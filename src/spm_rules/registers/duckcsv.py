@@ -31,6 +31,7 @@ from ..model import Columns, Entry, Record, RecordRef, RowProblem
 from ..sqlvalues import column as sql_column
 from ..sqlvalues import sql_type
 from .contract import Identity, RecordKind
+from .fastcheck import FastCheck
 from .mapping import TableMapping
 from .rows import _Column, _TableReader, batched, odd_row, table_shape
 from .runs import Entries, KeptRun
@@ -358,6 +359,17 @@ def _source(con, path: Path, found: Layout, width: int, limits: Limits) -> tuple
     return "ok", cells, "odd"
 
 
+def sure_sql(fast: FastCheck, name: str, cell: str) -> str | None:
+    """The condition on `cell` (a text) saying that DuckDB is sure of it for property `name`
+    (`FastCheck.sure`: its own value once stripped, and it passes); None when no text is."""
+    found = fast.sure.get(name)
+    if found is None:
+        return None
+    pattern, limit = found
+    test = f"regexp_full_match({cell}, {_quoted(pattern)})"
+    return test if limit is None else f"({test} AND length({cell}) <= {limit})"
+
+
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -387,7 +399,7 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
         # a free text DuckDB is sure of (a NIK of 16 digits, a name: `FastCheck.sure`) is its own
         # value and plain, as `_flags` would find: only the other texts are fetched and judged
         cell = f"t.{cells[column.index]}"
-        sure = fast.sure_sql(column.name, cell) if _free_text(reader, column) else None
+        sure = sure_sql(fast, column.name, cell) if _free_text(reader, column) else None
         unsure = f" FILTER (WHERE NOT {sure})" if sure else ""
         return f"list(DISTINCT {cell}){unsure}"
 

@@ -66,7 +66,7 @@ def _sure_text(limit: int) -> tuple[str, int] | None:
     """What DuckDB is sure of for a string property with only a `maxLength`: a text it fully
     matches within the limit (in characters, as `length` and `len` count them) is, in Python,
     its own value once stripped and passes — not empty, neither first nor last character a
-    space. None for no limit."""
+    space. None for a limit no text meets."""
     if limit < 1:
         return None
     solid = "[^" + _SPACE[1:]
@@ -123,20 +123,10 @@ class FastCheck:
     ):
         self.required, self.any_of, self.checks = required, any_of, checks
         self._text_filters = text_filters or {}
-        # per property, an RE2 pattern (and a most characters) whose full match in DuckDB says
-        # that a text is its own value and passes (the DuckDB reader then never fetches it:
-        # `duckcsv._read`, `sure_sql`)
+        # per property, an RE2 pattern (and a most characters, or None) whose full match in
+        # DuckDB says that a text is its own value and passes (the DuckDB reader then never
+        # fetches it: `duckcsv.sure_sql`)
         self.sure = sure or {}
-
-    def sure_sql(self, name: str, cell: str) -> str | None:
-        """The SQL condition on `cell` (a text) that says it is sure for property `name`;
-        None when no text is."""
-        found = self.sure.get(name)
-        if found is None:
-            return None
-        pattern, limit = found
-        test = "regexp_full_match(" + cell + ", '" + pattern.replace("'", "''") + "')"
-        return test if limit is None else f"({test} AND length({cell}) <= {limit})"
 
     def __call__(self, doc: dict) -> bool:
         for name in self.required:

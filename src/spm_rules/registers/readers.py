@@ -52,6 +52,8 @@ from .runs import Entries, records_by_kind
 from .tables import RawTable, TableProblem, data_files, read_tables, unsupported_files
 
 MAPPING_FILE = "mapping.yaml"
+# the files that hold one table, of the kind their name or mapping says (`tables.read_tables`)
+_ONE_TABLE = (".csv", ".jsonl", ".parquet")
 _NO_DATE = dt.date.min  # a record without a date sorts first
 
 
@@ -234,10 +236,11 @@ def read_folder(
 
     A `mapping.yaml` in the folder (or `mapping_path`) maps local headers and codes. Files of
     the `also` folders are read with them (a worked example's committed sasaran table).
-    `kinds`: read only the CSV files of these record kinds (with every kind the checks across
-    records need to judge them, `Contract.with_checks`); a CSV file of another known kind is
-    not opened and is named in `Register.not_read` (a workbook or JSONL file is read whole:
-    its kinds are known only inside it).
+    `kinds`: read only the files of these record kinds (with every kind the checks across
+    records need to judge them, `Contract.with_checks`); a CSV, JSON Lines or Parquet file of
+    another known kind (one table, named by the file or its mapping) is not opened and is
+    named in `Register.not_read`. A workbook is read whole: its sheets' kinds are known only
+    inside it.
     """
     contract = contract or load_contract()
     mapping, problems, paths = _folder_files(folder, also, mapping_path, contract, limits)
@@ -278,13 +281,13 @@ def read_folder(
 def _wanted(
     paths: list[tuple[Path, Path]], mapping: Mapping, contract: Contract, kinds: frozenset[str]
 ) -> tuple[list[tuple[Path, Path]], list[tuple[str, str]]]:
-    """The files to read, and the CSV files of a known kind not among `kinds` (shown name,
-    kind), which are not read."""
+    """The files to read, and the one-table files of a known kind not among `kinds` (shown
+    name, kind), which are not read."""
     read: list[tuple[Path, Path]] = []
     skipped: list[tuple[str, str]] = []
     for base, path in paths:
         kind = contract.kind(mapping.kind_name(path.name, None, path.stem))
-        if path.suffix.lower() == ".csv" and kind is not None and kind.name not in kinds:
+        if path.suffix.lower() in _ONE_TABLE and kind is not None and kind.name not in kinds:
             skipped.append((_display(path, base), kind.name))
         else:
             read.append((base, path))

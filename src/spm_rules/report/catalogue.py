@@ -420,6 +420,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "subject": ("Subjek", "Subject"),
     "sheet.summary": ("Ringkasan", "Summary"),
     "inputs": ("File masukan (SHA-256)", "Input files (SHA-256)"),
+    "not_read_files": ("File tidak dibaca", "Files not read"),
     "indicator": ("Indikator", "Indicator"),
     "realisasi": ("Realisasi", "Achieved"),
     "capaian_target": ("Capaian (thd target)", "Against target"),

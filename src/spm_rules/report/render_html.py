@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
 from ..engine.verdict import Verdict
+from ..model import Reason
 from .aggregate import StandardReport, failed_ids
-from .catalogue import facility_name, label, words
+from .catalogue import facility_name, label, say, words
 from .i18n import number, percent, pick
 from .phrases import verdict_words
 from .render_text import criterion_labels, denominator_source_text, left_out_lines, remarks
@@ -137,8 +139,10 @@ def render_html(
     rule_set_header,
     inputs: tuple[tuple[str, str], ...],
     lang: str = "id",
+    not_read: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The whole report as one HTML document (str)."""
+    """The whole report as one HTML document (str); `not_read`: the files left unread, each
+    with its kind (`Register.not_read`), named beside the inputs."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")  # reproducible builds fix the time shown
     when = (
         dt.datetime.fromtimestamp(int(epoch), dt.UTC)
@@ -167,7 +171,14 @@ def render_html(
         parts.append(f"<div class='warn'>{_e(label('not_in_force', lang))} {_e(period)}</div>")
     parts.append(f"<details><summary>{_e(label('inputs', lang))} ({len(inputs)})</summary>")
     parts += [f"<div><code>{_e(digest[:16])}…</code> {_e(name)}</div>" for name, digest in inputs]
-    parts.append("</details></header><main><nav>")
+    parts.append("</details>")
+    if not_read:
+        parts.append(f"<details><summary>{_e(label('not_read_files', lang))} ({len(not_read)})</summary>")
+        for name, kind in not_read:
+            reason = say(Reason.of("ledger.not_read", kind=kind), lang)
+            parts.append(f"<div>{_e(name)} — {_e(reason)}</div>")
+        parts.append("</details>")
+    parts.append("</header><main><nav>")
     parts += [f'<a href="#std-{_e(r.standard.id)}">{_e(r.standard.id)}</a>' for r in reports]
     parts.append("</nav>")
     for r in reports:

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..engine.verdict import Fact, Missing, NodeResult, Verdict
 from ..lang import ast as A
-from ..model import Register
+from ..model import Reason, Register
 from .aggregate import Row, StandardReport
 from .catalogue import facility_name, say
 from .i18n import percent_plain, pick
@@ -227,7 +227,7 @@ def verdict_json(std: A.Standard, v: Verdict, lang: str = "id") -> dict[str, Any
     }
 
 
-def ledger_json(ledger) -> dict[str, Any]:
+def ledger_json(ledger, lang: str = "id") -> dict[str, Any]:
     tot = ledger.totals()
     return {
         "balanced": ledger.balanced,
@@ -245,7 +245,10 @@ def ledger_json(ledger) -> dict[str, Any]:
             for f in ledger.files
         ],
         # files not read (`check --standard`): no chosen standard reads their kind
-        "not_read": [
-            {"file": file, "kind": kind, "reason": "ledger.not_read"} for file, kind in ledger.not_read
-        ],
+        "not_read": [_not_read(file, kind, lang) for file, kind in ledger.not_read],
     }
+
+
+def _not_read(file: str, kind: str, lang: str) -> dict[str, Any]:
+    reason = Reason.of("ledger.not_read", kind=kind)
+    return {"file": file, "kind": kind, "code": reason.code, "message": say(reason, lang)}

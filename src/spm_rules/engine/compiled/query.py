@@ -2,7 +2,7 @@
 criterion codes for the subjects in the population.
 
 The result has one row per subject record, in the register's order (`ORDER BY sc._rid`, left
-out where the rows are read in that order anyway):
+out for a table whose every read orders its rows by `_rid` itself):
 `_rid, _pdate (the period date), _pop (population: TRUE/FALSE/NULL), _fac, _codes`.
 `_codes` concatenates one code per node of `A.iter_nodes(std.criteria)`: a group gives its
 `when` (one character), a criterion its `when` and its `require` (two); `- T F U` mean none,

@@ -458,7 +458,7 @@ class CompiledVerdicts(Sequence[Verdict]):
             c = v >> code_shift
             outcome = outcomes.get(c)
             if outcome is None:
-                outcome = outcomes[c] = Outcome.of(*self._trees.criteria(rows.code_strings[c]))
+                outcome = outcomes[c] = self._outcome(rows.code_strings[c])
             f = v >> fac_shift & fac_mask
             t = facilities.get(f)
             if t is None:
@@ -468,12 +468,19 @@ class CompiledVerdicts(Sequence[Verdict]):
         self._tally = out
         return out
 
+    def _outcome(self, code: str) -> Outcome:
+        """What the tally keeps of a subject with these codes (decided once per code string:
+        `run` decides those of every row's codes before grouping)."""
+        found = self._outcomes.get(code)
+        if found is None:
+            found = self._outcomes[code] = Outcome.of(*self._trees.criteria(code))
+        return found
+
     def _tally_groups(self, out: Tally, groups: _Groups) -> Tally:
         """The tally a facility at a time from DuckDB's groups (`_scope_groups`): what
         `FacilityTally.add` does per subject, done per distinct code string with its number
         of subjects. The failed criteria are counted in the order their first subject meets
         them, as subject by subject."""
-        outcomes = self._outcomes
         for fac, n, counted, not_counted, codes in groups:
             t = out.facility(fac or UNKNOWN_FACILITY)
             t.subjects += n
@@ -481,9 +488,7 @@ class CompiledVerdicts(Sequence[Verdict]):
             t.counted_keys += counted
             t.not_counted_keys += not_counted
             for c, count in codes:
-                outcome = outcomes.get(c)
-                if outcome is None:
-                    outcome = outcomes[c] = Outcome.of(*self._trees.criteria(c))
+                outcome = self._outcome(c)
                 if not outcome.counted:
                     for f in outcome.failing:
                         t.failing[f] += count
@@ -614,9 +619,10 @@ def _scope_groups(
 
 
 def _linked_used(con: Any, compiled: CompiledStandard, register: Register, table: str) -> Used | None:
-    """Per linked kind, the positions (in `Register.of_kind`) of the records the subjects in
-    the period and the population use through the standard's `record(s)` statements: what the
-    ledger counts as used, asked of DuckDB instead of following every link in Python.
+    """Per linked kind, the records the subjects in the period and the population use through
+    the standard's `record(s)` statements, a byte per record of `Register.of_kind` (1 where
+    used): what the ledger counts as used, asked of DuckDB instead of following every link in
+    Python.
 
     A link means what `_Links.of` does: the records of its kind whose field `by` equals the
     subject's (never NULL), in the register's order (`_rid`); `in period` keeps those whose
