@@ -112,7 +112,7 @@ def open_register(
     kinds: frozenset[str] | None = None,
 ) -> Register:
     """Read a data folder (a worked example's registers are generated on first use); with
-    `kinds`, only the CSV files those kinds need (`read_folder`)."""
+    `kinds`, only the files those kinds need (`read_folder`)."""
     source = prepare_data(data)
     return read_folder(source.folder, contract, mapping, today, source.also, limits, progress, kinds)
 
@@ -324,7 +324,7 @@ def run_check(
     `LedgerUnbalanced` rather than report numbers that do not account for every row read.
 
     With `standards` named and the period known before reading (`--period`, an example's
-    manifest), only the CSV files of the kinds they read are read (`kinds_read`); every other
+    manifest), only the files of the kinds they read are read (`kinds_read`); every other
     file is named in the ledger as not read. Otherwise every file is read: a full check
     validates the whole folder, and a period taken from the data needs all of it."""
     source = prepare_data(data)

@@ -312,8 +312,8 @@ class Register:
     # the file behind each shown name (names are relative to the data folder's parent when the
     # folder is outside the working directory, so that a shared report holds no local paths)
     paths: dict[str, Any] = field(default_factory=dict)
-    # the CSV files left unread because no chosen standard reads their kind (`check
-    # --standard`), each with that kind: named in the ledger, never counted as rows read
+    # the files left unread because no chosen standard reads their kind (`check --standard`),
+    # each with that kind: named in the ledger, never counted as rows read
     not_read: list[tuple[str, str]] = field(default_factory=list)
     _index: dict[tuple[str, str], dict[Any, list[Record]]] = field(default_factory=dict, repr=False)
     # the typed rows of the files read through DuckDB (their `StoredRecord`s), kept for the

@@ -153,6 +153,17 @@ class Contract:
         """The register of persons (birth date, sex), if the contract declares one."""
         return next((k for k in self.kinds.values() if k.person_register), None)
 
+    @property
+    def dated_services(self) -> dict[str, tuple[str, str]]:
+        """Per kind whose rows name a person and date a service (the person register aside):
+        the field naming the person and the date field. These are the rows judged against
+        the person register (`crosscheck.reject_before_birth`)."""
+        return {
+            k.name: (k.identity.field, k.date_field)
+            for k in self.kinds.values()
+            if k.identity is not None and k.person_register is None and k.date_field is not None
+        }
+
     def with_checks(self, names: Iterable[str]) -> frozenset[str]:
         """The kinds named and every kind the checks across records read to judge their
         records (`crosscheck`), so that reading only these gives their records exactly as a
@@ -162,7 +173,7 @@ class Contract:
         not in the contract are left out."""
         wanted = [n for n in names if n in self.kinds]
         out: set[str] = set()
-        person = self.person_kind
+        person, dated = self.person_kind, self.dated_services
         # per key field, the episode kinds numbered by it (`relink` follows all of them)
         episodes: dict[str, set[str]] = {}
         for k in self.kinds.values():
@@ -174,9 +185,7 @@ class Contract:
                 continue
             out.add(name)
             kind = self.kinds[name]
-            # `reject_before_birth` judges the services of a person, dated, against the register
-            dated_service = kind.identity is not None and kind.date_field is not None
-            if person is not None and dated_service and kind.person_register is None:
+            if person is not None and name in dated:
                 wanted.append(person.name)
             if kind.episode_link is not None and kind.episode_link.kind in self.kinds:
                 wanted.append(kind.episode_link.kind)

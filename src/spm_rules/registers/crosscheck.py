@@ -83,11 +83,7 @@ def reject_before_birth(entries: list[Entry], contract: Contract) -> tuple[list[
     births = _births(entries, contract)
     # per kind that names a person and dates its services (the person register aside): the
     # field naming the person and the date field
-    checked = {
-        k.name: (k.identity.field, k.date_field)
-        for k in contract.kinds.values()
-        if k.identity is not None and k.person_register is None and k.date_field is not None
-    }
+    checked = contract.dated_services
     out: list[Entry] = []
     problems: list[RowProblem] = []
     record = Fate.RECORD

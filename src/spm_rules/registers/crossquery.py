@@ -169,11 +169,7 @@ class StoredRows:
         pk = contract.person_kind
         if pk is None or pk.person_register is None or pk.identity is None:
             return []
-        checked = {
-            k.name: (k.identity.field, k.date_field)
-            for k in contract.kinds.values()
-            if k.identity is not None and k.person_register is None and k.date_field is not None
-        }
+        checked = contract.dated_services
         if not self._kept([pk.name, *checked]):
             return None
         people = self._table(pk.name)

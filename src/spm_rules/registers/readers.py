@@ -232,7 +232,8 @@ def read_folder(
     progress: Callable[[str, int, int], None] | None = None,
     kinds: frozenset[str] | None = None,
 ) -> Register:
-    """Read every CSV, XLSX and JSONL file of a folder (`DataFolderMissing` if there is none).
+    """Read every CSV, XLSX, JSONL and Parquet file of a folder (`DataFolderMissing` if there
+    is none).
 
     A `mapping.yaml` in the folder (or `mapping_path`) maps local headers and codes. Files of
     the `also` folders are read with them (a worked example's committed sasaran table).

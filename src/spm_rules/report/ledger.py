@@ -419,10 +419,10 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
         counts = _per_file(register, fates)
         make_rows = partial(_ledger_rows, register, by_ref, by_record)
     else:
-        positions, refs = used
-        counts = _used_counts(register, positions, refs)
+        masks, refs = used
+        counts = _used_counts(register, masks, refs)
         if counts is None:  # the walk
-            counts = _per_file(register, _used_fates(register, _records(register, positions), refs))
+            counts = _per_file(register, _used_fates(register, _records(register, masks), refs))
         make_rows = partial(_rows_checked, register, reports, counts)
     totals: Counter[str] = Counter()
     for (_file, fate), count in counts.items():
@@ -444,8 +444,8 @@ def _build_ledger(register: Register, reports: list[StandardReport]) -> Ledger:
 
 
 def _used(register: Register, reports: list[StandardReport]) -> tuple[Used, set[RecordRef]] | None:
-    """Every record some standard used: the compiled path's by position in `of_kind` (no
-    record made), the interpreter's and the denominators' sources by reference; None when a
+    """Every record some standard used: the compiled path's as a byte per record of `of_kind`
+    (no record made), the interpreter's and the denominators' sources by reference; None when a
     compiled standard does not know its records used."""
     used: Used = {}
     refs: set[RecordRef] = set()
@@ -737,6 +737,11 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def not_read_reason(kind: str) -> Reason:
+    """Why a file of `kind` was not read (`Register.not_read`), for every output that names it."""
+    return Reason.of("ledger.not_read", kind=kind)
+
+
 _LEDGER_HEADER = {
     "id": ("file", "baris", "jenis", "nasib", "alasan", "standar", "subjek"),
     "en": ("file", "line", "kind", "fate", "reason", "standard", "subject"),
@@ -757,6 +762,6 @@ def ledger_csv(ledger: Ledger, lang: str = "id") -> str:
     # a file not read is one row without a line: its rows were never read, so not counted
     fate = label("fate.not_read", lang)
     for file, kind in ledger.not_read:
-        reason = say(Reason.of("ledger.not_read", kind=kind), lang)
+        reason = say(not_read_reason(kind), lang)
         w.writerow([safe_cell(x) for x in (file, "", kind, fate, reason, "", "")])
     return out.getvalue()

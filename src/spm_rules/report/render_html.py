@@ -18,10 +18,10 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..engine.verdict import Verdict
-from ..model import Reason
 from .aggregate import StandardReport, failed_ids
 from .catalogue import facility_name, label, say, words
 from .i18n import number, percent, pick
+from .ledger import not_read_reason
 from .phrases import verdict_words
 from .render_text import criterion_labels, denominator_source_text, left_out_lines, remarks
 from .stamp import RuleSetStamp
@@ -175,7 +175,7 @@ def render_html(
     if not_read:
         parts.append(f"<details><summary>{_e(label('not_read_files', lang))} ({len(not_read)})</summary>")
         for name, kind in not_read:
-            reason = say(Reason.of("ledger.not_read", kind=kind), lang)
+            reason = say(not_read_reason(kind), lang)
             parts.append(f"<div>{_e(name)} — {_e(reason)}</div>")
         parts.append("</details>")
     parts.append("</header><main><nav>")

@@ -11,10 +11,11 @@ from typing import Any
 
 from ..engine.verdict import Fact, Missing, NodeResult, Verdict
 from ..lang import ast as A
-from ..model import Reason, Register
+from ..model import Register
 from .aggregate import Row, StandardReport
 from .catalogue import facility_name, say
 from .i18n import percent_plain, pick
+from .ledger import not_read_reason
 from .phrases import fact_text, value_text
 
 SCHEMA_VERSION = 2
@@ -250,5 +251,5 @@ def ledger_json(ledger, lang: str = "id") -> dict[str, Any]:
 
 
 def _not_read(file: str, kind: str, lang: str) -> dict[str, Any]:
-    reason = Reason.of("ledger.not_read", kind=kind)
+    reason = not_read_reason(kind)
     return {"file": file, "kind": kind, "code": reason.code, "message": say(reason, lang)}
