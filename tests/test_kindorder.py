@@ -130,6 +130,48 @@ def test_the_rows_dropped_are_left_out_of_the_ranking(tmp_path):
     reg.store.close()
 
 
+def _kept_tables(reg) -> set[str]:
+    con = reg.store.cursor()
+    try:
+        return {
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'kept'"
+            ).fetchall()
+        }
+    finally:
+        con.close()
+
+
+def test_the_places_are_read_when_first_asked(tmp_path):
+    """A compiled run loads a kind's table from its ranking and never asks its records'
+    places: they are read from the ranking when first asked — here after the kept rows were
+    released — and the ranking is dropped once both are done with."""
+    rows = [
+        [NIKS[0], "2018-03-02", "Puskesmas 01", "120"],
+        [NIKS[1], "2018-03-01", "Puskesmas 01", "120"],
+        [NIKS[0], "2018-03-02", "Puskesmas 01", "120"],  # a repeat of line 2
+        [NIKS[2], "2018-03-01", "Puskesmas 01", "135"],
+    ]
+    folder, also = _write(
+        tmp_path, ([rows, [[NIKS[1], "2018-03-01", "Puskesmas 01", "110"]]], ["b", "a"], False)
+    )
+    reg, python, _taken = _both(folder, also=also)
+    try:
+        assert [row[0] for row in _table(reg, "kunjungan_ptm", rank=True)] == [0, 1, 2, 3]
+        assert reg.store.ranking("kunjungan_ptm") is None  # the kept rows released...
+        assert "o_kunjungan_ptm" in _kept_tables(reg)  # ...the ranking kept for the places
+        visits = reg.of_kind("kunjungan_ptm")
+        assert [r.ref for r in visits] == [r.ref for r in python.of_kind("kunjungan_ptm")]
+        assert "o_kunjungan_ptm" not in _kept_tables(reg)
+        # a kind without a date is in reading order: no places to read, nothing kept for them
+        assert "o_penduduk" in _kept_tables(reg)
+        _table(reg, "penduduk", rank=True)
+        assert "o_penduduk" not in _kept_tables(reg)
+    finally:
+        reg.store.close()
+
+
 def test_records_not_proven_kept_rows_are_sorted_in_python(tmp_path):
     """A record copied (a `StoredRecord` of no kept file), or records out of reading order,
     are not ranked: nothing is changed and the Python sort orders them."""

@@ -332,3 +332,9 @@ def test_a_records_values_after_its_database_is_closed_are_a_clear_fault(tmp_pat
     database.close()
     with pytest.raises(RuntimeError, match="closed before its records were read"):
         read.entries[0].get("nama")
+
+
+@given(st.text(alphabet="ab\n\r", max_size=40), st.integers(1, 8))
+def test_the_first_lines_are_those_of_a_split(text, n):
+    """The header is looked for in the first lines, found without copying the rest."""
+    assert duckcsv._first_lines(text, n) == text.split("\n", n)[:n]

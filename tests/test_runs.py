@@ -137,7 +137,7 @@ def test_a_kinds_records_in_order_and_their_files(drawn, data):
         n = len(recs)
         order = data.draw(st.permutations(range(n)))
         if isinstance(recs, KindRecords):
-            recs.reorder(order)
+            recs.reorder(lambda order=order: order)
         else:
             recs[:] = [recs[i] for i in order]
         positions = data.draw(st.lists(st.integers(0, n - 1), max_size=6))

@@ -176,6 +176,13 @@ def test_a_mapped_file_with_a_constant_in_its_identity(tmp_path):
     visits = register.of_kind("kunjungan_ptm")
     assert [type(r) for r in visits] == [StoredRecord, StoredRecord, Record]  # the last read alone
     assert visits[1].values["id_orang"] == "Puskesmas 01#RM-7"
+    # the identity is joined when read, from the alternative each row meets: not stored
+    con = register.store.cursor()
+    [(sql,)] = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 's_kunjungan_ptm'").fetchall()
+    assert "id_orang VARCHAR GENERATED ALWAYS" in sql
+    rows = con.execute("SELECT line, id_orang FROM s_kunjungan_ptm ORDER BY line").fetchall()
+    assert rows == [(4, "3275014202890001"), (5, "Puskesmas 01#RM-7")]
+    con.close()
     _same(register)
 
 

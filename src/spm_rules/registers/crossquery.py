@@ -195,8 +195,7 @@ class StoredRows:
                           WHERE s.{_name(day)} < b.born)
                     SELECT f, line FROM c
                     UNION ALL
-                    SELECT p.f, p.line FROM {people} p
-                    WHERE EXISTS (SELECT 1 FROM c WHERE c.who IS NOT DISTINCT FROM p.{who})"""
+                    SELECT p.f, p.line FROM {people} p SEMI JOIN c ON c.who IS NOT DISTINCT FROM p.{who}"""
                 ).fetchall()
         finally:
             con.execute("DROP TABLE IF EXISTS _born")

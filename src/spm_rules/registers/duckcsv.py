@@ -51,6 +51,7 @@ class Layout:
     header_line: int
     delimiter: str
     lines: int  # physical lines, as `tables.split_lines` counts them
+    crlf: bool  # whether any line ends in CR LF (every CR does)
 
 
 def _cells(line: str, delimiter: str) -> list[str]:
@@ -65,7 +66,8 @@ def layout(raw: bytes, header_row: int, limits: Limits) -> Layout | None:
     header near the top, a duplicated header, too many lines)."""
     if b'"' in raw or b"\x00" in raw or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
-    if raw.count(b"\r") != raw.count(b"\r\n"):
+    crs = raw.count(b"\r")
+    if crs and crs != raw.count(b"\r\n"):
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -76,7 +78,7 @@ def layout(raw: bytes, header_row: int, limits: Limits) -> Layout | None:
     lines = text.count("\n") + (not text.endswith("\n"))
     if lines > limits.sheet_rows:
         return None
-    head = text.split("\n", header_row + HEADER_SEARCH)[: header_row + HEADER_SEARCH]
+    head = _first_lines(text, header_row + HEADER_SEARCH)
     first = head[header_row - 1] if len(head) >= header_row else head[0]
     delimiter = _delimiter(first.rstrip("\r\n"))
     for n, line in enumerate(head[header_row - 1 :], start=header_row):
@@ -86,8 +88,19 @@ def layout(raw: bytes, header_row: int, limits: Limits) -> Layout | None:
             named = [h for h in header if h]
             if len(named) != len(set(named)) or len(header) > limits.sheet_columns:
                 return None
-            return Layout(text, header, n, delimiter, lines)
+            return Layout(text, header, n, delimiter, lines, crs > 0)
     return None
+
+
+def _first_lines(text: str, n: int) -> list[str]:
+    """`text.split("\n", n)[:n]` without copying the rest of the text (a city's register is
+    a hundred megabytes)."""
+    end = 0
+    for _line in range(n):
+        end = text.find("\n", end) + 1
+        if end == 0:
+            return text.split("\n")[:n]
+    return text[:end].split("\n")[:n]
 
 
 def _free_text(reader: _TableReader, column: _Column) -> bool:
@@ -142,6 +155,8 @@ class Database:
         # and the cyclic collector rests during a command)
         self._columns: dict[int, weakref.ref[Columns]] = {}
         self._ranked: dict[str, str] = {}  # per kind, the table of its ranking (`kindorder`)
+        # the kinds whose records' places are still to be read from their ranking (`ordered`)
+        self._unread: set[str] = set()
 
     def cursor(self, reopen: bool = True) -> Any:
         """A cursor on the database, opened when first asked. `reopen=False`: the records'
@@ -193,9 +208,20 @@ class Database:
             out[n] = c
         return out
 
-    def ranked(self, kind: str, table: str) -> None:
-        """The kind's records are ranked by `table` (`f`, `line`, `_rid`; `kindorder`)."""
+    def ranked(self, kind: str, table: str, unread: bool) -> None:
+        """The kind's records are ranked by `table` (`f`, `line`, `_rid`; `kindorder`);
+        `unread`: their places are read from it when first asked (`ordered`), and it is kept
+        until then."""
         self._ranked[kind] = table
+        if unread:
+            self._unread.add(kind)
+
+    def ordered(self, kind: str) -> None:
+        """The kind's places were read from its ranking: the ranking is dropped when its kept
+        rows are gone too."""
+        self._unread.discard(kind)
+        if kind not in self._tables:
+            self.release(kind)
 
     def ranking(self, kind: str) -> str | None:
         """The table of the kind's ranking while its kept rows are here; None when the kind
@@ -216,22 +242,30 @@ class Database:
         return self.files[name]
 
     def kind_table(self, con: Any, kind: RecordKind) -> str:
-        """The kind's table, made when its first file is kept."""
+        """The kind's table, made when its first file is kept. The identity is not stored: it
+        is computed when read (a virtual column) from the alternative each row meets (`_alt`)
+        and the fields it joins, as `Identity.derive` joins them — a NIK stored once, not twice
+        (compressing a city's NIKs is most of a checkpoint)."""
         found = self._tables.get(kind.name)
         if found is None:
             name = f"s_{kind.name}"
-            columns = ", ".join(f'"{n}" {sql_type(f.type)}' for n, f in sorted(kind.fields.items()))
-            con.execute(f'CREATE TABLE "{name}" (f INTEGER, line BIGINT, {columns})')
+            identity = kind.identity
+            columns = [f'"{n}" {sql_type(f.type)}' for n, f in sorted(kind.fields.items())]
+            if identity is not None and identity.field in kind.fields:
+                at = sorted(kind.fields).index(identity.field)
+                columns[at] += f" GENERATED ALWAYS AS ({_derived(identity)}) VIRTUAL"
+            alt = ", _alt SMALLINT" if identity is not None else ""
+            con.execute(f'CREATE TABLE "{name}" (f INTEGER, line BIGINT{alt}, {", ".join(columns)})')
             found = self._tables[kind.name] = (name, frozenset(kind.fields))
         return found[0]
 
     def release(self, kind: str) -> None:
         """Forget a kind's kept rows (their table dropped): its records are then loaded from
-        their values."""
+        their values. Its ranking goes with them unless its places are still to be read."""
         found = self._tables.pop(kind, None)
-        ranked = self._ranked.pop(kind, None)
+        ranked = self._ranked.pop(kind, None) if kind not in self._unread else None
         if self._db is not None:
-            for table in [t[0] for t in (found, ranked) if t is not None]:
+            for table in [t for t in (found and found[0], ranked) if t is not None]:
                 self._db.execute(f'DROP TABLE IF EXISTS kept."{table}"')
 
     def close(self) -> None:
@@ -300,7 +334,7 @@ def _columns_table(con, path: Path, found: Layout, width: int) -> bool:
     after the header are counted: exactly width - 1 per data line), as many rows as data
     lines."""
     text = found.text
-    if "\n\n" in text or "\n\r\n" in text or text.startswith(("\n", "\r\n")):
+    if "\n\n" in text or (found.crlf and "\n\r\n" in text) or text.startswith(("\n", "\r\n")):
         return False
     start = 0
     for _line in range(found.header_line):
@@ -583,17 +617,26 @@ def _keep(
     if number is None:
         return False
     identity = kind.identity
-    if identity is not None:
-        sep = _quoted(identity.join)
-        made = [f" || {sep} || ".join(typed.get(f, "NULL") for f in alt_) for alt_ in identity.alternatives]
-        which = " ".join(f"WHEN {i} THEN {m}" for i, m in enumerate(made))
-        typed = {**typed, identity.field: f"CASE {alt} {which} END"}
-    db.shapes[number] = tuple(sorted(typed))
+    # the identity is the table's virtual column (`Database.kind_table`): each row's alternative
+    # is stored, from which it is joined when read
+    stored = sorted(n for n in kind.fields if identity is None or n != identity.field)
+    db.shapes[number] = tuple(sorted({*typed, *([identity.field] if identity is not None else [])}))
     table = db.kind_table(con, kind)
-    values = [typed.get(n, f"NULL::{sql_type(f.type)}") for n, f in sorted(kind.fields.items())]
-    rows = f"SELECT {number}, t.n, {', '.join(values)} FROM t {' '.join(joins)} WHERE {is_plain}"
-    con.execute(f'INSERT INTO "{table}" {rows}', params)
+    names = ["f", "line", *(["_alt"] if identity is not None else []), *stored]
+    values = [typed.get(n, f"NULL::{sql_type(kind.fields[n].type)}") for n in stored]
+    made = [str(number), "t.n", *([f"({alt})::SMALLINT"] if identity is not None else []), *values]
+    rows = f"SELECT {', '.join(made)} FROM t {' '.join(joins)} WHERE {is_plain}"
+    columns = ", ".join(f'"{n}"' for n in names)
+    con.execute(f'INSERT INTO "{table}" ({columns}) {rows}', params)
     return True
+
+
+def _derived(identity: Identity) -> str:
+    """The identity of a kept row in SQL, as `Identity.derive` makes it: the fields of the
+    alternative the row meets (`_alt`; a kept row meets one, its fields all filled) joined."""
+    sep = _quoted(identity.join)
+    made = [f" || {sep} || ".join(f'"{f}"' for f in alt) for alt in identity.alternatives]
+    return "CASE _alt " + " ".join(f"WHEN {i} THEN {m}" for i, m in enumerate(made)) + " END"
 
 
 def _entries(

@@ -97,18 +97,29 @@ def rank_kind(
             con.execute(f"DROP TABLE {_quoted(table)}")
             return False
         if date_field is not None:
-            # each record's place in reading order (file, line), by rank
-            reading = f"SELECT _rid, row_number() OVER (ORDER BY f, line) - 1 AS g FROM {_quoted(table)}"
-            [(order,)] = con.execute(f"SELECT list(g ORDER BY _rid) FROM ({reading})").fetchall()
-            # held as 4 bytes a record, not a list of ints (36 bytes each)
-            recs.reorder(array("i", order))
-            del order
+            # the records' places read when first asked: a compiled run never asks them
+            recs.reorder(lambda: _reading_places(db, kind, table))
     finally:
         con.execute("DROP TABLE IF EXISTS _files")
         con.execute("DROP TABLE IF EXISTS _gone")
         con.close()
-    db.ranked(kind, table)
+    db.ranked(kind, table, unread=date_field is not None)
     return True
+
+
+def _reading_places(db: Database, kind: str, table: str) -> array[int]:
+    """Each ranked record's place in reading order (file, line), by rank: held as 4 bytes a
+    record, not a list of ints (36 bytes each). Two sorts and a fetch of every place (a
+    second for a city's largest kinds), made only when a record's place is first asked: by
+    the interpreter, the explainer, a count per file of a kind of many files."""
+    reading = f"SELECT _rid, row_number() OVER (ORDER BY f, line) - 1 AS g FROM {_quoted(table)}"
+    con = db.cursor(reopen=False)
+    try:
+        [(order,)] = con.execute(f"SELECT list(g ORDER BY _rid) FROM ({reading})").fetchall()
+    finally:
+        con.close()
+    db.ordered(kind)
+    return array("i", order)
 
 
 def _runs(db: Database, recs: KindRecords) -> tuple[list[tuple[int, int]], list[tuple[int, int]]] | None:

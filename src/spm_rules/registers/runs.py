@@ -25,7 +25,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, compress, groupby, repeat
 from operator import attrgetter, is_, is_not
 from typing import Any, TypeVar, overload
@@ -399,7 +399,8 @@ class KindRecords(_MadeWhenWalked[Record]):
     def __init__(self, pieces: list[Piece]) -> None:
         self._pieces = pieces
         self._ends = list(accumulate(map(_piece_len, pieces)))
-        self._order: Sequence[int] | None = None
+        self._order_of: Callable[[], Sequence[int]] | None = None  # the order, fetched when first asked
+        self._fetched: Sequence[int] | None = None
         self._whole: list[Record] | None = None
         # per file's columns, its pieces' rows and places (`base_of`), made when first asked
         self._spans: dict[int, list[tuple[int, int, int, tuple[KeptRun, int, int]]]] | None = None
@@ -455,10 +456,21 @@ class KindRecords(_MadeWhenWalked[Record]):
         deque(map(out.__setitem__, compress(self._order, bits), repeat(1)), maxlen=0)
         return out
 
-    def reorder(self, order: Sequence[int]) -> None:
-        """Put the records in `order` (position i is the `order[i]`-th in entry order)."""
-        assert len(order) == len(self) and self._order is None and self._whole is None
-        self._order = order
+    def reorder(self, order: Callable[[], Sequence[int]]) -> None:
+        """Put the records in the order `order()` gives (position i is the `order()[i]`-th in
+        entry order), asked when a record's place is first needed: a compiled run that never
+        asks it fetches no position (a city's largest kinds have millions)."""
+        assert self._order_of is None and self._whole is None
+        self._order_of = order
+
+    @property
+    def _order(self) -> Sequence[int] | None:
+        """The order given to `reorder`, fetched once; None when never reordered."""
+        if self._fetched is None and self._order_of is not None:
+            fetched = self._order_of()
+            assert len(fetched) == len(self), "an order of other records"
+            self._fetched = fetched
+        return self._fetched
 
     def __len__(self) -> int:
         return self._ends[-1] if self._ends else 0
