@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from spm_rules import model
 from spm_rules.api import open_register, prepare_data
 from spm_rules.engine.compiled import Tables
 from spm_rules.model import Columns, Layout, Record, RecordRef, Register, StoredRecord, field_column
@@ -110,6 +112,41 @@ def test_generated_tables_load_the_same(tmp_path, table, delimiter, crlf):
         _same(register)
     finally:
         database.close()
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(tables(), st.data())
+def test_a_few_rows_fetched_alone_are_the_rows_of_the_columns(tmp_path, table, data):
+    """`model.prefetch` (the checks across records read a few records of large files) makes
+    each record's values as the whole columns make them: mapped codes, constants, the
+    identity of either alternative."""
+    kind, header, numbered, table_map = table
+    body = [row if row != [BROKEN] else ["1"] for _line, row in numbered]
+    path = tmp_path / "t.csv"
+    _write(path, header, body, delimiter=",", crlf=False, bom=False, tail=True)
+    made = []
+    for _read in range(2):
+        database = duckcsv.Database(keep=True)
+        read = duckcsv.read_csv_duckdb(path, "t.csv", 1, kind, table_map, TODAY, database=database)
+        if read is None:
+            database.close()
+            return
+        made.append((database, [e.record for e in read.entries if type(e.record) is StoredRecord]))
+    (one, alone), (other, whole) = made
+    try:
+        chosen = sorted(data.draw(st.sets(st.integers(0, max(len(alone) - 1, 0)))) if alone else [])
+        with mock.patch.object(model, "SPARSE_SHARE", 1):  # any share of rows is few here
+            model.prefetch([alone[i] for i in chosen])
+        for i in chosen:
+            assert alone[i]._columns._some is not None and alone[i]._at in alone[i]._columns._some
+        assert [r.values for r in alone] == [r.values for r in whole]
+    finally:
+        one.close()
+        other.close()
 
 
 def test_a_record_changed_after_reading_is_loaded_from_its_values(tmp_path):

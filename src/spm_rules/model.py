@@ -9,7 +9,7 @@ phrase catalogue turns it into Indonesian or English.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import attrgetter, getitem
@@ -80,6 +80,10 @@ class Layout:
         self.index = {name: i for i, name in enumerate(names)}
 
 
+# a table's rows fetched alone (`Columns.prefetch`) while they are at most this share of it
+SPARSE_SHARE = 8
+
+
 class Columns:
     """The values of one table's stored records, a column per name of its `Layout`, each made
     when first read: `fetch(columns, i)` gives the i-th name's value of every row, in row
@@ -88,7 +92,7 @@ class Columns:
     collector rests). A city's run reads a few columns of most tables (a date to sort by, a
     key to count), so most values are never made in Python."""
 
-    __slots__ = ("__weakref__", "_cols", "_fetch", "layout", "rows")
+    __slots__ = ("__weakref__", "_cols", "_fetch", "_fetch_rows", "_some", "layout", "rows")
 
     def __init__(
         self,
@@ -96,11 +100,30 @@ class Columns:
         fetch: Callable[[Columns, int], list[Any]] | None = None,
         cols: list[list[Any] | None] | None = None,
         rows: int = 0,
+        fetch_rows: Callable[[Columns, dict[int, int]], dict[int, tuple[Any, ...]] | None] | None = None,
     ) -> None:
         self.layout = layout
         self._fetch = fetch
         self._cols: list[list[Any] | None] = cols if cols is not None else [None] * len(layout.names)
         self.rows = rows
+        # a few rows' values, fetched alone (`prefetch`): by row
+        self._fetch_rows = fetch_rows
+        self._some: dict[int, tuple[Any, ...]] | None = None
+
+    def prefetch(self, lines: dict[int, int]) -> None:
+        """Make the values of a few rows (row -> its line) without making whole columns: the
+        checks across records read every value of a few thousand records of files of a
+        million rows. Rows already made, or too many to be few, are left to the columns."""
+        if self._fetch_rows is None or all(c is not None for c in self._cols):
+            return
+        some = self._some if self._some is not None else {}
+        wanted = {at: line for at, line in lines.items() if at not in some}
+        if not wanted or len(some) + len(wanted) > max(self.rows // SPARSE_SHARE, 1):
+            return
+        got = self._fetch_rows(self, wanted)
+        if got is not None:  # None: a row not found, left to the columns
+            some.update(got)
+            self._some = some
 
     @classmethod
     def of_rows(cls, layout: Layout, rows: list[tuple[Any, ...]]) -> Columns:
@@ -126,6 +149,11 @@ class Columns:
         return [None] * self.rows if i is None else self.column(i)
 
     def row(self, at: int) -> tuple[Any, ...]:
+        some = self._some
+        if some is not None:
+            found = some.get(at)
+            if found is not None:
+                return found
         return tuple(self.column(i)[at] for i in range(len(self.layout.names)))
 
 
@@ -173,6 +201,17 @@ class StoredRecord(Record):
 
 
 _COLUMNS, _AT = attrgetter("_columns"), attrgetter("_at")
+
+
+def prefetch(recs: Iterable[Record]) -> None:
+    """The values of these records made a few rows at a time where they are stored records
+    of large tables (`Columns.prefetch`), before a check reads them all."""
+    wanted: dict[Columns, dict[int, int]] = {}
+    for rec in recs:
+        if type(rec) is StoredRecord:
+            wanted.setdefault(rec._columns, {})[rec._at] = rec.ref.line
+    for columns, lines in wanted.items():
+        columns.prefetch(lines)
 
 
 def field_column(recs: Sequence[Record], name: str) -> list[Any]:

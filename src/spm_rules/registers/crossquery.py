@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import wraps
 from typing import Any
 
-from ..model import Entry, Record
+from ..model import Entry, Record, prefetch
 from ..sqlvalues import sql_type
 from .contract import Contract
 from .duckcsv import Database
@@ -454,6 +454,8 @@ def narrowed(
     if positions is None:
         return check(entries, *args)
     before = take(entries, positions)
+    # the few records' values fetched as rows, not their files' whole columns
+    prefetch(r for e in before if (r := e.record) is not None)
     out, *rest = check(before, *args)
     for i, old, new in zip(positions, before, out, strict=True):
         if new is not old:

@@ -600,7 +600,33 @@ def _kept_codes(
         fields = {f for a in set(alts) for f in identity.alternatives[a]}
         return _identities(identity, {f: columns.column(names.index(f)) for f in fields}, alts)
 
-    made = Columns(reader.layout, fetch)
+    def fetch_rows(columns: Columns, lines: dict[int, int]) -> dict[int, tuple[Any, ...]] | None:
+        # a few rows (row -> its line; a kept row's line is its record's) made as `fetch`
+        # makes them: None when one is not there
+        if not names:
+            return None
+        cur = db.cursor(reopen=False)
+        try:
+            got = cur.execute(
+                f'SELECT n, {", ".join(f"c{i}" for i in range(len(names)))}, alt FROM "{table}" '
+                "WHERE n IN (SELECT unnest(?::INTEGER[]))",
+                [list(lines.values())],
+            ).fetchall()
+        finally:
+            cur.close()
+        by_line = {row[0]: row for row in got}
+        if len(by_line) != len(got) or any(line not in by_line for line in lines.values()):
+            return None
+        picked = [by_line[line] for line in lines.values()]
+        codes = list(zip(*picked, strict=True))[1:-1]
+        values = [list(map(lookups[i].get, c, c)) for i, c in enumerate(codes)]
+        if identity is not None:
+            alts = [row[-1] for row in picked]
+            fields = {f for a in set(alts) for f in identity.alternatives[a]}
+            values.append(_identities(identity, {f: values[names.index(f)] for f in fields}, alts))
+        return dict(zip(lines, zip(*values, strict=True), strict=True))
+
+    made = Columns(reader.layout, fetch, fetch_rows=fetch_rows)
     db.kept_columns(db.files[name], made)
     return made
 
