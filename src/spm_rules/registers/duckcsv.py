@@ -442,6 +442,8 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     lookups: list[dict] = []  # per column: a row's code -> its value (`dict.get(code, code)`)
     flag_of: dict[str, str] = {}  # per field, its cell's flags in SQL
     joins, codes = [], []
+    coded: list[int] = []  # the columns whose value is found by its code (`d<j>.value`)
+    constants = [""] * len(reader.columns)  # a constant column's typed value in SQL
     typed: dict[str, str] = {}  # per field, its typed value in SQL (the rows kept in `db`)
     typed_params: list[Any] = []
     for j, column in enumerate(reader.columns):
@@ -452,7 +454,7 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
             codes.append("0")
             lookups.append({0: vals[0]})
             typed_params.append(sql_column(vals, ftype)[0])  # numbered: the identity may repeat it
-            typed[column.name] = f"${len(typed_params)}::{sql_type(ftype)}"
+            typed[column.name] = constants[j] = f"${len(typed_params)}::{sql_type(ftype)}"
             continue
         cell = f"t.{cells[column.index]}"
         texts = next(texts_of) or []
@@ -476,6 +478,7 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
             lookups.append(dict(enumerate(vals)))
             typed[column.name] = f"d{j}.value"
             values = sql_column(vals, ftype)
+            coded.append(j)
         con.execute(
             f"CREATE TEMP TABLE d{j} AS SELECT unnest(?::VARCHAR[]) AS text, "
             "unnest(range(?)) AS code, unnest(?::INTEGER[]) AS flags, "
@@ -505,14 +508,26 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     # the codes first (a row's values: `map(dict.get, lookups, row, row)` stops where they
     # end), then the line, whether it is plain, its identity's alternative, an odd row's text
     is_plain = " AND ".join(plain)
-    stored = db.keep and _storable(kind)
-    stored = stored and _keep(con, db, name, kind, typed, typed_params, alt, joins, is_plain)
-    if stored:
+    if db.keep and _storable(kind) and db.number(name) is not None:
+        # the texts joined to their codes once, for every row (`_joined`): the typed rows,
+        # the codes and the odd rows are then made from that table without a join of texts
+        where = _joined(con, reader, codes, coded, alt, joins, is_plain, odd)
+        # a coded value found by its code, a free text as itself, a constant as given
+        typed = {
+            c.name: constant if c.index < 0 else f"d{j}.value" if j in coded else f"j.c{j}"
+            for j, (c, constant) in enumerate(zip(reader.columns, constants, strict=True))
+        }
+        by_code = [f"LEFT JOIN d{j} ON j.c{j} = d{j}.code" for j in coded]
+        _keep(con, db, name, kind, typed, typed_params, "j.alt", by_code, where)
         # the plain rows' codes stay in the database, a file's column fetched when a record of
         # the file first reads it (`Columns`); the plain rows are runs of the file's lines (a
         # record made when read: `runs.KeptRun`), only the odd rows cross to be read alone
-        columns = _kept_codes(con, db, name, reader, lookups, codes, alt, joins, is_plain)
-        odd_rows = f"SELECT t.n, {odd} FROM t {' '.join(joins)} WHERE NOT ({is_plain}) ORDER BY t.n"
+        kept = [
+            "0" if c.index < 0 else f"coalesce(j.c{j}, 0)" if j in coded else f"j.c{j}"
+            for j, c in enumerate(reader.columns)
+        ]
+        columns = _kept_codes(con, db, name, reader, lookups, kept, "j.alt", [], where)
+        odd_rows = "SELECT j.n, j.odd FROM j WHERE NOT j.plain ORDER BY j.n"
         return _kept_entries(con, reader, found, name, columns, f"c_{db.files[name]}", odd_rows)
     select = ", ".join([*codes, "t.n", is_plain, alt, f"CASE WHEN NOT ({is_plain}) THEN {odd} END"])
     result = con.execute(f"SELECT {select} FROM t {' '.join(joins)} ORDER BY t.n")
@@ -522,6 +537,26 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     while rows := result.fetchmany(CHUNK_ROWS):
         _entries(reader, found, name, lookups, rows, read)
     return read
+
+
+def _joined(
+    con, reader: _TableReader, codes: list[str], coded: list[int], alt: str, joins: list[str], is_plain: str,
+    odd: str,
+) -> str:  # fmt: skip
+    """`j`: every data line's codes (`c<j>`: a coded column's code, NULL where its text has
+    none; a free text as itself), whether it is plain, the identity's alternative it meets and
+    an odd row's text — the joins of its texts made once, not once per table made of them.
+    Gives the condition of a plain row of `j`."""
+    cols = [
+        f"d{j}.code AS c{j}" if j in coded else f"{code} AS c{j}"
+        for j, code in enumerate(codes)
+        if reader.columns[j].index >= 0
+    ]
+    con.execute(
+        f"CREATE TEMP TABLE j AS SELECT t.n, {', '.join([*cols, ''])}({is_plain}) AS plain, "
+        f"({alt})::SMALLINT AS alt, CASE WHEN NOT ({is_plain}) THEN {odd} END AS odd FROM t {' '.join(joins)}"
+    )
+    return "j.plain"
 
 
 def _kept_entries(
@@ -577,8 +612,8 @@ def _kept_codes(
     # a free text is kept as itself, any other column as its value's index (a few bytes)
     cast = ["" if c.index >= 0 and _free_text(reader, c) else "::INTEGER" for c in reader.columns]
     kept = [f"({c}){cast[j]} AS c{j}" for j, c in enumerate(codes)]
-    select = ", ".join([*kept, f"({alt})::SMALLINT AS alt", "t.n::INTEGER AS n"])
-    con.execute(f'CREATE TABLE "{table}" AS SELECT {select} FROM t {" ".join(joins)} WHERE {is_plain}')
+    select = ", ".join([*kept, f"({alt})::SMALLINT AS alt", "j.n::INTEGER AS n"])
+    con.execute(f'CREATE TABLE "{table}" AS SELECT {select} FROM j {" ".join(joins)} WHERE {is_plain}')
     identity, names = reader.kind.identity, reader.names
 
     def fetched(column: str) -> list[Any]:
@@ -634,14 +669,12 @@ def _kept_codes(
 def _keep(
     con, db: Database, name: str, kind: RecordKind, typed: dict[str, str], params: list[Any], alt: str,
     joins: list[str], is_plain: str,
-) -> bool:  # fmt: skip
-    """The typed values of the file's plain rows added to its kind's table in `db`: the
-    values its records are made of, each converted once per distinct value as the engine
-    converts a record's (`sqlvalues`); the identity joined from them as `Identity.derive`
-    joins it. False when the file cannot be kept (its name was read before)."""
-    number = db.number(name)
-    if number is None:
-        return False
+) -> None:  # fmt: skip
+    """The typed values of the file's plain rows (of `j`, `_joined`) added to its kind's
+    table in `db`: the values its records are made of, each converted once per distinct value
+    as the engine converts a record's (`sqlvalues`); the identity is joined from them when
+    read (`Database.kind_table`)."""
+    number = db.files[name]
     identity = kind.identity
     # the identity is the table's virtual column (`Database.kind_table`): each row's alternative
     # is stored, from which it is joined when read
@@ -650,11 +683,10 @@ def _keep(
     table = db.kind_table(con, kind)
     names = ["f", "line", *(["_alt"] if identity is not None else []), *stored]
     values = [typed.get(n, f"NULL::{sql_type(kind.fields[n].type)}") for n in stored]
-    made = [str(number), "t.n", *([f"({alt})::SMALLINT"] if identity is not None else []), *values]
-    rows = f"SELECT {', '.join(made)} FROM t {' '.join(joins)} WHERE {is_plain}"
+    made = [str(number), "j.n", *([f"({alt})::SMALLINT"] if identity is not None else []), *values]
+    rows = f"SELECT {', '.join(made)} FROM j {' '.join(joins)} WHERE {is_plain}"
     columns = ", ".join(f'"{n}"' for n in names)
     con.execute(f'INSERT INTO "{table}" ({columns}) {rows}', params)
-    return True
 
 
 def _derived(identity: Identity) -> str:
