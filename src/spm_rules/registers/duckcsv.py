@@ -66,14 +66,14 @@ def layout(raw: bytes, header_row: int, limits: Limits) -> Layout | None:
     header near the top, a duplicated header, too many lines)."""
     if b'"' in raw or b"\x00" in raw or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
-    crs = raw.count(b"\r")
+    crs = raw.count(b"\r") if b"\r" in raw else 0
     if crs and crs != raw.count(b"\r\n"):
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    if not text.strip():
+    if not text or text.isspace():  # (`not text.strip()` without a copy of the text)
         return None
     lines = text.count("\n") + (not text.endswith("\n"))
     if lines > limits.sheet_rows:
