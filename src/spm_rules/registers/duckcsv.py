@@ -42,9 +42,10 @@ CHUNK_ROWS = 100_000  # rows fetched from DuckDB at a time
 HEADER_SEARCH = 1000  # lines looked at for the header; a later one is left to the Python path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Layout:
-    """What the Python reader would make of a file's first lines."""
+    """What the Python reader would make of a file's first lines, and its text (emptied once
+    DuckDB has the lines, `_read`)."""
 
     text: str
     header: list[str]
@@ -308,6 +309,7 @@ def read_csv_duckdb(
     except OSError:
         return None  # the Python path says why, in the user's words
     found = layout(raw, header_row, limits)
+    del raw  # (the file's bytes, as large as it: not held while its rows are made)
     if found is None or kind.fast is None:
         return None
     shape = table_shape(kind, found.header, name, table_map)
@@ -423,6 +425,7 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     kind, fast = reader.kind, reader.fast
     width = len(found.header)
     source = _source(con, path, found, width, reader.limits)
+    found.text = ""  # DuckDB has the lines: the text is not held while the rows are made
     if source is None:
         return None
     ok, cells, odd = source
