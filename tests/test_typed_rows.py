@@ -262,3 +262,34 @@ def test_a_field_read_a_column_at_a_time_is_each_records_value(drawn, name):
         for made in (copy.copy(r), copy.deepcopy(r)):
             assert type(made) is type(r) and made.kind == r.kind and made.ref == r.ref
             assert made.values == r.values
+
+
+def test_an_identity_joined_from_itself_is_not_kept(tmp_path):
+    """The kept table's identity is a virtual column of the fields it joins: an identity
+    that is one of its own alternatives' fields cannot be one, so the file is read without
+    keeping its rows — to the same records as the Python readers make."""
+    import dataclasses
+    import datetime as dt
+
+    from spm_rules.registers.contract import Identity
+
+    kind = dataclasses.replace(
+        CONTRACT.kinds["kunjungan_ptm"], identity=Identity("id_lokal", (("nik",), ("fasilitas", "id_lokal")))
+    )
+    assert not duckcsv._storable(kind) and duckcsv._storable(CONTRACT.kinds["kunjungan_ptm"])
+    path = tmp_path / "k.csv"
+    path.write_text(
+        "nik,tanggal,fasilitas,id_lokal\n"
+        "3275014202890001,2018-03-12,Puskesmas 01,\n,2018-04-12,Puskesmas 01,RM-7\n",
+        encoding="utf-8",
+    )
+    database = duckcsv.Database(keep=True)
+    try:
+        read = duckcsv.read_csv_duckdb(path, "k.csv", 1, kind, None, dt.date(2019, 6, 30), database=database)
+        assert read is not None and not database.kept
+        assert [e.record.values["id_lokal"] for e in read.entries] == [
+            "3275014202890001",
+            "Puskesmas 01#RM-7",
+        ]
+    finally:
+        database.close()

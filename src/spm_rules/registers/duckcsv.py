@@ -412,13 +412,15 @@ def _quoted(text: str) -> str:
 
 def _storable(kind: RecordKind) -> bool:
     """Whether a kind's identity can be made in SQL as `Identity.derive` makes it: from text
-    fields of the kind (whose typed values are their texts)."""
+    fields of the kind (whose typed values are their texts) other than itself (it is a
+    virtual column of the others, `Database.kind_table`)."""
     identity = kind.identity
     if identity is None:
         return True
     fields = kind.fields
-    names = {identity.field, *(f for alt in identity.alternatives for f in alt)}
-    return all(n in fields and fields[n].type == "string" for n in names)
+    joined = {f for alt in identity.alternatives for f in alt}
+    names = {identity.field, *joined}
+    return identity.field not in joined and all(n in fields and fields[n].type == "string" for n in names)
 
 
 def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: Database) -> Read | None:
