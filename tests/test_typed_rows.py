@@ -293,3 +293,25 @@ def test_an_identity_joined_from_itself_is_not_kept(tmp_path):
         ]
     finally:
         database.close()
+
+
+def test_free_texts_are_read_from_the_typed_rows_even_once_released():
+    """A kept file's free texts (a NIK, a name) are not kept twice: its records read them
+    from the kind's typed rows, which stay for that when the kind's query table is loaded
+    (its rows released) — the records' values are still the Python readers'."""
+    folder = ROOT / "reports_in" / "sample"
+    register = open_register(folder, CONTRACT)
+    con = register.store.cursor()
+    number = register.store.files[next(n for n in register.store.files if n.endswith("penduduk.csv"))]
+    [(width,)] = con.execute(
+        f"SELECT count(*) FROM duckdb_columns() WHERE database_name = 'kept' AND table_name = 'c_{number}'"
+    ).fetchall()
+    con.close()
+    layout = register.of_kind("penduduk")[0]._columns.layout
+    assert width < len(layout.names) + 2  # fewer columns than the file's, the alternative and the line
+    _same(register)  # every kind's table loaded: its kept rows released
+    assert register.store.table("penduduk") is None
+    with mock.patch.object(readers, "read_csv_duckdb", lambda *a, **k: None):
+        python = open_register(folder, CONTRACT)
+    for kind, recs in python.records.items():
+        assert [r.values for r in register.of_kind(kind)] == [r.values for r in recs], kind

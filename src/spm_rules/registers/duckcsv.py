@@ -158,6 +158,7 @@ class Database:
         self._ranked: dict[str, str] = {}  # per kind, the table of its ranking (`kindorder`)
         # the kinds whose records' places are still to be read from their ranking (`ordered`)
         self._unread: set[str] = set()
+        self._texts: set[str] = set()  # the kinds whose typed rows hold kept files' texts
 
     def cursor(self, reopen: bool = True) -> Any:
         """A cursor on the database, opened when first asked. `reopen=False`: the records'
@@ -256,14 +257,26 @@ class Database:
                 at = sorted(kind.fields).index(identity.field)
                 columns[at] += f" GENERATED ALWAYS AS ({_derived(identity)}) VIRTUAL"
             alt = ", _alt SMALLINT" if identity is not None else ""
-            con.execute(f'CREATE TABLE "{name}" (f INTEGER, line BIGINT{alt}, {", ".join(columns)})')
+            # (it may be there still, released but read for its texts: `texts`)
+            fields = ", ".join(columns)
+            con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (f INTEGER, line BIGINT{alt}, {fields})')
             found = self._tables[kind.name] = (name, frozenset(kind.fields))
         return found[0]
 
+    def texts(self, kind: str) -> str:
+        """The kind's table of typed rows, from which its kept files' free texts are read
+        (`_kept_codes`): kept, once used so, as long as the database (compressed, a city's
+        about 90 MB), when the kind's rows are released."""
+        self._texts.add(kind)
+        return self.qualified(f"s_{kind}")
+
     def release(self, kind: str) -> None:
-        """Forget a kind's kept rows (their table dropped): its records are then loaded from
-        their values. Its ranking goes with them unless its places are still to be read."""
+        """Forget a kind's kept rows: its records are then loaded from their values. Their
+        table is dropped unless its free texts are read from it (`texts`), its ranking unless
+        its places are still to be read."""
         found = self._tables.pop(kind, None)
+        if kind in self._texts:
+            found = None
         ranked = self._ranked.pop(kind, None) if kind not in self._unread else None
         if self._db is not None:
             for table in [t for t in (found and found[0], ranked) if t is not None]:
@@ -406,6 +419,10 @@ def sure_sql(fast: FastCheck, name: str, cell: str) -> str | None:
     return test if limit is None else f"({test} AND length({cell}) <= {limit})"
 
 
+def _quoted_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -433,17 +450,22 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     ok, cells, odd = source
     # per column: its distinct texts judged once, joined back as a code (the value's index)
     read = [c for c in reader.columns if c.index >= 0]
-
-    def distinct_texts(column: _Column) -> str:
-        # a free text DuckDB is sure of (a NIK of 16 digits, a name: `FastCheck.sure`) is its own
-        # value and plain, as `_flags` would find: only the other texts are fetched and judged
-        cell = f"t.{cells[column.index]}"
-        sure = sure_sql(fast, column.name, cell) if _free_text(reader, column) else None
-        unsure = f" FILTER (WHERE NOT {sure})" if sure else ""
-        return f"list(DISTINCT {cell}){unsure}"
-
-    distinct = ", ".join(map(distinct_texts, read))
-    texts_of = iter(con.execute(f"SELECT {distinct} FROM t WHERE {ok}").fetchone() if read else ())
+    # a free text DuckDB is sure of (a NIK of 16 digits, a name: `FastCheck.sure`) is its own
+    # value and plain, as `_flags` would find: only the other texts are fetched and judged, by
+    # a query of its own (in the pass over every column, a filtered DISTINCT hashed every NIK)
+    cell_of = [f"t.{cells[c.index]}" for c in read]
+    sure = [sure_sql(fast, c.name, cell_of[k]) if _free_text(reader, c) else None for k, c in enumerate(read)]
+    found_texts: dict[int, list[str] | None] = {}
+    each = [k for k, test in enumerate(sure) if test is None]
+    if each:
+        distinct = ", ".join(f"list(DISTINCT {cell_of[k]})" for k in each)
+        got = con.execute(f"SELECT {distinct} FROM t WHERE {ok}").fetchone()
+        found_texts.update(zip(each, got, strict=True))
+    for k, test in enumerate(sure):
+        if test is not None:
+            query = f"SELECT list(DISTINCT {cell_of[k]}) FROM t WHERE {ok} AND NOT {test}"
+            [(found_texts[k],)] = con.execute(query).fetchall()
+    texts_of = iter([found_texts[k] for k in range(len(read))])
     lookups: list[dict] = []  # per column: a row's code -> its value (`dict.get(code, code)`)
     flag_of: dict[str, str] = {}  # per field, its cell's flags in SQL
     joins, codes = [], []
@@ -613,25 +635,40 @@ def _kept_codes(
     """The codes of the file's plain rows (and the identity's alternative each meets) kept in
     a table of `db`, and the file's `Columns` that make a column's values from them when first
     read: `lookup.get(code, code)` of each, as the records were made before."""
-    table = f"c_{db.files[name]}"
-    # a free text is kept as itself, any other column as its value's index (a few bytes)
+    number = db.files[name]
+    table = f"c_{number}"
+    identity, names = reader.kind.identity, reader.names
+    # a free text is its own value, the same text as the kind's typed row holds (`_keep`):
+    # read from there (`Database.texts`), not kept twice — a city's NIKs were half of what
+    # the checkpoints compressed. Any other column is kept as its value's index (a few bytes).
+    in_typed = {
+        j
+        for j, c in enumerate(reader.columns)
+        if c.index >= 0
+        and _free_text(reader, c)
+        and names.count(c.name) == 1
+        and (identity is None or c.name != identity.field)
+    }
+    texts = db.texts(reader.kind.name) if in_typed else ""
     cast = ["" if c.index >= 0 and _free_text(reader, c) else "::INTEGER" for c in reader.columns]
-    kept = [f"({c}){cast[j]} AS c{j}" for j, c in enumerate(codes)]
+    kept = [f"({c}){cast[j]} AS c{j}" for j, c in enumerate(codes) if j not in in_typed]
     select = ", ".join([*kept, f"({alt})::SMALLINT AS alt", "j.n::INTEGER AS n"])
     con.execute(f'CREATE TABLE "{table}" AS SELECT {select} FROM j {" ".join(joins)} WHERE {is_plain}')
-    identity, names = reader.kind.identity, reader.names
 
-    def fetched(column: str) -> list[Any]:
+    def fetched(column: str, j: int | None = None) -> list[Any]:
+        source, where = (texts, f"WHERE f = {number}") if j in in_typed else (f'"{table}"', "")
+        order = "line" if j in in_typed else "n"
         cur = db.cursor(reopen=False)
         try:
-            [(found,)] = cur.execute(f'SELECT list({column} ORDER BY n) FROM "{table}"').fetchall()
+            query = f"SELECT list({column} ORDER BY {order}) FROM {source} {where}"
+            [(found,)] = cur.execute(query).fetchall()
         finally:
             cur.close()
         return found or []
 
     def fetch(columns: Columns, i: int) -> list[Any]:
         if i < len(names):  # a column of the file (or a constant)
-            got = fetched(f"c{i}")
+            got = fetched(_quoted_name(names[i]) if i in in_typed else f"c{i}", i)
             return list(map(lookups[i].get, got, got))
         assert identity is not None  # the identity, joined from the fields of each row's alternative
         alts = fetched("alt")
@@ -645,20 +682,39 @@ def _kept_codes(
         # makes them: None when one is not there
         if not names:
             return None
+        wanted = [list(lines.values())]
+        coded = [i for i in range(len(names)) if i not in in_typed]
         cur = db.cursor(reopen=False)
         try:
             got = cur.execute(
-                f'SELECT n, {", ".join(f"c{i}" for i in range(len(names)))}, alt FROM "{table}" '
+                f'SELECT n, {"".join(f"c{i}, " for i in coded)}alt FROM "{table}" '
                 "WHERE n IN (SELECT unnest(?::INTEGER[]))",
-                [list(lines.values())],
+                wanted,
             ).fetchall()
+            own = sorted(in_typed)
+            texts_got = (
+                cur.execute(
+                    f"SELECT line, {', '.join(_quoted_name(names[i]) for i in own)} FROM {texts} "
+                    f"WHERE f = {number} AND line IN (SELECT unnest(?::INTEGER[]))",
+                    wanted,
+                ).fetchall()
+                if own
+                else []
+            )
         finally:
             cur.close()
         by_line = {row[0]: row for row in got}
+        text_of = {row[0]: row for row in texts_got}
         if len(by_line) != len(got) or any(line not in by_line for line in lines.values()):
             return None
+        if own and (len(text_of) != len(texts_got) or any(line not in text_of for line in lines.values())):
+            return None
         picked = [by_line[line] for line in lines.values()]
-        codes = list(zip(*picked, strict=True))[1:-1]
+        columns_of = dict(zip(coded, list(zip(*picked, strict=True))[1:-1], strict=True))
+        if own:
+            texts_picked = [text_of[line] for line in lines.values()]
+            columns_of.update(zip(own, list(zip(*texts_picked, strict=True))[1:], strict=True))
+        codes = [columns_of[i] for i in range(len(names))]
         values = [list(map(lookups[i].get, c, c)) for i, c in enumerate(codes)]
         if identity is not None:
             alts = [row[-1] for row in picked]
