@@ -274,6 +274,36 @@ def test_which_way_the_lines_are_read(tmp_path):
         assert [e.fate.value for e in fast[0]][:2] == ["record", "empty"]
 
 
+@pytest.mark.parametrize("blank", ["\n", "\r\n"])
+@pytest.mark.parametrize("where", ["middle", "end"])
+def test_a_blank_line_is_told_by_the_count_of_rows(tmp_path, blank, where):
+    """DuckDB's reader skips a blank line of a file of several columns: the count of its rows
+    tells it (no search of the text), and the lines are split instead — the Python readers'
+    entries, the blank line's fate among them."""
+    kind = CONTRACT.kinds["kunjungan_ptm"]
+    end = "\r\n" if blank == "\r\n" else "\n"
+    rows = [
+        "nik,tanggal,fasilitas",
+        "3275014202890001,2018-03-12,Puskesmas 01",
+        "3275014202890001,2018-04-12,X",
+    ]
+    lines = [*rows[:2], "", rows[2]] if where == "middle" else [*rows, ""]
+    path = tmp_path / "kunjungan_ptm.csv"
+    path.write_bytes((end.join(lines) + end).encode("utf-8"))
+    used = []
+    real = duckcsv._columns_table
+
+    def spy(*args):
+        used.append(real(*args))
+        return used[-1]
+
+    with mock.patch.object(duckcsv, "_columns_table", spy):
+        fast = duckcsv.read_csv_duckdb(path, path.name, 1, kind, None, TODAY)
+    assert used == [False] and fast is not None
+    python = _python(path, kind, None)
+    assert normal(fast[0]) == normal(python[0]) and fast[1] == python[1]
+
+
 def test_duplicates_are_found_as_before(tmp_path):
     """An exact repeat, the same date in another spelling (the same value: a repeat) and 120
     against 120.0 (two texts: not a repeat) — the hashes of the kept rows find what

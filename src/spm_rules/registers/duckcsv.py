@@ -344,12 +344,16 @@ def read_csv_duckdb(
 def _columns_table(con, path: Path, found: Layout, width: int) -> bool:
     """`t0`: the data lines read by DuckDB's CSV reader, one VARCHAR column per header column,
     in file order. Taken only when it is sure to be the Python reader's rows: no blank line
-    (DuckDB skips them), every line of the header's width (strict: an error for a short row;
+    (DuckDB skips them where there are two columns or more — then the count of rows below
+    tells them, without a search of the text — and reads them as a row of one empty cell
+    where there is one), every line of the header's width (strict: an error for a short row;
     a long row whose extra cells are empty is taken by DuckDB without one, so the delimiters
     after the header are counted: exactly width - 1 per data line), as many rows as data
     lines."""
     text = found.text
-    if "\n\n" in text or (found.crlf and "\n\r\n" in text) or text.startswith(("\n", "\r\n")):
+    if text.startswith(("\n", "\r\n")):
+        return False
+    if width == 1 and ("\n\n" in text or (found.crlf and "\n\r\n" in text)):
         return False
     start = 0
     for _line in range(found.header_line):
