@@ -8,7 +8,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spm_rules.report.render_json import json_text
+from spm_rules.report.render_json import _text_list, json_text
 
 TEXTS = st.one_of(
     st.text(max_size=6), st.sampled_from(["\x000\x00", "\x001\x00", '"\\u00000\\u0000"', "\x00"])
@@ -44,3 +44,23 @@ def test_a_list_of_texts_on_one_line_the_rest_indented():
 def test_a_text_like_a_mark_leaves_every_list_indented():
     doc = {"a": ["x", "y"], "b": "\x000\x00"}
     assert json_text(doc) == json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+ODD_TEXTS = st.sampled_from(['"', "\\", "\x1f", "\x7f", "é", "\u2028"])
+
+
+@given(st.lists(st.one_of(st.text(max_size=8), ODD_TEXTS), min_size=1))
+def test_a_list_of_texts_is_written_as_the_encoder_writes_it(texts):
+    # joined as they are when none needs escaping, encoded otherwise: the same text either way
+    assert _text_list(texts) == json.dumps(texts, ensure_ascii=False)
+
+
+def test_the_end_closes_the_text_once():
+    doc = {"keys": ["3275010202610001", 'a "b"'], "n": 1}
+    assert (
+        json_text(doc, end="\n")
+        == json.dumps(doc, ensure_ascii=False, indent=2).replace(
+            '[\n    "3275010202610001",\n    "a \\"b\\""\n  ]', '["3275010202610001", "a \\"b\\""]'
+        )
+        + "\n"
+    )

@@ -383,7 +383,7 @@ def _write_check(
             doc["in_force"] = result.in_force
             doc["rule_set"] = result.stamp.as_json()
             doc["ledger"] = ledger_json(result.ledger, lang)
-            text = json_text(doc) + "\n"
+            text = json_text(doc, end="\n")
             if output is None:
                 _echo(text, privacy, nl=False)
             else:

@@ -22,11 +22,13 @@ SCHEMA_VERSION = 2
 _MARKED = re.compile(r'"\\u0000(\d+)\\u0000"')  # a list's place in the text (`json_text`)
 
 
-def json_text(doc: Any) -> str:
+def json_text(doc: Any, end: str = "") -> str:
     """The document as JSON text, indented by two spaces, each non-empty list of texts on one
     line: a city's report lists millions of subjects' keys, which the indenting encoder (pure
     Python) wrote one per line in seconds and a gigabyte of pieces; each such list is written
-    by the C encoder instead. The same data as `json.dumps(doc, indent=2)`."""
+    on its own (`_text_list`) and put in its place. The same data as
+    `json.dumps(doc, indent=2)`; `end` closes the text (made once: it is as large as the
+    report)."""
     lists: list[list[str]] = []
 
     def mark(value: Any) -> Any:
@@ -34,16 +36,30 @@ def json_text(doc: Any) -> str:
             return {k: mark(v) for k, v in value.items()}
         if isinstance(value, list | tuple):
             if value and set(map(type, value)) == {str}:
-                lists.append(list(value))
+                lists.append(value)
                 return f"\x00{len(lists) - 1}\x00"
             return [mark(v) for v in value]
         return value
 
-    text = json.dumps(mark(doc), ensure_ascii=False, indent=2)
-    found = [int(m) for m in _MARKED.findall(text)]
-    if sorted(found) != list(range(len(lists))):  # a text of the data looks like a mark
-        return json.dumps(doc, ensure_ascii=False, indent=2)
-    return _MARKED.sub(lambda m: json.dumps(lists[int(m[1])], ensure_ascii=False), text)
+    # the text between the marks, each mark's number after it: [text, n, text, n, …, text]
+    parts = _MARKED.split(json.dumps(mark(doc), ensure_ascii=False, indent=2))
+    if sorted(map(int, parts[1::2])) != list(range(len(lists))):  # a text of the data looks like a mark
+        return json.dumps(doc, ensure_ascii=False, indent=2) + end
+    parts[1::2] = [_text_list(lists[int(n)]) for n in parts[1::2]]
+    parts.append(end)
+    return "".join(parts)
+
+
+_ESCAPED = re.compile(r'[\x00-\x1f"\\]')  # what `json.dumps` writes otherwise than as itself
+
+
+def _text_list(texts: list[str]) -> str:
+    """`json.dumps(texts, ensure_ascii=False)`: joined as they are when none needs escaping
+    (a NIK, a key: one join, against the C encoder's string object per text)."""
+    body = '", "'.join(texts)
+    if _ESCAPED.search(body) is None:
+        return '["' + body + '"]'
+    return json.dumps(texts, ensure_ascii=False)
 
 
 def _num(value: Decimal | int | None) -> int | float | None:
