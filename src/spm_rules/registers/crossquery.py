@@ -219,10 +219,15 @@ class StoredRows:
             table = self._table(kind)
             if table is None or not files:
                 continue
-            fields = self._contract.kinds[kind].fields
+            spec_of = self._contract.kinds[kind]
+            # the identity is left out: a kept row's is joined from its other fields (a virtual
+            # column, `Database.kind_table`), so rows equal in those have one identity, and a
+            # hash of fewer fields still puts every two rows of one key together
+            virtual = spec_of.identity.field if spec_of.identity is not None else None
             values = [
                 f"coalesce({_name(n)}::VARCHAR, 'None')" if sql_type(spec.type) == "VARCHAR" else _name(n)
-                for n, spec in sorted(fields.items())
+                for n, spec in sorted(spec_of.fields.items())
+                if n != virtual
             ]
             shape_of = "CASE f " + " ".join(f"WHEN {n} THEN {s}" for n, s in files.items()) + " END"
             found += self._rows(
