@@ -64,3 +64,8 @@ def test_the_end_closes_the_text_once():
         )
         + "\n"
     )
+
+
+def test_a_tuple_of_texts_is_written_as_a_list():
+    # the document's own tuple is written, not a copy of it as a list
+    assert json_text({"a": ("x", 'y"')}) == '{\n  "a": ["x", "y\\""]\n}'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -29,7 +30,7 @@ def json_text(doc: Any, end: str = "") -> str:
     on its own (`_text_list`) and put in its place. The same data as
     `json.dumps(doc, indent=2)`; `end` closes the text (made once: it is as large as the
     report)."""
-    lists: list[list[str]] = []
+    lists: list[Sequence[str]] = []  # each list or tuple of texts, as the document holds it
 
     def mark(value: Any) -> Any:
         if isinstance(value, dict):
@@ -53,7 +54,7 @@ def json_text(doc: Any, end: str = "") -> str:
 _ESCAPED = re.compile(r'[\x00-\x1f"\\]')  # what `json.dumps` writes otherwise than as itself
 
 
-def _text_list(texts: list[str]) -> str:
+def _text_list(texts: Sequence[str]) -> str:
     """`json.dumps(texts, ensure_ascii=False)`: joined as they are when none needs escaping
     (a NIK, a key: one join, against the C encoder's string object per text)."""
     body = '", "'.join(texts)
