@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from spm_rules import model
 from spm_rules.model import StoredRecord
 from spm_rules.registers import duckcsv, readers, rows
 from spm_rules.registers.tables import BROKEN, read_csv
@@ -368,3 +369,57 @@ def test_a_records_values_after_its_database_is_closed_are_a_clear_fault(tmp_pat
 def test_the_first_lines_are_those_of_a_split(text, n):
     """The header is looked for in the first lines, found without copying the rest."""
     assert duckcsv._first_lines(text, n) == text.split("\n", n)[:n]
+
+
+def _kept_read(path: Path, kind):
+    database = duckcsv.Database(keep=True)
+    read = duckcsv.read_csv_duckdb(path, path.name, 1, kind, None, TODAY, database=database)
+    assert read is not None
+    con = database.cursor()
+    tables = {
+        name: columns
+        for name, columns in con.execute(
+            "SELECT table_name, list(column_name ORDER BY column_index) FROM duckdb_columns() "
+            "WHERE database_name = 'kept' GROUP BY table_name"
+        ).fetchall()
+    }
+    con.close()
+    return database, read, tables
+
+
+@pytest.mark.parametrize(
+    ("second", "codes"),
+    [("130", False), ("120.0", True)],
+    ids=["told back", "kept as codes"],
+)
+def test_kept_values_are_read_back_from_the_typed_rows(tmp_path, second, codes):
+    """A kept row's cells are stored once, as the kind's typed values, and its record's
+    values are read back from them (`_told_back`) — unless two plain texts of a column are
+    two values stored as one (120 and 120.0 are one DOUBLE): that column alone is kept as
+    codes (`c_<file>`). Either way each record's values, whole or fetched a few rows alone,
+    are the Python reader's, type and spelling."""
+    path = tmp_path / "kunjungan_ptm.csv"
+    path.write_text(
+        "nik,tanggal,fasilitas,sistolik,edukasi\n"
+        "3275014202890001,2018-03-12,Puskesmas 01,120,ya\n"
+        f"3275014202890001,12/04/2018,Puskesmas 01,{second},tidak\n"
+        "3275014202890001,2018-05-12,Puskesmas 01,,\n",
+        encoding="utf-8",
+    )
+    kind = CONTRACT.kinds["kunjungan_ptm"]
+    python = _python(path, kind, None)
+    database, read, tables = _kept_read(path, kind)
+    other, alone, _tables = _kept_read(path, kind)
+    try:
+        assert all(type(e.record) is StoredRecord for e in read.entries)
+        kept_codes = {name: columns for name, columns in tables.items() if name.startswith("c_")}
+        # none, or the one column (the file's fourth, `c3`) and the lines
+        assert kept_codes == ({"c_0": ["c3", "n"]} if codes else {})
+        records = [e.record for e in alone.entries]
+        with mock.patch.object(model, "SPARSE_SHARE", 1):
+            model.prefetch(records[1:])
+        assert records[1]._columns._some is not None
+        assert normal(read.entries) == normal(python[0]) == normal(alone.entries)
+    finally:
+        database.close()
+        other.close()

@@ -139,9 +139,10 @@ class Database:
     With `keep`, the typed values of every plain row (those made records from the judged
     values, as `StoredRecord`s) are kept in one table per record kind (`s_<kind>`: the file's
     number `f`, its `line`, every field of the kind), so that the compiled path loads its
-    tables from them instead of converting each record again (`Register.store`), and the
-    codes of a kept file's plain rows in `c_<file>`, from which its records' values are made
-    when first read (`_kept_codes`, `model.Columns`): the database lives as long as them."""
+    tables from them instead of converting each record again (`Register.store`), and from
+    which its records' values are made when first read (`_kept_columns`, `model.Columns`; a
+    column they do not tell is kept as codes in `c_<file>`): the database lives as long as
+    them."""
 
     def __init__(self, keep: bool = False) -> None:
         self._db: Any = None
@@ -264,9 +265,9 @@ class Database:
         return found[0]
 
     def texts(self, kind: str) -> str:
-        """The kind's table of typed rows, from which its kept files' free texts are read
-        (`_kept_codes`): kept, once used so, as long as the database (compressed, a city's
-        about 90 MB), when the kind's rows are released."""
+        """The kind's table of typed rows, from which its kept files' records' values are read
+        (`_kept_columns`): kept, once used so, as long as the database (compressed), when the
+        kind's rows are released."""
         self._texts.add(kind)
         return self.qualified(f"s_{kind}")
 
@@ -477,6 +478,7 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     constants = [""] * len(reader.columns)  # a constant column's typed value in SQL
     typed: dict[str, str] = {}  # per field, its typed value in SQL (the rows kept in `db`)
     typed_params: list[Any] = []
+    backs: list[dict[Any, Any] | None] = []  # per coded column: its values by typed value
     for j, column in enumerate(reader.columns):
         ftype = column.spec.type
         if column.index < 0:
@@ -486,6 +488,7 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
             lookups.append({0: vals[0]})
             typed_params.append(sql_column(vals, ftype)[0])  # numbered: the identity may repeat it
             typed[column.name] = constants[j] = f"${len(typed_params)}::{sql_type(ftype)}"
+            backs.append(None)
             continue
         cell = f"t.{cells[column.index]}"
         texts = next(texts_of) or []
@@ -503,6 +506,7 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
             lookups.append({})
             typed[column.name] = codes[-1]
             values: list[Any] = [None] * len(texts)
+            backs.append(None)
         else:
             codes.append(f"coalesce(d{j}.code, 0)")
             flag_of[column.name] = f"coalesce(d{j}.flags, 0)"
@@ -510,6 +514,9 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
             typed[column.name] = f"d{j}.value"
             values = sql_column(vals, ftype)
             coded.append(j)
+            field = kind.fields.get(column.name)
+            same = field is not None and sql_type(field.type) == sql_type(ftype)
+            backs.append(_told_back(vals, flags, values, sql_type(ftype)) if same else None)
         con.execute(
             f"CREATE TEMP TABLE d{j} AS SELECT unnest(?::VARCHAR[]) AS text, "
             "unnest(range(?)) AS code, unnest(?::INTEGER[]) AS flags, "
@@ -557,9 +564,9 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
             "0" if c.index < 0 else f"coalesce(j.c{j}, 0)" if j in coded else f"j.c{j}"
             for j, c in enumerate(reader.columns)
         ]
-        columns = _kept_codes(con, db, name, reader, lookups, kept, "j.alt", [], where)
+        columns, lines = _kept_columns(con, db, name, reader, lookups, backs, kept, where)
         odd_rows = "SELECT j.n, j.odd FROM j WHERE NOT j.plain ORDER BY j.n"
-        return _kept_entries(con, reader, found, name, columns, f"c_{db.files[name]}", odd_rows)
+        return _kept_entries(con, reader, found, name, columns, lines, odd_rows)
     select = ", ".join([*codes, "t.n", is_plain, alt, f"CASE WHEN NOT ({is_plain}) THEN {odd} END"])
     result = con.execute(f"SELECT {select} FROM t {' '.join(joins)} ORDER BY t.n")
     # fetched a slice at a time: a city's largest register as one list of row tuples held
@@ -591,16 +598,17 @@ def _joined(
 
 
 def _kept_entries(
-    con, reader: _TableReader, found: Layout, name: str, columns: Columns, table: str, odd_rows: str
+    con, reader: _TableReader, found: Layout, name: str, columns: Columns, lines: str, odd_rows: str
 ) -> Read:
     """The entries of a kept file: its plain rows as runs between its odd rows (no record
-    made), each odd row read alone as `read_rows` reads it."""
+    made), each odd row read alone as `read_rows` reads it. `lines`: the plain rows' lines
+    (`n`), as a table or a query."""
     kind = reader.kind
     odd = con.execute(odd_rows).fetchall()
     read = Read(Entries(), list(reader.shape.problems), [False])
     entries = read.entries
     assert isinstance(entries, Entries)
-    runs = _plain_runs(con, table, [line for line, _text in odd])
+    runs = _plain_runs(con, lines, [line for line, _text in odd])
     columns.rows = sum(map(len, runs))
     done = 0
     for (line, text), lines in zip(odd, runs[:-1], strict=True):
@@ -615,67 +623,108 @@ def _kept_entries(
     return read
 
 
-def _plain_runs(con, table: str, odd: list[int]) -> list[Sequence[int]]:
-    """The lines of a kept file's plain rows as runs: before each odd line, and after the last.
-    The data lines are every line from the first to the last (`_source`: a row of `t` per
-    line, plain or odd), so each run is a `range`; the lines are fetched (an `array`, cut at
-    the odd lines) where the kept rows say otherwise."""
-    [(count,)] = con.execute(f'SELECT count(*) FROM "{table}"').fetchall()
+def _plain_runs(con, source: str, odd: list[int]) -> list[Sequence[int]]:
+    """The lines of a kept file's plain rows (`source`: a table or a query of their lines, `n`)
+    as runs: before each odd line, and after the last. The data lines are every line from the
+    first to the last (`_source`: a row of `t` per line, plain or odd), so each run is a
+    `range`; the lines are fetched (an `array`, cut at the odd lines) where the kept rows say
+    otherwise."""
+    [(count,)] = con.execute(f"SELECT count(*) FROM {source}").fetchall()
     [(lo, hi, lines)] = con.execute("SELECT min(n), max(n), count(*) FROM t").fetchall()
     if not lines:
         return [range(0) for _run in range(len(odd) + 1)]
     if count + len(odd) == lines == hi - lo + 1:
         starts = [lo, *(line + 1 for line in odd)]
         return [range(a, b) for a, b in zip(starts, [*odd, hi + 1], strict=True)]
-    got = array("i", con.execute(f'SELECT list(n ORDER BY n) FROM "{table}"').fetchall()[0][0] or ())
+    got = array("i", con.execute(f"SELECT list(n ORDER BY n) FROM {source}").fetchall()[0][0] or ())
     cuts = [0, *(bisect_left(got, line) for line in odd), len(got)]
     return [got[a:b] for a, b in pairwise(cuts)]
 
 
-def _kept_codes(
-    con, db: Database, name: str, reader: _TableReader, lookups: list[dict], codes: list[str], alt: str,
-    joins: list[str], is_plain: str,
-) -> Columns:  # fmt: skip
-    """The codes of the file's plain rows (and the identity's alternative each meets) kept in
-    a table of `db`, and the file's `Columns` that make a column's values from them when first
-    read: `lookup.get(code, code)` of each, as the records were made before."""
+def _told_back(vals: list[Any], flags: list[int], stored: list[Any], type_: str) -> dict[Any, Any] | None:
+    """A coded column's plain values by the typed value each is kept as (`stored`, of SQL
+    type `type_`), so that its records' values are read back from the kind's typed rows
+    instead of being kept again as codes; None when one cannot be: two plain values kept as
+    one (12 and 12.0 are one DOUBLE), one kept as NULL or as NaN, or a typed value DuckDB
+    gives back as another Python object (a datetime kept as a DATE)."""
+    back: dict[Any, Any] = {}
+    returned = _RETURNED.get(type_)
+    for v, f, s in zip(vals, flags, stored, strict=True):
+        if not f & 1:
+            continue  # not plain: no kept row holds it
+        if s is None:
+            if v is not None:
+                return None
+        elif type(s) is not returned or s != s:
+            return None
+        found = back.setdefault(s, v)
+        if found is not v and not (type(found) is type(v) and found == v and repr(found) == repr(v)):
+            return None
+    return back
+
+
+# the Python type DuckDB gives back for a value of each SQL type `sqlvalues` keeps
+_RETURNED = {"DOUBLE": float, "VARCHAR": str, "DATE": dt.date, "BOOLEAN": bool}
+
+
+def _kept_columns(
+    con, db: Database, name: str, reader: _TableReader, lookups: list[dict],
+    backs: list[dict[Any, Any] | None], codes: list[str], is_plain: str,
+) -> tuple[Columns, str]:  # fmt: skip
+    """The file's `Columns`, which make a column's values from the database when first read,
+    and the query of its plain rows' lines. A column is read from the kind's typed rows
+    (`Database.texts`) where they tell its values: a free text is its own value, a coded
+    value is told back by its typed value (`_told_back`), a constant is itself, the identity
+    is joined from its alternative's fields (`_alt`). Only a column they do not tell is kept
+    again, as its value's index (`lookup.get(code, code)`, as the records were made before),
+    in `c_<file>` — in the bundled rules none is: every kept cell is stored once."""
     number = db.files[name]
-    table = f"c_{number}"
-    identity, names = reader.kind.identity, reader.names
-    # a free text is its own value, the same text as the kind's typed row holds (`_keep`):
-    # read from there (`Database.texts`), not kept twice — a city's NIKs were half of what
-    # the checkpoints compressed. Any other column is kept as its value's index (a few bytes).
-    in_typed = {
+    kind = reader.kind
+    identity, names = kind.identity, reader.names
+    typed = db.texts(kind.name)
+    own = f"FROM {typed} WHERE f = {number}"
+    # per column of the file: read from the typed rows ("typed"), a constant, or kept as codes
+    unique = [
+        c.index >= 0 and names.count(c.name) == 1 and (identity is None or c.name != identity.field)
+        for c in reader.columns
+    ]
+    from_typed = {
         j
         for j, c in enumerate(reader.columns)
-        if c.index >= 0
-        and _free_text(reader, c)
-        and names.count(c.name) == 1
-        and (identity is None or c.name != identity.field)
+        if unique[j] and (_free_text(reader, c) or backs[j] is not None)
     }
-    texts = db.texts(reader.kind.name) if in_typed else ""
-    cast = ["" if c.index >= 0 and _free_text(reader, c) else "::INTEGER" for c in reader.columns]
-    kept = [f"({c}){cast[j]} AS c{j}" for j, c in enumerate(codes) if j not in in_typed]
-    select = ", ".join([*kept, f"({alt})::SMALLINT AS alt", "j.n::INTEGER AS n"])
-    con.execute(f'CREATE TABLE "{table}" AS SELECT {select} FROM j {" ".join(joins)} WHERE {is_plain}')
+    coded = [j for j, c in enumerate(reader.columns) if c.index >= 0 and j not in from_typed]
+    table = f"c_{number}"
+    if coded:
+        cast = ["" if _free_text(reader, reader.columns[j]) else "::INTEGER" for j in range(len(codes))]
+        kept = [f"({codes[j]}){cast[j]} AS c{j}" for j in coded]
+        con.execute(
+            f'CREATE TABLE "{table}" AS SELECT {", ".join(kept)}, j.n::INTEGER AS n FROM j WHERE {is_plain}'
+        )
 
-    def fetched(column: str, j: int | None = None) -> list[Any]:
-        source, where = (texts, f"WHERE f = {number}") if j in in_typed else (f'"{table}"', "")
-        order = "line" if j in in_typed else "n"
+    def told(i: int, got: list[Any]) -> list[Any]:
+        back = backs[i]
+        return list(map(back.__getitem__, got)) if back is not None else got
+
+    def fetched(column: str, source: str) -> list[Any]:
+        order = "line" if source == own else "n"
         cur = db.cursor(reopen=False)
         try:
-            query = f"SELECT list({column} ORDER BY {order}) FROM {source} {where}"
-            [(found,)] = cur.execute(query).fetchall()
+            [(found,)] = cur.execute(f"SELECT list({column} ORDER BY {order}) {source}").fetchall()
         finally:
             cur.close()
         return found or []
 
     def fetch(columns: Columns, i: int) -> list[Any]:
-        if i < len(names):  # a column of the file (or a constant)
-            got = fetched(_quoted_name(names[i]) if i in in_typed else f"c{i}", i)
+        if i < len(names) and reader.columns[i].index < 0:  # a constant
+            return [lookups[i][0]] * columns.rows
+        if i in from_typed:
+            return told(i, fetched(_quoted_name(names[i]), own))
+        if i < len(names):  # a column kept as codes
+            got = fetched(f"c{i}", f'FROM "{table}"')
             return list(map(lookups[i].get, got, got))
         assert identity is not None  # the identity, joined from the fields of each row's alternative
-        alts = fetched("alt")
+        alts = fetched("_alt", own)
         if not alts:
             return []
         fields = {f for a in set(alts) for f in identity.alternatives[a]}
@@ -687,39 +736,46 @@ def _kept_codes(
         if not names:
             return None
         wanted = [list(lines.values())]
-        coded = [i for i in range(len(names)) if i not in in_typed]
+        mine = sorted(from_typed)
         cur = db.cursor(reopen=False)
         try:
-            got = cur.execute(
-                f'SELECT n, {"".join(f"c{i}, " for i in coded)}alt FROM "{table}" '
-                "WHERE n IN (SELECT unnest(?::INTEGER[]))",
+            got_typed = cur.execute(
+                f"SELECT line, {''.join(_quoted_name(names[i]) + ', ' for i in mine)}"
+                f"{'_alt' if identity is not None else 'NULL'} {own} "
+                "AND line IN (SELECT unnest(?::INTEGER[]))",
                 wanted,
             ).fetchall()
-            own = sorted(in_typed)
-            texts_got = (
+            got_codes = (
                 cur.execute(
-                    f"SELECT line, {', '.join(_quoted_name(names[i]) for i in own)} FROM {texts} "
-                    f"WHERE f = {number} AND line IN (SELECT unnest(?::INTEGER[]))",
+                    f'SELECT n, {", ".join(f"c{i}" for i in coded)} FROM "{table}" '
+                    "WHERE n IN (SELECT unnest(?::INTEGER[]))",
                     wanted,
                 ).fetchall()
-                if own
+                if coded
                 else []
             )
         finally:
             cur.close()
-        by_line = {row[0]: row for row in got}
-        text_of = {row[0]: row for row in texts_got}
-        if len(by_line) != len(got) or any(line not in by_line for line in lines.values()):
+        typed_of = {row[0]: row for row in got_typed}
+        code_of = {row[0]: row for row in got_codes}
+        if len(typed_of) != len(got_typed) or any(line not in typed_of for line in lines.values()):
             return None
-        if own and (len(text_of) != len(texts_got) or any(line not in text_of for line in lines.values())):
+        if coded and (len(code_of) != len(got_codes) or any(line not in code_of for line in lines.values())):
             return None
-        picked = [by_line[line] for line in lines.values()]
-        columns_of = dict(zip(coded, list(zip(*picked, strict=True))[1:-1], strict=True))
-        if own:
-            texts_picked = [text_of[line] for line in lines.values()]
-            columns_of.update(zip(own, list(zip(*texts_picked, strict=True))[1:], strict=True))
-        codes = [columns_of[i] for i in range(len(names))]
-        values = [list(map(lookups[i].get, c, c)) for i, c in enumerate(codes)]
+        picked = [typed_of[line] for line in lines.values()]
+        at_typed = dict(zip(mine, list(zip(*picked, strict=True))[1:-1], strict=True))
+        values: list[list[Any]] = []
+        if coded:
+            picked_codes = [code_of[line] for line in lines.values()]
+            at_coded = dict(zip(coded, list(zip(*picked_codes, strict=True))[1:], strict=True))
+        for i in range(len(names)):
+            if reader.columns[i].index < 0:
+                values.append([lookups[i][0]] * len(lines))
+            elif i in at_typed:
+                values.append(told(i, list(at_typed[i])))
+            else:
+                got = at_coded[i]
+                values.append(list(map(lookups[i].get, got, got)))
         if identity is not None:
             alts = [row[-1] for row in picked]
             fields = {f for a in set(alts) for f in identity.alternatives[a]}
@@ -727,8 +783,8 @@ def _kept_codes(
         return dict(zip(lines, zip(*values, strict=True), strict=True))
 
     made = Columns(reader.layout, fetch, fetch_rows=fetch_rows)
-    db.kept_columns(db.files[name], made)
-    return made
+    db.kept_columns(number, made)
+    return made, f"(SELECT line AS n {own})"
 
 
 def _keep(
