@@ -474,8 +474,6 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     lookups: list[dict] = []  # per column: a row's code -> its value (`dict.get(code, code)`)
     flag_of: dict[str, str] = {}  # per field, its cell's flags in SQL
     joins, codes = [], []
-    coded: list[int] = []  # the columns whose value is found by its code (`d<j>.value`)
-    constants = [""] * len(reader.columns)  # a constant column's typed value in SQL
     typed: dict[str, str] = {}  # per field, its typed value in SQL (the rows kept in `db`)
     typed_params: list[Any] = []
     backs: list[dict[Any, Any] | None] = []  # per coded column: its values by typed value
@@ -487,7 +485,7 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
             codes.append("0")
             lookups.append({0: vals[0]})
             typed_params.append(sql_column(vals, ftype)[0])  # numbered: the identity may repeat it
-            typed[column.name] = constants[j] = f"${len(typed_params)}::{sql_type(ftype)}"
+            typed[column.name] = f"${len(typed_params)}::{sql_type(ftype)}"
             backs.append(None)
             continue
         cell = f"t.{cells[column.index]}"
@@ -513,7 +511,6 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
             lookups.append(dict(enumerate(vals)))
             typed[column.name] = f"d{j}.value"
             values = sql_column(vals, ftype)
-            coded.append(j)
             field = kind.fields.get(column.name)
             same = field is not None and sql_type(field.type) == sql_type(ftype)
             backs.append(_told_back(vals, flags, values, sql_type(ftype)) if same else None)
@@ -547,26 +544,15 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     # end), then the line, whether it is plain, its identity's alternative, an odd row's text
     is_plain = " AND ".join(plain)
     if db.keep and _storable(kind) and db.number(name) is not None:
-        # the texts joined to their codes once, for every row (`_joined`): the typed rows,
-        # the codes and the odd rows are then made from that table without a join of texts
-        where = _joined(con, reader, codes, coded, alt, joins, is_plain, odd)
-        # a coded value found by its code, a free text as itself, a constant as given
-        typed = {
-            c.name: constant if c.index < 0 else f"d{j}.value" if j in coded else f"j.c{j}"
-            for j, (c, constant) in enumerate(zip(reader.columns, constants, strict=True))
-        }
-        by_code = [f"LEFT JOIN d{j} ON j.c{j} = d{j}.code" for j in coded]
-        _keep(con, db, name, kind, typed, typed_params, "j.alt", by_code, where)
-        # the plain rows' codes stay in the database, a file's column fetched when a record of
-        # the file first reads it (`Columns`); the plain rows are runs of the file's lines (a
-        # record made when read: `runs.KeptRun`), only the odd rows cross to be read alone
-        kept = [
-            "0" if c.index < 0 else f"coalesce(j.c{j}, 0)" if j in coded else f"j.c{j}"
-            for j, c in enumerate(reader.columns)
-        ]
-        columns, lines = _kept_columns(con, db, name, reader, lookups, backs, kept, where)
-        odd_rows = "SELECT j.n, j.odd FROM j WHERE NOT j.plain ORDER BY j.n"
-        return _kept_entries(con, reader, found, name, columns, lines, odd_rows)
+        # the plain rows' typed values kept in the kind's table, from which their records'
+        # values are read when first asked (`Columns`); the plain rows are runs of the file's
+        # lines (a record made when read: `runs.KeptRun`), only the odd rows cross to be read
+        # alone — looked for only where the rows kept are not every line
+        plain = _keep(con, db, name, kind, typed, typed_params, alt, joins, is_plain)
+        kept = ["0" if c.index < 0 else codes[j] for j, c in enumerate(reader.columns)]
+        columns, lines = _kept_columns(con, db, name, reader, lookups, backs, kept, joins, is_plain)
+        odd_rows = f"SELECT t.n, {odd} FROM t {' '.join(joins)} WHERE NOT ({is_plain}) ORDER BY t.n"
+        return _kept_entries(con, reader, found, name, columns, lines, plain, odd_rows)
     select = ", ".join([*codes, "t.n", is_plain, alt, f"CASE WHEN NOT ({is_plain}) THEN {odd} END"])
     result = con.execute(f"SELECT {select} FROM t {' '.join(joins)} ORDER BY t.n")
     # fetched a slice at a time: a city's largest register as one list of row tuples held
@@ -577,34 +563,16 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     return read
 
 
-def _joined(
-    con, reader: _TableReader, codes: list[str], coded: list[int], alt: str, joins: list[str], is_plain: str,
-    odd: str,
-) -> str:  # fmt: skip
-    """`j`: every data line's codes (`c<j>`: a coded column's code, NULL where its text has
-    none; a free text as itself), whether it is plain, the identity's alternative it meets and
-    an odd row's text — the joins of its texts made once, not once per table made of them.
-    Gives the condition of a plain row of `j`."""
-    cols = [
-        f"d{j}.code AS c{j}" if j in coded else f"{code} AS c{j}"
-        for j, code in enumerate(codes)
-        if reader.columns[j].index >= 0
-    ]
-    con.execute(
-        f"CREATE TEMP TABLE j AS SELECT t.n, {', '.join([*cols, ''])}({is_plain}) AS plain, "
-        f"({alt})::SMALLINT AS alt, CASE WHEN NOT ({is_plain}) THEN {odd} END AS odd FROM t {' '.join(joins)}"
-    )
-    return "j.plain"
-
-
 def _kept_entries(
-    con, reader: _TableReader, found: Layout, name: str, columns: Columns, lines: str, odd_rows: str
-) -> Read:
+    con, reader: _TableReader, found: Layout, name: str, columns: Columns, lines: str, plain: int,
+    odd_rows: str,
+) -> Read:  # fmt: skip
     """The entries of a kept file: its plain rows as runs between its odd rows (no record
     made), each odd row read alone as `read_rows` reads it. `lines`: the plain rows' lines
-    (`n`), as a table or a query."""
+    (`n`), as a table or a query; `plain`: how many; `odd_rows`: the query of the others."""
     kind = reader.kind
-    odd = con.execute(odd_rows).fetchall()
+    [(total,)] = con.execute("SELECT count(*) FROM t").fetchall()
+    odd = con.execute(odd_rows).fetchall() if plain != total else []
     read = Read(Entries(), list(reader.shape.problems), [False])
     entries = read.entries
     assert isinstance(entries, Entries)
@@ -669,7 +637,7 @@ _RETURNED = {"DOUBLE": float, "VARCHAR": str, "DATE": dt.date, "BOOLEAN": bool}
 
 def _kept_columns(
     con, db: Database, name: str, reader: _TableReader, lookups: list[dict],
-    backs: list[dict[Any, Any] | None], codes: list[str], is_plain: str,
+    backs: list[dict[Any, Any] | None], codes: list[str], joins: list[str], is_plain: str,
 ) -> tuple[Columns, str]:  # fmt: skip
     """The file's `Columns`, which make a column's values from the database when first read,
     and the query of its plain rows' lines. A column is read from the kind's typed rows
@@ -699,7 +667,8 @@ def _kept_columns(
         cast = ["" if _free_text(reader, reader.columns[j]) else "::INTEGER" for j in range(len(codes))]
         kept = [f"({codes[j]}){cast[j]} AS c{j}" for j in coded]
         con.execute(
-            f'CREATE TABLE "{table}" AS SELECT {", ".join(kept)}, j.n::INTEGER AS n FROM j WHERE {is_plain}'
+            f'CREATE TABLE "{table}" AS SELECT {", ".join(kept)}, t.n::INTEGER AS n '
+            f"FROM t {' '.join(joins)} WHERE {is_plain}"
         )
 
     def told(i: int, got: list[Any]) -> list[Any]:
@@ -790,11 +759,11 @@ def _kept_columns(
 def _keep(
     con, db: Database, name: str, kind: RecordKind, typed: dict[str, str], params: list[Any], alt: str,
     joins: list[str], is_plain: str,
-) -> None:  # fmt: skip
-    """The typed values of the file's plain rows (of `j`, `_joined`) added to its kind's
-    table in `db`: the values its records are made of, each converted once per distinct value
-    as the engine converts a record's (`sqlvalues`); the identity is joined from them when
-    read (`Database.kind_table`)."""
+) -> int:  # fmt: skip
+    """The typed values of the file's plain rows (of `t`, each text joined to its judged
+    value) added to its kind's table in `db`: the values its records are made of, each
+    converted once per distinct value as the engine converts a record's (`sqlvalues`); the
+    identity is joined from them when read (`Database.kind_table`). Gives how many."""
     number = db.files[name]
     identity = kind.identity
     # the identity is the table's virtual column (`Database.kind_table`): each row's alternative
@@ -804,10 +773,11 @@ def _keep(
     table = db.kind_table(con, kind)
     names = ["f", "line", *(["_alt"] if identity is not None else []), *stored]
     values = [typed.get(n, f"NULL::{sql_type(kind.fields[n].type)}") for n in stored]
-    made = [str(number), "j.n", *([f"({alt})::SMALLINT"] if identity is not None else []), *values]
-    rows = f"SELECT {', '.join(made)} FROM j {' '.join(joins)} WHERE {is_plain}"
+    made = [str(number), "t.n", *([f"({alt})::SMALLINT"] if identity is not None else []), *values]
+    rows = f"SELECT {', '.join(made)} FROM t {' '.join(joins)} WHERE {is_plain}"
     columns = ", ".join(f'"{n}"' for n in names)
-    con.execute(f'INSERT INTO "{table}" ({columns}) {rows}', params)
+    [(count,)] = con.execute(f'INSERT INTO "{table}" ({columns}) {rows}', params).fetchall()
+    return count
 
 
 def _derived(identity: Identity) -> str:
