@@ -209,6 +209,8 @@ def test_a_worked_table_with_odd_rows(tmp_path):
         b"nik,tanggal\n3275014202890001,2018-03-12\x00\n",  # NUL
         b"\xff\xfen\x00i\x00k\x00",  # UTF-16
         b"   \n\n",  # empty
+        b"\xef\xbb\xbf",  # a byte order mark alone
+        "\ufeff\u3000\u00a0\n \n".encode(),  # only Unicode spaces
         b"nik,nik\n3275014202890001,3275014202890001\n",  # a duplicated header
     ],
 )
@@ -365,10 +367,12 @@ def test_a_records_values_after_its_database_is_closed_are_a_clear_fault(tmp_pat
         read.entries[0].get("nama")
 
 
-@given(st.text(alphabet="ab\n\r", max_size=40), st.integers(1, 8))
-def test_the_first_lines_are_those_of_a_split(text, n):
-    """The header is looked for in the first lines, found without copying the rest."""
-    assert duckcsv._first_lines(text, n) == text.split("\n", n)[:n]
+@given(st.text(alphabet="ab\n\r\u00e9\u20ac", max_size=40), st.integers(1, 8), st.booleans())
+def test_the_first_lines_are_those_of_a_split(text, n, bom):
+    """The header is looked for in the first lines, decoded without decoding or copying the
+    rest, after a byte order mark."""
+    raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    assert duckcsv._first_lines(raw, 3 if bom else 0, n) == text.split("\n", n)[:n]
 
 
 def _kept_read(path: Path, kind):
@@ -423,3 +427,26 @@ def test_kept_values_are_read_back_from_the_typed_rows(tmp_path, second, codes):
     finally:
         database.close()
         other.close()
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+@pytest.mark.parametrize("end", [b"\n", b"\r\n"])
+def test_the_layout_of_a_file_is_told_by_its_bytes(tmp_path, bom, end):
+    """A file's lines and header are found in its bytes, its text decoded only for its first
+    lines: a header with a non-ASCII name after a byte order mark, CRLF or LF, a last line
+    without its end — the text, the count of lines and the rows as the Python reader's."""
+    lines = ["nik,tanggal,fasilitas", "3275014202890001,2018-03-12,Puskesmas Cipayung é€"]
+    lines.append("3275014202890001,2018-04-12,Puskesmas 01")
+    raw = bom + end.decode().join(lines).encode()
+    found = duckcsv.layout(raw, 1, duckcsv.DEFAULT_LIMITS)
+    assert found is not None
+    assert found.text == raw.decode("utf-8-sig")
+    assert found.header == ["nik", "tanggal", "fasilitas"] and found.crlf == (end == b"\r\n")
+    assert found.lines == 3
+    path = tmp_path / "kunjungan_ptm.csv"
+    path.write_bytes(raw)
+    kind = CONTRACT.kinds["kunjungan_ptm"]
+    fast = duckcsv.read_csv_duckdb(path, path.name, 1, kind, None, TODAY)
+    python = _python(path, kind, None)
+    assert fast is not None
+    assert normal(fast[0]) == normal(python[0]) and [e.ref.line for e in fast[0]] == [2, 3]

@@ -44,15 +44,26 @@ HEADER_SEARCH = 1000  # lines looked at for the header; a later one is left to t
 
 @dataclass(slots=True)
 class Layout:
-    """What the Python reader would make of a file's first lines, and its text (emptied once
-    DuckDB has the lines, `_read`)."""
+    """What the Python reader would make of a file's first lines, and its bytes (emptied
+    once DuckDB has the lines, `_read`). Its text is never made whole: the lines and cells
+    are told by ASCII bytes (LF, CR, the delimiter), which in UTF-8 never stand inside a
+    character, so counting them in the bytes counts them in the text."""
 
-    text: str
+    raw: bytes
+    start: int  # where the text starts (after a byte order mark)
     header: list[str]
     header_line: int
     delimiter: str
     lines: int  # physical lines, as `tables.split_lines` counts them
     crlf: bool  # whether any line ends in CR LF (every CR does)
+
+    @property
+    def text(self) -> str:
+        """The file's text, as `raw.decode("utf-8-sig")` makes it."""
+        return self.raw[self.start :].decode("utf-8")
+
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def _cells(line: str, delimiter: str) -> list[str]:
@@ -62,24 +73,26 @@ def _cells(line: str, delimiter: str) -> list[str]:
 
 
 def layout(raw: bytes, header_row: int, limits: Limits) -> Layout | None:
-    """The file's text and header when the Python reader would split every line of it exactly
-    at LF and the delimiter; None when it might not (quotes, a lone CR, NUL, not UTF-8, no
-    header near the top, a duplicated header, too many lines)."""
+    """The file's layout when the Python reader would split every line of it exactly at LF
+    and the delimiter; None when it might not (quotes, a lone CR, NUL, not UTF-8, no header
+    near the top, a duplicated header, too many lines). The text is decoded only to prove
+    it UTF-8 where it is not ASCII, and for its first lines (a city's register is a hundred
+    megabytes: one copy of it less)."""
     if b'"' in raw or b"\x00" in raw or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None
     crs = raw.count(b"\r") if b"\r" in raw else 0
     if crs and crs != raw.count(b"\r\n"):
         return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
-    if not text or text.isspace():  # (`not text.strip()` without a copy of the text)
-        return None
-    lines = text.count("\n") + (not text.endswith("\n"))
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")  # (a byte order mark is UTF-8 too)
+        except UnicodeDecodeError:
+            return None
+    start = len(_BOM) if raw.startswith(_BOM) else 0
+    lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
     if lines > limits.sheet_rows:
         return None
-    head = _first_lines(text, header_row + HEADER_SEARCH)
+    head = _first_lines(raw, start, header_row + HEADER_SEARCH)
     first = head[header_row - 1] if len(head) >= header_row else head[0]
     delimiter = _delimiter(first.rstrip("\r\n"))
     for n, line in enumerate(head[header_row - 1 :], start=header_row):
@@ -89,19 +102,19 @@ def layout(raw: bytes, header_row: int, limits: Limits) -> Layout | None:
             named = [h for h in header if h]
             if len(named) != len(set(named)) or len(header) > limits.sheet_columns:
                 return None
-            return Layout(text, header, n, delimiter, lines, crs > 0)
+            return Layout(raw, start, header, n, delimiter, lines, crs > 0)
     return None
 
 
-def _first_lines(text: str, n: int) -> list[str]:
-    """`text.split("\n", n)[:n]` without copying the rest of the text (a city's register is
-    a hundred megabytes)."""
-    end = 0
+def _first_lines(raw: bytes, start: int, n: int) -> list[str]:
+    """`raw[start:].decode().split("\n", n)[:n]` without decoding or copying the rest (a
+    city's register is a hundred megabytes)."""
+    end = start
     for _line in range(n):
-        end = text.find("\n", end) + 1
+        end = raw.find(b"\n", end) + 1
         if end == 0:
-            return text.split("\n")[:n]
-    return text[:end].split("\n")[:n]
+            return raw[start:].decode("utf-8").split("\n")[:n]
+    return raw[start:end].decode("utf-8").split("\n")[:n]
 
 
 def _free_text(reader: _TableReader, column: _Column) -> bool:
@@ -323,7 +336,7 @@ def read_csv_duckdb(
     except OSError:
         return None  # the Python path says why, in the user's words
     found = layout(raw, header_row, limits)
-    del raw  # (the file's bytes, as large as it: not held while its rows are made)
+    del raw  # (the file's bytes, as large as it: held by `found` until DuckDB has its lines)
     if found is None or kind.fast is None:
         return None
     shape = table_shape(kind, found.header, name, table_map)
@@ -351,18 +364,18 @@ def _columns_table(con, path: Path, found: Layout, width: int) -> bool:
     a long row whose extra cells are empty is taken by DuckDB without one, so the delimiters
     after the header are counted: exactly width - 1 per data line), as many rows as data
     lines."""
-    text = found.text
-    if text.startswith(("\n", "\r\n")):
+    raw = found.raw  # (LF, CR and the delimiter: the same bytes in the text, `Layout`)
+    if raw.startswith((b"\n", b"\r\n"), found.start):
         return False
-    if width == 1 and ("\n\n" in text or (found.crlf and "\n\r\n" in text)):
+    if width == 1 and (b"\n\n" in raw or (found.crlf and b"\n\r\n" in raw)):
         return False
-    start = 0
+    start = found.start
     for _line in range(found.header_line):
-        start = text.find("\n", start) + 1
+        start = raw.find(b"\n", start) + 1
         if start == 0:
             return False  # no data line
     data_lines = found.lines - found.header_line
-    if text.count(found.delimiter, start) != (width - 1) * data_lines:
+    if raw.count(found.delimiter.encode("ascii"), start) != (width - 1) * data_lines:
         return False
     import duckdb
 
@@ -401,7 +414,7 @@ def _source(con, path: Path, found: Layout, width: int, limits: Limits) -> tuple
     count, longest, widest = con.execute(
         "SELECT count(*), max(strlen(line)), max(len(cells)) FROM t1"
     ).fetchone()
-    if count + found.header_line != found.lines + found.text.endswith("\n") or (longest or 0) >= FIELD_LIMIT:
+    if count + found.header_line != found.lines + found.raw.endswith(b"\n") or (longest or 0) >= FIELD_LIMIT:
         return None  # not the lines the Python reader would see
     if (widest or 0) > limits.sheet_columns:
         return None  # the Python path refuses the file in the user's words
@@ -449,7 +462,7 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     kind, fast = reader.kind, reader.fast
     width = len(found.header)
     source = _source(con, path, found, width, reader.limits)
-    found.text = ""  # DuckDB has the lines: the text is not held while the rows are made
+    found.raw = b""  # DuckDB has the lines: the bytes are not held while the rows are made
     if source is None:
         return None
     ok, cells, odd = source
