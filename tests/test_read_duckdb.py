@@ -450,3 +450,43 @@ def test_the_layout_of_a_file_is_told_by_its_bytes(tmp_path, bom, end):
     python = _python(path, kind, None)
     assert fast is not None
     assert normal(fast[0]) == normal(python[0]) and [e.ref.line for e in fast[0]] == [2, 3]
+
+
+def test_a_file_whose_reading_fails_half_way_leaves_nothing_kept(tmp_path):
+    """A DuckDB error after a file's rows were kept (here: while its records' columns are
+    made) leaves the file to the Python readers and none of its rows in the kind's table;
+    the register is the Python readers' (the other file still kept)."""
+    import duckdb
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "kunjungan_ptm.csv").write_text(
+        "nik,tanggal,fasilitas,sistolik\n3275014202890001,2018-03-12,Puskesmas 01,120\n", encoding="utf-8"
+    )
+    (folder / "penduduk.csv").write_text(
+        "nik,tanggal_lahir,jenis_kelamin\n3275014202890001,1989-02-02,P\n", encoding="utf-8"
+    )
+    real = duckcsv._kept_columns
+
+    def failing(con, db, name, *args):
+        if name.endswith("kunjungan_ptm.csv"):
+            raise duckdb.Error("half-way")
+        return real(con, db, name, *args)
+
+    with mock.patch.object(duckcsv, "_kept_columns", failing):
+        fast = readers.read_folder(folder, CONTRACT, today=TODAY)
+    with mock.patch.object(readers, "read_csv_duckdb", lambda *a, **k: None):
+        python = readers.read_folder(folder, CONTRACT, today=TODAY)
+    _same(fast, python)
+    assert [type(r) for r in fast.records["kunjungan_ptm"]] == [model.Record]
+    assert [type(r) for r in fast.records["penduduk"]] == [StoredRecord]
+    con = fast.store.cursor()
+    try:
+        [(kept,)] = con.execute('SELECT count(*) FROM "s_kunjungan_ptm"').fetchall()
+    finally:
+        con.close()
+    assert kept == 0
+    assert sorted((n.rsplit("/", 1)[-1], number < 0) for n, number in fast.store.files.items()) == [
+        ("kunjungan_ptm.csv", True),
+        ("penduduk.csv", False),
+    ]

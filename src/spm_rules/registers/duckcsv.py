@@ -296,6 +296,20 @@ class Database:
             for table in [t for t in (found and found[0], ranked) if t is not None]:
                 self._db.execute(f'DROP TABLE IF EXISTS kept."{table}"')
 
+    def forget(self, name: str) -> None:
+        """A file whose reading failed half-way: the rows kept of it dropped, and its name
+        no longer kept (its records are read otherwise, and loaded from their values)."""
+        number = self.files.get(name)
+        if number is None or number < 0:
+            return
+        self.files[name] = -1
+        self.shapes.pop(number, None)
+        self._columns.pop(number, None)
+        if self._db is not None:
+            for table, _fields in self._tables.values():
+                self._db.execute(f'DELETE FROM kept."{table}" WHERE f = {number}')
+            self._db.execute(f'DROP TABLE IF EXISTS kept."c_{number}"')
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
@@ -350,6 +364,7 @@ def read_csv_duckdb(
         try:
             return _read(con, path, found, reader, name, db)
         except duckdb.Error:
+            db.forget(name)  # the file is read by the Python path: nothing of it is kept
             return None
         finally:
             con.close()
@@ -524,9 +539,8 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
             lookups.append(dict(enumerate(vals)))
             typed[column.name] = f"d{j}.value"
             values = sql_column(vals, ftype)
-            field = kind.fields.get(column.name)
-            same = field is not None and sql_type(field.type) == sql_type(ftype)
-            backs.append(_told_back(vals, flags, values, sql_type(ftype)) if same else None)
+            # (the kind's table types the field as this: the column's spec is the kind's field)
+            backs.append(_told_back(vals, flags, values, sql_type(ftype)))
         con.execute(
             f"CREATE TEMP TABLE d{j} AS SELECT unnest(?::VARCHAR[]) AS text, "
             "unnest(range(?)) AS code, unnest(?::INTEGER[]) AS flags, "
@@ -577,11 +591,11 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
 
 
 def _kept_entries(
-    con, reader: _TableReader, found: Layout, name: str, columns: Columns, lines: str, plain: int,
+    con, reader: _TableReader, found: Layout, name: str, columns: Columns, plain_lines: str, plain: int,
     odd_rows: str,
 ) -> Read:  # fmt: skip
     """The entries of a kept file: its plain rows as runs between its odd rows (no record
-    made), each odd row read alone as `read_rows` reads it. `lines`: the plain rows' lines
+    made), each odd row read alone as `read_rows` reads it. `plain_lines`: the plain rows' lines
     (`n`), as a table or a query; `plain`: how many; `odd_rows`: the query of the others."""
     kind = reader.kind
     [(total,)] = con.execute("SELECT count(*) FROM t").fetchall()
@@ -589,7 +603,7 @@ def _kept_entries(
     read = Read(Entries(), list(reader.shape.problems), [False])
     entries = read.entries
     assert isinstance(entries, Entries)
-    runs = _plain_runs(con, lines, [line for line, _text in odd])
+    runs = _plain_runs(con, plain_lines, [line for line, _text in odd])
     columns.rows = sum(map(len, runs))
     done = 0
     for (line, text), lines in zip(odd, runs[:-1], strict=True):
