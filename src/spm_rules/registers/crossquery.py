@@ -176,30 +176,21 @@ class StoredRows:
         if people is None:
             return []
         who, birth = _name(pk.identity.field), _name(pk.person_register.birth)
-        births = (
-            f"SELECT {who} AS who, max({birth}) AS born FROM {people} WHERE {birth} IS NOT NULL GROUP BY who"
-        )
         found: list[tuple[int, int]] = []
-        # the births grouped once for every kind (a city's person register has millions of
-        # rows), in a table of this cursor's own
-        con = self._db.cursor()
-        try:
-            con.execute(f"CREATE TEMP TABLE _born AS {births}")
-            for kind, (person, day) in sorted(checked.items()):
-                table = self._table(kind)
-                if table is None:
-                    continue
-                found += con.execute(
-                    f"""WITH c AS (SELECT s.f, s.line, s.{_name(person)} AS who FROM {table} s
-                          JOIN _born b ON s.{_name(person)} IS NOT DISTINCT FROM b.who
-                          WHERE s.{_name(day)} < b.born)
-                    SELECT f, line FROM c
-                    UNION ALL
-                    SELECT p.f, p.line FROM {people} p SEMI JOIN c ON c.who IS NOT DISTINCT FROM p.{who}"""
-                ).fetchall()
-        finally:
-            con.execute("DROP TABLE IF EXISTS _born")
-            con.close()
+        # a service is before its person's latest birth date when it is before any of them:
+        # a semi join of the person rows, no grouping of a city's millions of them
+        for kind, (person, day) in sorted(checked.items()):
+            table = self._table(kind)
+            if table is None:
+                continue
+            found += self._rows(
+                f"""WITH c AS (SELECT s.f, s.line, s.{_name(person)} AS who FROM {table} s
+                      SEMI JOIN {people} b ON s.{_name(person)} IS NOT DISTINCT FROM b.{who}
+                      AND s.{_name(day)} < b.{birth})
+                SELECT f, line FROM c
+                UNION ALL
+                SELECT p.f, p.line FROM {people} p SEMI JOIN c ON c.who IS NOT DISTINCT FROM p.{who}"""
+            )
         return self.positions(found)
 
     @_or_every_entry
