@@ -198,16 +198,16 @@ def test_the_plain_rows_lines_as_runs():
     con.execute("CREATE TABLE t AS SELECT unnest(range(2, 12)) AS n")  # lines 2..11
     odd = [4, 5, 11]
     con.execute("CREATE TABLE c_0 AS SELECT n FROM t WHERE n NOT IN (4, 5, 11)")
-    runs = _plain_runs(con, "c_0", odd)
+    runs = _plain_runs(con, "c_0", 7, odd)
     assert runs == [range(2, 4), range(5, 5), range(6, 11), range(12, 12)]
     # a kept table that is not every other line (line 8 in neither): the lines fetched
     con.execute("DELETE FROM c_0 WHERE n = 8")
-    runs = _plain_runs(con, "c_0", odd)
+    runs = _plain_runs(con, "c_0", 6, odd)
     assert [list(r) for r in runs] == [[2, 3], [], [6, 7, 9, 10], []]
     # no data line
     con.execute("DELETE FROM t")
     con.execute("DELETE FROM c_0")
-    assert [list(r) for r in _plain_runs(con, "c_0", [])] == [[]]
+    assert [list(r) for r in _plain_runs(con, "c_0", 0, [])] == [[]]
 
 
 def _folder(tmp_path):

@@ -172,7 +172,6 @@ class Database:
         self._ranked: dict[str, str] = {}  # per kind, the table of its ranking (`kindorder`)
         # the kinds whose records' places are still to be read from their ranking (`ordered`)
         self._unread: set[str] = set()
-        self._texts: set[str] = set()  # the kinds whose typed rows hold kept files' texts
 
     def cursor(self, reopen: bool = True) -> Any:
         """A cursor on the database, opened when first asked. `reopen=False`: the records'
@@ -277,24 +276,20 @@ class Database:
             found = self._tables[kind.name] = (name, frozenset(kind.fields))
         return found[0]
 
-    def texts(self, kind: str) -> str:
+    def typed_rows(self, kind: str) -> str:
         """The kind's table of typed rows, from which its kept files' records' values are read
-        (`_kept_columns`): kept, once used so, as long as the database (compressed), when the
-        kind's rows are released."""
-        self._texts.add(kind)
+        (`_kept_columns`): it stays, compressed, as long as the database, when the kind's rows
+        are released."""
         return self.qualified(f"s_{kind}")
 
     def release(self, kind: str) -> None:
-        """Forget a kind's kept rows: its records are then loaded from their values. Their
-        table is dropped unless its free texts are read from it (`texts`), its ranking unless
-        its places are still to be read."""
-        found = self._tables.pop(kind, None)
-        if kind in self._texts:
-            found = None
+        """Forget a kind's kept rows: a later load of the kind passes its records' values. Their
+        table stays, for the records read their values from it (`typed_rows`); the kind's
+        ranking is dropped unless its places are still to be read."""
+        self._tables.pop(kind, None)
         ranked = self._ranked.pop(kind, None) if kind not in self._unread else None
-        if self._db is not None:
-            for table in [t for t in (found and found[0], ranked) if t is not None]:
-                self._db.execute(f'DROP TABLE IF EXISTS kept."{table}"')
+        if self._db is not None and ranked is not None:
+            self._db.execute(f'DROP TABLE IF EXISTS kept."{ranked}"')
 
     def forget(self, name: str) -> None:
         """A file whose reading failed half-way: the rows kept of it dropped, and its name
@@ -603,7 +598,7 @@ def _kept_entries(
     read = Read(Entries(), list(reader.shape.problems), [False])
     entries = read.entries
     assert isinstance(entries, Entries)
-    runs = _plain_runs(con, plain_lines, [line for line, _text in odd])
+    runs = _plain_runs(con, plain_lines, plain, [line for line, _text in odd])
     columns.rows = sum(map(len, runs))
     done = 0
     for (line, text), lines in zip(odd, runs[:-1], strict=True):
@@ -618,13 +613,12 @@ def _kept_entries(
     return read
 
 
-def _plain_runs(con, source: str, odd: list[int]) -> list[Sequence[int]]:
-    """The lines of a kept file's plain rows (`source`: a table or a query of their lines, `n`)
-    as runs: before each odd line, and after the last. The data lines are every line from the
-    first to the last (`_source`: a row of `t` per line, plain or odd), so each run is a
-    `range`; the lines are fetched (an `array`, cut at the odd lines) where the kept rows say
-    otherwise."""
-    [(count,)] = con.execute(f"SELECT count(*) FROM {source}").fetchall()
+def _plain_runs(con, source: str, count: int, odd: list[int]) -> list[Sequence[int]]:
+    """The lines of a kept file's plain rows (`source`: a table or a query of their lines, `n`;
+    `count`: how many) as runs: before each odd line, and after the last. The data lines are
+    every line from the first to the last (`_source`: a row of `t` per line, plain or odd), so
+    each run is a `range`; the lines are fetched (an `array`, cut at the odd lines) where the
+    kept rows say otherwise."""
     [(lo, hi, lines)] = con.execute("SELECT min(n), max(n), count(*) FROM t").fetchall()
     if not lines:
         return [range(0) for _run in range(len(odd) + 1)]
@@ -668,7 +662,7 @@ def _kept_columns(
 ) -> tuple[Columns, str]:  # fmt: skip
     """The file's `Columns`, which make a column's values from the database when first read,
     and the query of its plain rows' lines. A column is read from the kind's typed rows
-    (`Database.texts`) where they tell its values: a free text is its own value, a coded
+    (`Database.typed_rows`) where they tell its values: a free text is its own value, a coded
     value is told back by its typed value (`_told_back`), a constant is itself, the identity
     is joined from its alternative's fields (`_alt`). Only a column they do not tell is kept
     again, as its value's index (`lookup.get(code, code)`, as the records were made before),
@@ -676,7 +670,7 @@ def _kept_columns(
     number = db.files[name]
     kind = reader.kind
     identity, names = kind.identity, reader.names
-    typed = db.texts(kind.name)
+    typed = db.typed_rows(kind.name)
     own = f"FROM {typed} WHERE f = {number}"
     # per column of the file: read from the typed rows ("typed"), a constant, or kept as codes
     unique = [
@@ -702,8 +696,7 @@ def _kept_columns(
         back = backs[i]
         return list(map(back.__getitem__, got)) if back is not None else got
 
-    def fetched(column: str, source: str) -> list[Any]:
-        order = "line" if source == own else "n"
+    def fetched(column: str, source: str, order: str) -> list[Any]:
         cur = db.cursor(reopen=False)
         try:
             [(found,)] = cur.execute(f"SELECT list({column} ORDER BY {order}) {source}").fetchall()
@@ -715,12 +708,12 @@ def _kept_columns(
         if i < len(names) and reader.columns[i].index < 0:  # a constant
             return [lookups[i][0]] * columns.rows
         if i in from_typed:
-            return told(i, fetched(_quoted_name(names[i]), own))
+            return told(i, fetched(_quoted_name(names[i]), own, "line"))
         if i < len(names):  # a column kept as codes
-            got = fetched(f"c{i}", f'FROM "{table}"')
+            got = fetched(f"c{i}", f'FROM "{table}"', "n")
             return list(map(lookups[i].get, got, got))
         assert identity is not None  # the identity, joined from the fields of each row's alternative
-        alts = fetched("_alt", own)
+        alts = fetched("_alt", own, "line")
         if not alts:
             return []
         fields = {f for a in set(alts) for f in identity.alternatives[a]}

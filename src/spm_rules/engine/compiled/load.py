@@ -153,8 +153,9 @@ class Tables:
         """Whether the kind's table holds one row per record (`_rid` 0…n-1 each once); its
         kept rows are then released."""
         if one_row_each(self.con, f'"{table}"', len(recs))[1]:
-            # the kept rows have given what this run reads (`wanted`): their memory is freed
-            # (a later load of the kind, or another run on the register, passes the values)
+            # the kept rows have given what this run reads (`wanted`): a later load of the kind,
+            # or another run on the register, passes the values (the rows stay for the records'
+            # values, `Database.typed_rows`; the ranking's memory is freed)
             if self._store is not None:
                 self._store.release(kind)
             return True
