@@ -230,9 +230,9 @@ def compile_standard(rs: RuleSet, std: A.Standard, period: Period) -> CompiledSt
         .join("_cs", on=same_words, join_type="left")
     )  # in the register's order when printed (`CompiledStandard.sql`)
     for name, layer in [*groups, *layers]:
-        query = query.with_(name, as_=layer)
-    query = query.with_("sc", as_=scope).with_("inpop", as_=in_pop).with_("crit", as_=crit)
-    query = query.with_("_cs", as_=strings)
+        query = query.with_(name, as_=layer, copy=False)  # (a copy of the whole query per CTE)
+    for name, layer in (("sc", scope), ("inpop", in_pop), ("crit", crit), ("_cs", strings)):
+        query = query.with_(name, as_=layer, copy=False)
     columns = {kind: tuple(sorted(cols)) for kind, cols in c.columns.items()}
     return CompiledStandard(std, period, query, columns)
 
