@@ -490,3 +490,26 @@ def test_a_file_whose_reading_fails_half_way_leaves_nothing_kept(tmp_path):
         ("kunjungan_ptm.csv", True),
         ("penduduk.csv", False),
     ]
+
+
+def test_a_report_names_the_digest_of_the_bytes_read(tmp_path):
+    """`input_digests` gives each file's SHA-256: of the bytes DuckDB's reader read (hashed
+    beside the reading, `registers/digest.py`), not of the file as it is after the check;
+    a file the Python readers read (here: quoted cells) is hashed when the report names it."""
+    import hashlib
+
+    from spm_rules.api import input_digests
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    plain = folder / "kunjungan_ptm.csv"
+    plain.write_text(
+        "nik,tanggal,fasilitas,sistolik\n3275014202890001,2018-03-12,Puskesmas 01,120\n", encoding="utf-8"
+    )
+    quoted = folder / "penduduk.csv"
+    quoted.write_text('nik,tanggal_lahir,jenis_kelamin\n"3275014202890001",1989-02-02,P\n', encoding="utf-8")
+    read = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (plain, quoted)}
+    register = readers.read_folder(folder, CONTRACT, today=TODAY)
+    assert list(register.digests.values()) == [read["kunjungan_ptm.csv"]]  # only DuckDB's
+    plain.write_text("nik,tanggal,fasilitas,sistolik\n", encoding="utf-8")  # changed after reading
+    assert {name.rsplit("/", 1)[-1]: digest for name, digest in input_digests(register)} == read

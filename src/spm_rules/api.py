@@ -194,11 +194,15 @@ def index_advice(data: Path | DataSource, sliced: bool = True) -> tuple[str, str
 
 def input_digests(register: Register) -> tuple[tuple[str, str], ...]:
     """The SHA-256 of every file the register was read from (a workbook once, not per sheet),
-    so that a report says exactly which inputs produced its numbers."""
+    so that a report says exactly which inputs produced its numbers: the bytes read where
+    the reader hashed them (`Register.digests`), else the file as it is now."""
     out: dict[str, str] = {}
     for name, _kind in register.sources:
         file = name.split("[", 1)[0] if name.endswith("]") else name
         if file in out or "#" in file:
+            continue
+        if file in register.digests:
+            out[file] = register.digests[file]
             continue
         try:
             out[file] = hashlib.sha256(Path(register.paths.get(file, file)).read_bytes()).hexdigest()

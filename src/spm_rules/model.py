@@ -351,6 +351,9 @@ class Register:
     # the file behind each shown name (names are relative to the data folder's parent when the
     # folder is outside the working directory, so that a shared report holds no local paths)
     paths: dict[str, Any] = field(default_factory=dict)
+    # the SHA-256 of the bytes each file was read from, where its reader hashed them as it
+    # read (`registers/digest.py`); another file is hashed when a report names it
+    digests: dict[str, str] = field(default_factory=dict)
     # the files left unread because no chosen standard reads their kind (`check --standard`),
     # each with that kind: named in the ledger, never counted as rows read
     not_read: list[tuple[str, str]] = field(default_factory=list)

@@ -31,6 +31,7 @@ from ..model import Columns, Entry, Record, RecordRef, RowProblem
 from ..sqlvalues import column as sql_column
 from ..sqlvalues import sql_type
 from .contract import Identity, RecordKind
+from .digest import FileDigest
 from .fastcheck import FastCheck
 from .mapping import TableMapping
 from .rows import _Column, _TableReader, batched, odd_row, table_shape
@@ -326,6 +327,7 @@ class Read(NamedTuple):
     entries: list[Entry] | Entries  # `Entries` where the plain rows were kept (`runs`)
     problems: list[RowProblem]
     loose: list[bool]  # one flag, set while reading
+    digest: str | None = None  # the SHA-256 of the bytes read (`FileDigest`)
 
 
 def read_csv_duckdb(
@@ -344,6 +346,7 @@ def read_csv_duckdb(
         raw = path.read_bytes()
     except OSError:
         return None  # the Python path says why, in the user's words
+    digest = FileDigest(raw)
     found = layout(raw, header_row, limits)
     del raw  # (the file's bytes, as large as it: held by `found` until DuckDB has its lines)
     if found is None or kind.fast is None:
@@ -357,7 +360,7 @@ def read_csv_duckdb(
     with Database() if database is None else nullcontext(database) as db:
         con = db.cursor()
         try:
-            return _read(con, path, found, reader, name, db)
+            return _read(con, path, found, reader, name, db)._replace(digest=digest.hexdigest())
         except duckdb.Error:
             db.forget(name)  # the file is read by the Python path: nothing of it is kept
             return None

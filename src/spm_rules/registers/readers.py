@@ -199,11 +199,14 @@ def _register(
     sources: list[tuple[str, str | None]] = []
     spans: dict[str, tuple[str | None, int, int]] = {}  # per table, its kind and its entries
     loose: set[str] = set()  # kinds with a record that is not a kept row
+    digests: dict[str, str] = {}  # of the files whose bytes a reader hashed
     for table in tables:
         if isinstance(table, ReadTable):
-            name, kind, table_entries, table_problems, table_loose = table
+            name, kind, table_entries, table_problems, table_loose, digest = table
             if table_loose and kind is not None:
                 loose.add(kind)
+            if digest is not None:
+                digests[name] = digest
         else:
             name = table.name
             kind, table_entries, table_problems = read_table(table, mapping, contract, today, limits)
@@ -219,6 +222,7 @@ def _register(
         stored = StoredRows(store, entries, spans, loose, contract)  # else every check walks every entry
     register = assemble(entries, problems, sources, contract, today, stored)
     register.paths.update(shown)
+    register.digests.update(digests)
     return register
 
 
@@ -303,6 +307,7 @@ class ReadTable(NamedTuple):
     entries: list[Entry]
     problems: list[RowProblem]
     loose: bool  # a record that is not a kept row (`crossquery`)
+    digest: str | None = None  # the SHA-256 of the bytes read
 
 
 def _read_csv_fast(
@@ -319,7 +324,9 @@ def _read_csv_fast(
     table_map = mapping.for_table(path.name, None)
     header_row = mapping.header_row(path.name)
     read = read_csv_duckdb(path, name, header_row, kind, table_map, today, limits, database)
-    return None if read is None else ReadTable(name, kind.name, read.entries, read.problems, read.loose[0])
+    if read is None:
+        return None
+    return ReadTable(name, kind.name, read.entries, read.problems, read.loose[0], read.digest)
 
 
 def read_subject(
