@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from .keys import Keys
 from .verdict import UNKNOWN_FACILITY, NodeResult, Status, Verdict
 
 
@@ -30,8 +31,8 @@ class FacilityTally:
     failing: Counter[str] = field(default_factory=Counter)
     # per failed informative criterion, the subjects that failed it (counted or not)
     informative: Counter[str] = field(default_factory=Counter)
-    counted_keys: list[str] = field(default_factory=list)
-    not_counted_keys: list[str] = field(default_factory=list)
+    counted_keys: Keys = field(default_factory=Keys)
+    not_counted_keys: Keys = field(default_factory=Keys)
 
     def add(self, key: str, outcome: Outcome) -> None:
         """One subject in the population, with the outcome of its criteria."""

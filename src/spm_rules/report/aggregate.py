@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from ..engine.keys import Keys
 from ..engine.period import Period
 from ..engine.tally import Tally, failed_ids, tally_verdicts
 from ..engine.verdict import ALL, UNKNOWN_FACILITY, Denominator, DenomSource, Verdict
@@ -30,8 +31,8 @@ class Row:
     source: DenomSource | None = None
     failing: Counter = field(default_factory=Counter)
     informative: Counter = field(default_factory=Counter)
-    counted_keys: list[str] = field(default_factory=list)
-    not_counted_keys: list[str] = field(default_factory=list)
+    counted_keys: Keys = field(default_factory=Keys)
+    not_counted_keys: Keys = field(default_factory=Keys)
 
     @property
     def capaian(self) -> Fraction | None:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ..engine.keys import Keys, json_text_list
 from ..engine.verdict import Fact, Missing, NodeResult, Verdict
 from ..lang import ast as A
 from ..model import Register
@@ -35,6 +36,11 @@ def json_text(doc: Any, end: str = "") -> str:
     def mark(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: mark(v) for k, v in value.items()}
+        if isinstance(value, Keys):
+            if value:
+                lists.append(value)
+                return f"\x00{len(lists) - 1}\x00"
+            return []
         if isinstance(value, list | tuple):
             if value and set(map(type, value)) == {str}:
                 lists.append(value)
@@ -45,22 +51,18 @@ def json_text(doc: Any, end: str = "") -> str:
     # the text between the marks, each mark's number after it: [text, n, text, n, …, text]
     parts = _MARKED.split(json.dumps(mark(doc), ensure_ascii=False, indent=2))
     if sorted(map(int, parts[1::2])) != list(range(len(lists))):  # a text of the data looks like a mark
-        return json.dumps(doc, ensure_ascii=False, indent=2) + end
+        return json.dumps(doc, ensure_ascii=False, indent=2, default=list) + end  # (`Keys`)
     parts[1::2] = [_text_list(lists[int(n)]) for n in parts[1::2]]
     parts.append(end)
     return "".join(parts)
 
 
-_ESCAPED = re.compile(r'[\x00-\x1f"\\]')  # what `json.dumps` writes otherwise than as itself
-
-
 def _text_list(texts: Sequence[str]) -> str:
     """`json.dumps(texts, ensure_ascii=False)`: joined as they are when none needs escaping
-    (a NIK, a key: one join, against the C encoder's string object per text)."""
-    body = '", "'.join(texts)
-    if _ESCAPED.search(body) is None:
-        return '["' + body + '"]'
-    return json.dumps(texts, ensure_ascii=False)
+    (a NIK, a key: one join, against the C encoder's string object per text; a `Keys`' texts
+    as DuckDB joined them)."""
+    found = json_text_list(texts)
+    return found if found is not None else json.dumps(list(texts), ensure_ascii=False)
 
 
 def _num(value: Decimal | int | None) -> int | float | None:
@@ -89,8 +91,8 @@ def _row(row: Row, lang: str) -> dict[str, Any]:
         "without_records": row.without_records,
         "failing": dict(row.failing.most_common()),
         "informative_failing": dict(row.informative.most_common()),
-        "subjects_counted": list(row.counted_keys),
-        "subjects_not_counted": list(row.not_counted_keys),
+        "subjects_counted": row.counted_keys,  # (`Keys`: written as joined, `json_text`)
+        "subjects_not_counted": row.not_counted_keys,
     }
 
 
@@ -149,7 +151,9 @@ def _cite(c: A.Citation) -> dict[str, Any]:
 def report_json(
     reports: list[StandardReport], register: Register, rules_label: str, lang: str = "id"
 ) -> dict[str, Any]:
-    """The whole run as data (masking, if asked for, is applied to the text that is written)."""
+    """The whole run as data (masking, if asked for, is applied to the text that is written).
+    The subjects' keys are `Keys` (sequences of texts): `json_text` writes them as DuckDB
+    joined them; `json.dumps` needs `default=list`."""
     return {
         "schema_version": SCHEMA_VERSION,
         "rules": rules_label,

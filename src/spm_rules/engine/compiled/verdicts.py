@@ -22,6 +22,7 @@ import duckdb
 from ...lang import ast as A
 from ...lang.printer import to_source
 from ...model import Reason, Record, RecordRef, Register, TypedRows, field_column
+from ..keys import SEP, Keys
 from ..period import Period
 from ..tally import FacilityTally, Outcome, Tally
 from ..verdict import (
@@ -558,7 +559,7 @@ def run(compiled: CompiledStandard, tables: Tables) -> CompiledVerdicts:
 # per facility (as the query gives it) in the order first met, of its subjects in the period
 # and the population: how many, the keys of those counted and not counted in the register's
 # order, and each code string with its number of subjects in the order first met
-_Groups = list[tuple[str | None, int, list[str], list[str], list[tuple[str, int]]]]
+_Groups = list[tuple[str | None, int, Keys, Keys, list[tuple[str, int]]]]
 
 
 def _scope_groups(
@@ -592,9 +593,13 @@ def _scope_groups(
             [list(outcomes), [o.counted for o in outcomes.values()]],
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE _scope AS {scope}")
+        # each facility's keys joined into one text by DuckDB (`Keys.joined`), the counted
+        # and the others, with how many
         found = con.execute(
-            "SELECT fac, count(*), list(key ORDER BY r) FILTER (WHERE counted), "
-            "list(key ORDER BY r) FILTER (WHERE NOT counted), "
+            f"SELECT fac, count(*), string_agg(key, '{SEP}' ORDER BY r) FILTER (WHERE counted), "
+            "count(*) FILTER (WHERE counted), "
+            f"string_agg(key, '{SEP}' ORDER BY r) FILTER (WHERE NOT counted), "
+            "count(*) FILTER (WHERE NOT counted), "
             "count(key) = count(*) AND count(counted) = count(*) "
             "FROM _scope GROUP BY fac ORDER BY min(r)"
         ).fetchall()
@@ -612,10 +617,13 @@ def _scope_groups(
     if not all(whole for *_rest, whole in found) or len(set(names)) != len(names):
         return None
     codes = {fac: list(zip(cs, ns, strict=True)) for fac, cs, ns in per_code}
-    return [
-        (fac, n, counted or [], not_counted or [], codes[fac])
-        for fac, n, counted, not_counted, _whole in found
-    ]
+    out: _Groups = []
+    for fac, n, counted, n_counted, not_counted, n_not_counted, _whole in found:
+        keys, other_keys = Keys.joined(counted, n_counted), Keys.joined(not_counted, n_not_counted)
+        if keys is None or other_keys is None:
+            return None  # a key with a double quote: not told apart in the joined text
+        out.append((fac, n, keys, other_keys, codes[fac]))
+    return out
 
 
 def _linked_used(con: Any, compiled: CompiledStandard, register: Register, table: str) -> Used | None:
