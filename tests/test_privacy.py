@@ -8,6 +8,8 @@ import shutil
 import zipfile
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from spm_rules.cli.main import main
 from spm_rules.report.privacy import Privacy, mask_digits
@@ -133,3 +135,96 @@ def test_mask_keeps_region_and_last_four_and_separators():
     # a NIK inside an identifier or beside other digits is still a NIK
     assert Privacy(True, [VALID]).text(f"s-usia_produktif-{VALID}-5") == "s-usia_produktif-3216********0001-5"
     assert Privacy(True).text(f"x{VALID}y") == "x3216********0001y"
+
+
+def _masked_before(secrets: list[str], text: str) -> str:
+    """`Privacy.text` as it was: every secret searched through the whole text, longest
+    first (the reference for the secrets written in digits alone)."""
+    texts = {s.strip() for s in secrets if s and s.strip()}
+    for secret in sorted((t for t in texts if len(t) >= 4), key=len, reverse=True):
+        text = text.replace(secret, mask_digits(secret))
+    return Privacy(True, secrets).text(text)  # (the runs of digits: nothing left to mask)
+
+
+NIKS = st.text("0123456789", min_size=16, max_size=16)
+PIECES = st.one_of(
+    NIKS, st.text("0123456789", max_size=20), st.sampled_from(['", "', ",", "-", " ", "s-x-", "\n"])
+)
+
+
+SECRETS = st.lists(st.one_of(NIKS, st.text("0123456789", min_size=4, max_size=18)), min_size=1, max_size=6)
+
+
+@given(SECRETS.map(lambda s: sorted(set(s))), st.data())
+def test_niks_are_masked_in_their_runs_as_when_searched_through_the_text(secrets, data):
+    """A city's report is masked run of digits by run of digits, longest secret first; where
+    no two secrets of one length overlap (NIKs: all 16 digits, standing in keys, identifiers
+    and longer numbers; a 12-digit one inside a 16-digit one), that is exactly what
+    searching each secret through the whole text gave."""
+    pieces = data.draw(st.lists(st.one_of(st.sampled_from(secrets), PIECES), max_size=12))
+    text = "".join(pieces)
+    masked = Privacy(True, secrets).text(text)
+    assert len(masked) == len(text) and not any(s in masked for s in secrets)
+    spans = [(i, i + len(s), s) for s in secrets for i in range(len(text)) if text.startswith(s, i)]
+    overlapping = any(
+        a < d and c < b and s != t and len(s) == len(t) for a, b, s in spans for c, d, t in spans
+    )
+    if not overlapping:
+        assert masked == _masked_before(secrets, text)
+
+
+@given(st.text("0123456789", min_size=1, max_size=24))
+def test_a_number_is_masked_alike_written_as_digits_or_not(digits):
+    assert mask_digits(digits) == mask_digits(digits + "x")[:-1]
+
+
+def test_a_secret_inside_a_longer_one_and_a_nik_glued_to_digits():
+    """The longer secret is masked first (a 12-digit rejected NIK inside a valid one leaves
+    the valid one masked as a whole), and a NIK glued to other digits is still masked."""
+    privacy = Privacy(True, [VALID, VALID[:12], "98765"])
+    assert privacy.text(f'"{VALID}", s-x-{VALID}5-1') == '"3216********0001", s-x-3216********00015-1'
+    assert privacy.text(f"{VALID[:12]}77") == "3216****039077"
+    assert privacy.text("1987654") == "1****54"
+    assert privacy.text(f"é {VALID}") == "é 3216********0001"  # (not ASCII: its own regex)
+    only_niks = Privacy(True, [VALID, DOUBTFUL])  # (no shorter secret: runs of 16 left to `_SIXTEEN`)
+    assert (
+        only_niks.text(f"{VALID}5 {DOUBTFUL} 9{VALID}")
+        == "3216********00015 3216********0005 93216********0001"
+    )
+    for text in (f'"{VALID}", s-x-{VALID}5-1', f"{VALID[:12]}77", "1987654", f"00{VALID}{VALID}"):
+        assert privacy.text(text) == _masked_before([VALID, VALID[:12], "98765"], text)
+
+
+def _walked(register) -> set[str]:
+    """`personal_values` walking every entry's record (as it was)."""
+    kinds = register.contract.kinds
+    personal = {(k.name, f.name) for k in kinds.values() for f in k.fields.values() if f.personal}
+    out = {
+        str(e.record.get(n)) for e in register.entries for k, n in personal if e.record and e.record.kind == k
+    }
+    columns = {n for _k, n in personal}
+    return {v for v in out if v not in ("None", "")} | {
+        p.value for p in register.problems if p.column in columns and p.value
+    }
+
+
+def test_personal_values_read_a_column_at_a_time_are_every_entrys(data, tmp_path):
+    """The personal values of the runs of kept rows, read a column at a time, with the
+    entries a check put in their place (the duplicated row) and the records of a file the
+    Python readers read, are those of every entry."""
+    from spm_rules.registers import readers
+    from spm_rules.registers.runs import Entries
+    from spm_rules.report.privacy import personal_values
+
+    from .test_read_fast import CONTRACT, TODAY, _city
+
+    other = '{"nik": "3216015203900009", "jenis_kelamin": "P", "tanggal_lahir": "1990-03-12"}'
+    (data / "penduduk.jsonl").write_text(other + "\n", encoding="utf-8")  # (the Python readers')
+    for folder in (data, _city(tmp_path / "city")):
+        register = readers.read_folder(folder, CONTRACT, today=TODAY)
+        made = register.entries.made  # (a record not a kept row: the checks walk every entry)
+        assert isinstance(register.entries, Entries) and made == (folder == data)
+        found = personal_values(register)
+        assert register.entries.made == made  # no record made for it
+        assert found == _walked(register) and found
+    assert "3216015203900009" in personal_values(readers.read_folder(data, CONTRACT, today=TODAY))

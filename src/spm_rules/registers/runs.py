@@ -25,7 +25,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, compress, groupby, repeat
 from operator import attrgetter, is_, is_not
 from typing import Any, TypeVar, overload
@@ -287,6 +287,35 @@ class Entries(_MadeWhenWalked[Entry]):
             self._whole = whole
             self._over = {}  # in the whole list now; the parts are kept (`by_kind`, `find_line`)
         return self._whole
+
+    def field_values(self, fields: Mapping[str, Collection[str]]) -> Iterator[Any]:
+        """The value of each of `fields[kind]` of every entry's record of that kind, whatever
+        its fate: what `record.get` gives walking every entry, in no set order, a run's values
+        read a column at a time (no record made)."""
+        if self._whole is not None:
+            parts: list[Part] = [self._whole]
+            over: dict[int, Entry] = {}
+        else:
+            parts, over = self._parts, self._over
+        for k, part in enumerate(parts):
+            if not isinstance(part, KeptRun):
+                for e in part:
+                    rec = e.record
+                    if rec is not None:
+                        yield from map(rec.get, fields.get(rec.kind, ()))
+                continue
+            names = fields.get(part.kind, ())
+            if not names:
+                continue
+            start = self._ends[k - 1] if k else 0
+            skip = {i - start for i in over if start <= i < start + len(part)}
+            for name in names:
+                values = part.columns.field(name)[part.start : part.start + len(part)]
+                yield from values if not skip else (v for j, v in enumerate(values) if j not in skip)
+        for e in over.values():  # (an entry a check put in a run's place)
+            rec = e.record
+            if rec is not None:
+                yield from map(rec.get, fields.get(rec.kind, ()))
 
     def file_fates(self) -> Counter[tuple[str, Fate]]:
         """Each (file, fate) with its number of entries, a run counted without a record made."""

@@ -16,15 +16,21 @@ import re
 from collections.abc import Iterable
 
 from ..model import Register
+from ..registers.runs import Entries
 
 _RUN = re.compile(r"\d(?:[ .\-]?\d){5,}")
 _SIXTEEN = re.compile(r"(?<!\d)\d{16}(?!\d)")  # a NIK among other text, wherever it stands
+_SIXTEEN_ASCII = re.compile(r"(?<![0-9])([0-9]{4})[0-9]{8}([0-9]{4})(?![0-9])")  # (an ASCII text)
 _NON_DIGIT = re.compile(r"\D")
 
 
 def mask_digits(text: str) -> str:
     """Hide the digits of an identity number; keep region code and last four (16 digits), or
     only the last two (any other length). Separators stay where they were."""
+    if text.isascii() and text.isdigit():  # (a NIK as written: a city's report holds millions)
+        n = len(text)
+        head, tail = (4, 4) if n >= 12 else (0, min(2, max(0, n - 4)))
+        return text[:head] + "*" * (n - head - tail) + text[n - tail :]
     digits = _NON_DIGIT.sub("", text)
     n = len(digits)
     keep_head, keep_tail = (4, 4) if n >= 12 else (0, min(2, max(0, n - 4)))
@@ -41,15 +47,35 @@ def mask_digits(text: str) -> str:
 class Privacy:
     """What may be shown. `Privacy()` shows everything; `Privacy(True, secrets)` masks."""
 
-    __slots__ = ("_digits", "_texts", "mask")
+    __slots__ = ("_digits", "_numbers", "_numbers_run", "_texts", "mask")
 
     def __init__(self, mask: bool = False, secrets: Iterable[str] = ()):
         self.mask = mask
-        texts = {s.strip() for s in secrets if s and s.strip()}
-        self._digits = {d for d in (_NON_DIGIT.sub("", t) for t in texts) if len(d) >= 4}
-        # every secret as written, longest first: replaced wherever it stands, even inside a
-        # longer run of digits or an identifier (`s-usia_produktif-3216…0509-5`)
-        self._texts = sorted((t for t in texts if len(t) >= 4), key=len, reverse=True)
+        # the secrets written in digits alone, per length, and the others (`str.isdecimal`:
+        # what `\d` matches; a city has millions of NIKs: no regex call, no copy per NIK)
+        by_length: dict[int, set[str]] = {}
+        others: set[str] = set()
+        for t in map(str.strip, filter(None, secrets)):
+            if t.isdecimal():
+                if len(t) >= 4:
+                    by_length.setdefault(len(t), set()).add(t)
+            elif t:
+                others.add(t)
+        # the digits of the others (a secret's digits, however written: `_run`)
+        self._digits = {d for d in (_NON_DIGIT.sub("", t) for t in others) if len(d) >= 4}
+        # every secret as written: replaced wherever it stands, even inside a longer run of
+        # digits or an identifier (`s-usia_produktif-3216…0509-5`). One written in digits
+        # alone stands inside a run of digits: it is looked for there, per length (a city's
+        # report is a hundred megabytes with three million NIKs in it: searching the whole
+        # text once per secret took days); any other is searched for, longest first.
+        self._numbers = dict(sorted(by_length.items(), reverse=True))  # longest first
+        shortest = min(by_length, default=0)
+        # a run of exactly 16 digits is masked as a whole below (`_SIXTEEN`) as it is when it
+        # is a secret: where no secret is shorter, only longer runs are looked in
+        self._numbers_run = (
+            None if not by_length else re.compile(r"\d{17,}" if shortest >= 16 else rf"\d{{{shortest},}}")
+        )
+        self._texts = sorted((t for t in others if len(t) >= 4), key=len, reverse=True)
 
     @classmethod
     def for_register(cls, register: Register | None, mask: bool) -> Privacy:
@@ -59,7 +85,7 @@ class Privacy:
 
     def _run(self, m: re.Match[str]) -> str:
         digits = _NON_DIGIT.sub("", m.group())
-        if len(digits) == 16 or digits in self._digits:
+        if len(digits) == 16 or digits in self._digits or digits in self._numbers.get(len(digits), ()):
             return mask_digits(m.group())
         return m.group()
 
@@ -71,8 +97,31 @@ class Privacy:
                 text = text.replace(
                     secret, mask_digits(secret) if any(c.isdigit() for c in secret) else "*" * len(secret)
                 )
-        text = _SIXTEEN.sub(lambda m: mask_digits(m.group()), text)
+        if self._numbers_run is not None:
+            text = self._numbers_run.sub(self._numbers_in, text)
+        if text.isascii():  # (`mask_digits` of 16 digits, made by the regex engine: millions of them)
+            text = _SIXTEEN_ASCII.sub(r"\1********\2", text)
+        else:
+            text = _SIXTEEN.sub(lambda m: mask_digits(m.group()), text)
         return _RUN.sub(self._run, text)
+
+    def _numbers_in(self, m: re.Match[str]) -> str:
+        """A run of digits with every secret written in digits masked where it stands in it:
+        longest first, each length from the left, as `str.replace` would one secret after
+        the other (two secrets of one length overlapping: the leftmost is masked)."""
+        run = m.group()
+        same = self._numbers.get(len(run))
+        if same is not None and run in same:  # a NIK standing alone: the common case
+            return run[:4] + "********" + run[12:] if len(run) == 16 and run.isascii() else mask_digits(run)
+        for length, secrets in self._numbers.items():
+            i = 0
+            while i + length <= len(run):
+                if run[i : i + length] in secrets:
+                    run = run[:i] + mask_digits(run[i : i + length]) + run[i + length :]
+                    i += length
+                else:
+                    i += 1
+        return run
 
 
 def personal_values(register: Register) -> set[str]:
@@ -81,11 +130,18 @@ def personal_values(register: Register) -> set[str]:
     personal = {(k.name, f.name) for k in kinds.values() for f in k.fields.values() if f.personal}
     columns = {name for _kind, name in personal}
     out: set[str] = set()
-    for e in register.entries:
-        if e.record is not None:
-            for kind, name in personal:
-                if kind == e.record.kind and e.record.get(name):
-                    out.add(str(e.record.get(name)))
+    entries = register.entries
+    if isinstance(entries, Entries):  # a city's millions of rows: a column at a time
+        fields: dict[str, list[str]] = {}
+        for kind, name in sorted(personal):
+            fields.setdefault(kind, []).append(name)
+        out.update(map(str, filter(None, entries.field_values(fields))))
+    else:
+        for e in entries:
+            if e.record is not None:
+                for kind, name in personal:
+                    if kind == e.record.kind and e.record.get(name):
+                        out.add(str(e.record.get(name)))
     for p in register.problems:
         if p.column in columns and p.value:
             out.add(p.value)
