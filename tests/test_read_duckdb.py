@@ -513,3 +513,21 @@ def test_a_report_names_the_digest_of_the_bytes_read(tmp_path):
     assert list(register.digests.values()) == [read["kunjungan_ptm.csv"]]  # only DuckDB's
     plain.write_text("nik,tanggal,fasilitas,sistolik\n", encoding="utf-8")  # changed after reading
     assert {name.rsplit("/", 1)[-1]: digest for name, digest in input_digests(register)} == read
+
+
+def test_a_file_duckdb_does_not_cut_is_left_to_the_python_readers(tmp_path):
+    """A row wider than the limit on columns (the header is not): DuckDB's reader gives the
+    file back (None) and the Python readers say why, in the user's words."""
+    from spm_rules.limits import Limits
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    path = folder / "kunjungan_ptm.csv"
+    path.write_text(
+        "nik,tanggal,fasilitas\n3275014202890001,2018-03-12,Puskesmas 01,1,2,3,4\n", encoding="utf-8"
+    )
+    kind = CONTRACT.kinds["kunjungan_ptm"]
+    limits = Limits(sheet_columns=5)
+    assert duckcsv.read_csv_duckdb(path, path.name, 1, kind, None, TODAY, limits) is None
+    register = readers.read_folder(folder, CONTRACT, today=TODAY, limits=limits)
+    assert register.digests == {} and register.problems

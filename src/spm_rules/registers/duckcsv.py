@@ -360,7 +360,8 @@ def read_csv_duckdb(
     with Database() if database is None else nullcontext(database) as db:
         con = db.cursor()
         try:
-            return _read(con, path, found, reader, name, db)._replace(digest=digest.hexdigest())
+            read = _read(con, path, found, reader, name, db)
+            return None if read is None else read._replace(digest=digest.hexdigest())
         except duckdb.Error:
             db.forget(name)  # the file is read by the Python path: nothing of it is kept
             return None
