@@ -105,7 +105,7 @@ def test_generated_tables_load_the_same(tmp_path, table, delimiter, crlf):
     if read is None:
         database.close()
         return
-    entries, problems, _loose = read
+    entries, problems, _loose, _digest = read
     register = readers.assemble(entries, problems, [("t.csv", kind.name)], CONTRACT, TODAY)
     register.store = database
     try:
