@@ -138,12 +138,24 @@ def test_mask_keeps_region_and_last_four_and_separators():
 
 
 def _masked_before(secrets: list[str], text: str) -> str:
-    """`Privacy.text` as it was: every secret searched through the whole text, longest
-    first (the reference for the secrets written in digits alone)."""
+    """`Privacy.text` as it was (9d8827d): every secret searched through the whole text,
+    longest first, then any 16 digits, then runs of a secret's digits — the reference."""
+    from spm_rules.report import privacy as P
+
     texts = {s.strip() for s in secrets if s and s.strip()}
+    digits = {d for d in (P._NON_DIGIT.sub("", t) for t in texts) if len(d) >= 4}
     for secret in sorted((t for t in texts if len(t) >= 4), key=len, reverse=True):
-        text = text.replace(secret, mask_digits(secret))
-    return Privacy(True, secrets).text(text)  # (the runs of digits: nothing left to mask)
+        if secret in text:
+            text = text.replace(
+                secret, mask_digits(secret) if any(c.isdigit() for c in secret) else "*" * len(secret)
+            )
+    text = P._SIXTEEN.sub(lambda m: mask_digits(m.group()), text)
+
+    def run(m: re.Match[str]) -> str:
+        found = P._NON_DIGIT.sub("", m.group())
+        return mask_digits(m.group()) if len(found) == 16 or found in digits else m.group()
+
+    return P._RUN.sub(run, text)
 
 
 NIKS = st.text("0123456789", min_size=16, max_size=16)
@@ -152,7 +164,17 @@ PIECES = st.one_of(
 )
 
 
-SECRETS = st.lists(st.one_of(NIKS, st.text("0123456789", min_size=4, max_size=18)), min_size=1, max_size=6)
+SECRETS = st.lists(
+    st.one_of(
+        NIKS,
+        st.text("0123456789", min_size=4, max_size=18),
+        st.tuples(
+            st.text("0123456789", min_size=1, max_size=6), st.sampled_from(["/RW", "-5", " 1", "x"])
+        ).map("".join),  # a secret written with digits and more (a NIK's end and a suffix)
+    ),
+    min_size=1,
+    max_size=6,
+)
 
 
 @given(SECRETS.map(lambda s: sorted(set(s))), st.data())
@@ -161,10 +183,12 @@ def test_niks_are_masked_in_their_runs_as_when_searched_through_the_text(secrets
     no two secrets of one length overlap (NIKs: all 16 digits, standing in keys, identifiers
     and longer numbers; a 12-digit one inside a 16-digit one), that is exactly what
     searching each secret through the whole text gave."""
-    pieces = data.draw(st.lists(st.one_of(st.sampled_from(secrets), PIECES), max_size=12))
+    # pieces of the secrets too: a secret's first or last digits standing elsewhere
+    parts = st.sampled_from(secrets).flatmap(lambda t: st.sampled_from([t, t[:4], t[-4:], t[:-3]]))
+    pieces = data.draw(st.lists(st.one_of(st.sampled_from(secrets), parts, PIECES), max_size=12))
     text = "".join(pieces)
     masked = Privacy(True, secrets).text(text)
-    assert len(masked) == len(text) and not any(s in masked for s in secrets)
+    assert len(masked) == len(text) and not any(s in masked for s in secrets if len(s) >= 4)
     spans = [(i, i + len(s), s) for s in secrets for i in range(len(text)) if text.startswith(s, i)]
     overlapping = any(
         a < d and c < b and s != t and len(s) == len(t) for a, b, s in spans for c, d, t in spans
@@ -186,6 +210,13 @@ def test_a_secret_inside_a_longer_one_and_a_nik_glued_to_digits():
     assert privacy.text(f"{VALID[:12]}77") == "3216****039077"
     assert privacy.text("1987654") == "1****54"
     assert privacy.text(f"é {VALID}") == "é 3216********0001"  # (not ASCII: its own regex)
+    # a 4-digit secret in the digits a masked NIK keeps; a secret with more than digits
+    # longer than a NIK's end: each masked as the search through the whole text masked it
+    for secrets, text, masked in (
+        ([VALID, "3216"], VALID, "************0001"),
+        ([VALID, "0001/RW"], f"{VALID}/RW", "3216************/RW"),
+    ):
+        assert Privacy(True, secrets).text(text) == masked == _masked_before(secrets, text)
     only_niks = Privacy(True, [VALID, DOUBTFUL])  # (no shorter secret: runs of 16 left to `_SIXTEEN`)
     assert (
         only_niks.text(f"{VALID}5 {DOUBTFUL} 9{VALID}")

@@ -531,3 +531,26 @@ def test_a_file_duckdb_does_not_cut_is_left_to_the_python_readers(tmp_path):
     assert duckcsv.read_csv_duckdb(path, path.name, 1, kind, None, TODAY, limits) is None
     register = readers.read_folder(folder, CONTRACT, today=TODAY, limits=limits)
     assert register.digests == {} and register.problems
+
+
+@pytest.mark.parametrize("quoted_first", [False, True])
+def test_a_name_shown_twice_gives_the_digest_of_the_last_file(tmp_path, quoted_first):
+    """Two folders' files shown under one name (`data/penduduk.csv`): the report's checksum
+    is the last file's, as the file behind the name is, whichever reader read either."""
+    import hashlib
+
+    from spm_rules.api import input_digests
+
+    plain = "nik,tanggal_lahir,jenis_kelamin\n3275014202890001,1989-02-02,P\n"
+    quoted = 'nik,tanggal_lahir,jenis_kelamin\n"3275014202890002",1989-02-02,P\n'
+    first, last = (tmp_path / "A" / "data", tmp_path / "B" / "data")
+    for folder, text in (
+        (first, quoted if quoted_first else plain),
+        (last, plain if quoted_first else quoted),
+    ):
+        folder.mkdir(parents=True)
+        (folder / "penduduk.csv").write_text(text, encoding="utf-8")
+    register = readers.read_folder(first, CONTRACT, today=TODAY, also=(last,))
+    assert [name for name, _kind in register.sources] == ["data/penduduk.csv"] * 2
+    expected = hashlib.sha256((last / "penduduk.csv").read_bytes()).hexdigest()
+    assert dict(input_digests(register)) == {"data/penduduk.csv": expected}

@@ -25,7 +25,8 @@ def _whole(text: str, n: int) -> bool:
 
 class Keys(Sequence[str]):
     """A list of keys held as parts: lists of keys, or texts of keys joined by `SEP` with
-    their number. Equal to any list or tuple of the same keys."""
+    their number. Equal to any list of the same keys. Reading a key by its index makes the
+    whole list (the report reads the keys in order, or writes them joined)."""
 
     __slots__ = ("_n", "_parts")
 
@@ -89,7 +90,7 @@ class Keys(Sequence[str]):
         return list(self)[i]
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Keys | list | tuple):
+        if isinstance(other, Keys | list):  # (as a list: not equal to a tuple)
             return len(self) == len(other) and list(self) == list(other)
         return NotImplemented
 

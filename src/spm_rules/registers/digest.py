@@ -3,7 +3,9 @@ inputs behind its numbers — computed once, beside the reading, not by reading 
 
 `hashlib` lets go of the interpreter's lock while it hashes a large buffer, so the hash runs
 on the other core while the reader looks at the same bytes (a city's register is a hundred
-megabytes: reading and hashing it again after the check cost a second).
+megabytes: reading and hashing it again after the check cost a second). The bytes hashed
+are those the reader's layout check read (`duckcsv.read_csv_duckdb`); DuckDB reads the
+same file. A file that goes to the Python readers is hashed when the report names it.
 """
 
 from __future__ import annotations

@@ -199,19 +199,24 @@ def _register(
     sources: list[tuple[str, str | None]] = []
     spans: dict[str, tuple[str | None, int, int]] = {}  # per table, its kind and its entries
     loose: set[str] = set()  # kinds with a record that is not a kept row
-    digests: dict[str, str] = {}  # of the files whose bytes a reader hashed
+    # of the files whose bytes a reader hashed; a name shown twice (two folders' files) is
+    # the last file's, as `paths` is
+    digests: dict[str, str] = {}
     for table in tables:
+        digest = None
         if isinstance(table, ReadTable):
             name, kind, table_entries, table_problems, table_loose, digest = table
             if table_loose and kind is not None:
                 loose.add(kind)
-            if digest is not None:
-                digests[name] = digest
         else:
             name = table.name
             kind, table_entries, table_problems = read_table(table, mapping, contract, today, limits)
             if kind is not None and any(e.record is not None for e in table_entries):
                 loose.add(kind)
+        if digest is not None:
+            digests[name] = digest
+        else:
+            digests.pop(name, None)
         sources.append((name, kind))
         spans[name] = (kind, len(entries), len(entries) + len(table_entries))
         entries.extend_from(table_entries)

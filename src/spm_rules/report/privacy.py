@@ -47,7 +47,7 @@ def mask_digits(text: str) -> str:
 class Privacy:
     """What may be shown. `Privacy()` shows everything; `Privacy(True, secrets)` masks."""
 
-    __slots__ = ("_digits", "_numbers", "_numbers_run", "_texts", "mask")
+    __slots__ = ("_digits", "_numbers", "_steps", "mask")
 
     def __init__(self, mask: bool = False, secrets: Iterable[str] = ()):
         self.mask = mask
@@ -61,21 +61,30 @@ class Privacy:
                     by_length.setdefault(len(t), set()).add(t)
             elif t:
                 others.add(t)
+        self._numbers = by_length  # (`_run`: a run of digits that is a secret's digits)
         # the digits of the others (a secret's digits, however written: `_run`)
         self._digits = {d for d in (_NON_DIGIT.sub("", t) for t in others) if len(d) >= 4}
-        # every secret as written: replaced wherever it stands, even inside a longer run of
-        # digits or an identifier (`s-usia_produktif-3216…0509-5`). One written in digits
-        # alone stands inside a run of digits: it is looked for there, per length (a city's
-        # report is a hundred megabytes with three million NIKs in it: searching the whole
-        # text once per secret took days); any other is searched for, longest first.
-        self._numbers = dict(sorted(by_length.items(), reverse=True))  # longest first
-        shortest = min(by_length, default=0)
-        # a run of exactly 16 digits is masked as a whole below (`_SIXTEEN`) as it is when it
-        # is a secret: where no secret is shorter, only longer runs are looked in
-        self._numbers_run = (
-            None if not by_length else re.compile(r"\d{17,}" if shortest >= 16 else rf"\d{{{shortest},}}")
-        )
-        self._texts = sorted((t for t in others if len(t) >= 4), key=len, reverse=True)
+        # every secret as written, longest first: replaced wherever it stands, even inside a
+        # longer run of digits or an identifier (`s-usia_produktif-3216…0509-5`). Secrets
+        # written in digits alone of the lengths between two others are one step: they
+        # stand inside runs of digits and are looked for there (a city's report is a hundred
+        # megabytes with millions of NIKs in it: searching the whole text once per secret
+        # took days); any other secret is searched for through the text.
+        steps: list[str | _Numbers] = []
+        band: dict[int, set[str]] = {}
+        texts = sorted((t for t in others if len(t) >= 4), key=len, reverse=True)
+        for length in sorted(set(by_length) | {len(t) for t in texts}, reverse=True):
+            alike = [t for t in texts if len(t) == length]
+            if alike:
+                if band:
+                    steps.append(_Numbers(band, last=False))
+                    band = {}
+                steps += alike
+            if length in by_length:
+                band[length] = by_length[length]
+        if band:
+            steps.append(_Numbers(band, last=True))
+        self._steps = steps
 
     @classmethod
     def for_register(cls, register: Register | None, mask: bool) -> Privacy:
@@ -92,28 +101,47 @@ class Privacy:
     def text(self, text: str) -> str:
         if not self.mask or not text:
             return text
-        for secret in self._texts:
-            if secret in text:
+        for step in self._steps:
+            if isinstance(step, _Numbers):
+                text = step.mask(text)
+            elif step in text:
                 text = text.replace(
-                    secret, mask_digits(secret) if any(c.isdigit() for c in secret) else "*" * len(secret)
+                    step, mask_digits(step) if any(c.isdigit() for c in step) else "*" * len(step)
                 )
-        if self._numbers_run is not None:
-            text = self._numbers_run.sub(self._numbers_in, text)
         if text.isascii():  # (`mask_digits` of 16 digits, made by the regex engine: millions of them)
             text = _SIXTEEN_ASCII.sub(r"\1********\2", text)
         else:
             text = _SIXTEEN.sub(lambda m: mask_digits(m.group()), text)
         return _RUN.sub(self._run, text)
 
-    def _numbers_in(self, m: re.Match[str]) -> str:
-        """A run of digits with every secret written in digits masked where it stands in it:
-        longest first, each length from the left, as `str.replace` would one secret after
-        the other (two secrets of one length overlapping: the leftmost is masked)."""
+
+class _Numbers:
+    """Secrets written in digits alone, of the lengths one step masks (`Privacy`), looked for
+    inside each run of digits of the text: longest first, each length from the left, as
+    `str.replace` would mask one secret after the other (two secrets of one length that
+    overlap: the leftmost is masked)."""
+
+    __slots__ = ("_by_length", "_pattern", "_whole")
+
+    def __init__(self, by_length: dict[int, set[str]], last: bool) -> None:
+        self._by_length = dict(sorted(by_length.items(), reverse=True))
+        shortest = min(by_length)
+        # the last step before `_SIXTEEN`, no secret shorter than 16: a run of exactly 16
+        # digits is masked as a whole there, alike whether it is a secret or not
+        self._pattern = re.compile(r"\d{17,}" if last and shortest >= 16 else rf"\d{{{shortest},}}")
+        # a run that is a secret is masked at once, unless a secret of four digits may stand
+        # in the four digits it keeps at either end
+        self._whole = 4 not in by_length
+
+    def mask(self, text: str) -> str:
+        return self._pattern.sub(self._in_run, text)
+
+    def _in_run(self, m: re.Match[str]) -> str:
         run = m.group()
-        same = self._numbers.get(len(run))
-        if same is not None and run in same:  # a NIK standing alone: the common case
+        same = self._by_length.get(len(run))
+        if self._whole and same is not None and run in same:  # a NIK standing alone
             return run[:4] + "********" + run[12:] if len(run) == 16 and run.isascii() else mask_digits(run)
-        for length, secrets in self._numbers.items():
+        for length, secrets in self._by_length.items():
             i = 0
             while i + length <= len(run):
                 if run[i : i + length] in secrets:

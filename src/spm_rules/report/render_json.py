@@ -31,7 +31,7 @@ def json_text(doc: Any, end: str = "") -> str:
     on its own (`_text_list`) and put in its place. The same data as
     `json.dumps(doc, indent=2)`; `end` closes the text (made once: it is as large as the
     report)."""
-    lists: list[Sequence[str]] = []  # each list or tuple of texts, as the document holds it
+    lists: list[Sequence[str]] = []  # each list or tuple of texts, or `Keys`, as the document holds it
 
     def mark(value: Any) -> Any:
         if isinstance(value, dict):
