@@ -102,22 +102,19 @@ class Keys(Sequence[str]):
     def json_list(self) -> str | None:
         """The keys as a JSON list on one line, as `json.dumps(list(keys), ensure_ascii=False)`
         writes it, made from the joined texts as they are; None when a key needs escaping."""
-        if not self._n:
-            return "[]"
-        body = SEP.join(SEP.join(p) if isinstance(p, list) else p[0] for p in self._parts)
-        if not _whole(body, self._n) or _ESCAPED.search(body) is not None:
-            return None
-        return '["' + body + '"]'
+        return _listed(SEP.join(SEP.join(p) if isinstance(p, list) else p[0] for p in self._parts), self._n)
 
 
 def json_text_list(texts: Sequence[str]) -> str | None:
     """`json.dumps(texts, ensure_ascii=False)` of a list of texts when none needs escaping,
     joined once (no string object per text); None otherwise."""
-    if isinstance(texts, Keys):
-        return texts.json_list()
-    if not texts:
+    return texts.json_list() if isinstance(texts, Keys) else _listed(SEP.join(texts), len(texts))
+
+
+def _listed(body: str, n: int) -> str | None:
+    """The JSON list of `n` texts joined by `SEP` into `body`; None when one needs escaping."""
+    if not n:
         return "[]"
-    body = SEP.join(texts)
-    if not _whole(body, len(texts)) or _ESCAPED.search(body) is not None:
+    if not _whole(body, n) or _ESCAPED.search(body) is not None:
         return None
     return '["' + body + '"]'

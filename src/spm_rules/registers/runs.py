@@ -292,30 +292,31 @@ class Entries(_MadeWhenWalked[Entry]):
         """The value of each of `fields[kind]` of every entry's record of that kind, whatever
         its fate: what `record.get` gives walking every entry, in no set order, a run's values
         read a column at a time (no record made)."""
+
+        def of_records(entries: Iterable[Entry]) -> Iterator[Any]:
+            for e in entries:
+                rec = e.record
+                if rec is not None:
+                    yield from map(rec.get, fields.get(rec.kind, ()))
+
         if self._whole is not None:
-            parts: list[Part] = [self._whole]
-            over: dict[int, Entry] = {}
-        else:
-            parts, over = self._parts, self._over
-        for k, part in enumerate(parts):
+            yield from of_records(self._whole)
+            return
+        over = sorted(self._over)
+        for k, part in enumerate(self._parts):
             if not isinstance(part, KeptRun):
-                for e in part:
-                    rec = e.record
-                    if rec is not None:
-                        yield from map(rec.get, fields.get(rec.kind, ()))
+                yield from of_records(part)
                 continue
             names = fields.get(part.kind, ())
             if not names:
                 continue
             start = self._ends[k - 1] if k else 0
-            skip = {i - start for i in over if start <= i < start + len(part)}
+            # (an entry a check put in a run's place: its own record's values, below)
+            skip = {i - start for i in over[bisect_left(over, start) : bisect_left(over, start + len(part))]}
             for name in names:
                 values = part.columns.field(name)[part.start : part.start + len(part)]
                 yield from values if not skip else (v for j, v in enumerate(values) if j not in skip)
-        for e in over.values():  # (an entry a check put in a run's place)
-            rec = e.record
-            if rec is not None:
-                yield from map(rec.get, fields.get(rec.kind, ()))
+        yield from of_records(self._over.values())
 
     def file_fates(self) -> Counter[tuple[str, Fate]]:
         """Each (file, fate) with its number of entries, a run counted without a record made."""

@@ -24,16 +24,21 @@ _SIXTEEN_ASCII = re.compile(r"(?<![0-9])([0-9]{4})[0-9]{8}([0-9]{4})(?![0-9])") 
 _NON_DIGIT = re.compile(r"\D")
 
 
+def _kept(n: int) -> tuple[int, int]:
+    """How many of `n` digits a mask keeps at the head and at the tail."""
+    return (4, 4) if n >= 12 else (0, min(2, max(0, n - 4)))
+
+
 def mask_digits(text: str) -> str:
     """Hide the digits of an identity number; keep region code and last four (16 digits), or
     only the last two (any other length). Separators stay where they were."""
     if text.isascii() and text.isdigit():  # (a NIK as written: a city's report holds millions)
         n = len(text)
-        head, tail = (4, 4) if n >= 12 else (0, min(2, max(0, n - 4)))
+        head, tail = _kept(n)
         return text[:head] + "*" * (n - head - tail) + text[n - tail :]
     digits = _NON_DIGIT.sub("", text)
     n = len(digits)
-    keep_head, keep_tail = (4, 4) if n >= 12 else (0, min(2, max(0, n - 4)))
+    keep_head, keep_tail = _kept(n)
     out, i = [], 0
     for ch in text:
         if ch.isdigit():
@@ -140,7 +145,7 @@ class _Numbers:
         run = m.group()
         same = self._by_length.get(len(run))
         if self._whole and same is not None and run in same:  # a NIK standing alone
-            return run[:4] + "********" + run[12:] if len(run) == 16 and run.isascii() else mask_digits(run)
+            return mask_digits(run)
         for length, secrets in self._by_length.items():
             i = 0
             while i + length <= len(run):

@@ -36,13 +36,8 @@ def json_text(doc: Any, end: str = "") -> str:
     def mark(value: Any) -> Any:
         if isinstance(value, dict):
             return {k: mark(v) for k, v in value.items()}
-        if isinstance(value, Keys):
-            if value:
-                lists.append(value)
-                return f"\x00{len(lists) - 1}\x00"
-            return []
-        if isinstance(value, list | tuple):
-            if value and set(map(type, value)) == {str}:
+        if isinstance(value, Keys | list | tuple):
+            if value and (isinstance(value, Keys) or set(map(type, value)) == {str}):
                 lists.append(value)
                 return f"\x00{len(lists) - 1}\x00"
             return [mark(v) for v in value]

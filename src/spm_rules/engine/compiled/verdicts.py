@@ -594,12 +594,11 @@ def _scope_groups(
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE _scope AS {scope}")
         # each facility's keys joined into one text by DuckDB (`Keys.joined`), the counted
-        # and the others, with how many
+        # (how many) and the others
         found = con.execute(
             f"SELECT fac, count(*), string_agg(key, '{SEP}' ORDER BY r) FILTER (WHERE counted), "
             "count(*) FILTER (WHERE counted), "
             f"string_agg(key, '{SEP}' ORDER BY r) FILTER (WHERE NOT counted), "
-            "count(*) FILTER (WHERE NOT counted), "
             "count(key) = count(*) AND count(counted) = count(*) "
             "FROM _scope GROUP BY fac ORDER BY min(r)"
         ).fetchall()
@@ -618,8 +617,8 @@ def _scope_groups(
         return None
     codes = {fac: list(zip(cs, ns, strict=True)) for fac, cs, ns in per_code}
     out: _Groups = []
-    for fac, n, counted, n_counted, not_counted, n_not_counted, _whole in found:
-        keys, other_keys = Keys.joined(counted, n_counted), Keys.joined(not_counted, n_not_counted)
+    for fac, n, counted, n_counted, not_counted, _whole in found:  # (every subject's flag known)
+        keys, other_keys = Keys.joined(counted, n_counted), Keys.joined(not_counted, n - n_counted)
         if keys is None or other_keys is None:
             return None  # a key with a double quote: not told apart in the joined text
         out.append((fac, n, keys, other_keys, codes[fac]))
