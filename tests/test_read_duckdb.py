@@ -6,6 +6,7 @@ quotes, Latin-1, a lone CR, NUL."""
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 from pathlib import Path
 from unittest import mock
 
@@ -14,9 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spm_rules import model
+from spm_rules.limits import DEFAULT_LIMITS
 from spm_rules.model import StoredRecord
-from spm_rules.registers import duckcsv, readers, rows
-from spm_rules.registers.tables import BROKEN, read_csv
+from spm_rules.registers import csvscan, duckcsv, readers, rows
+from spm_rules.registers.tables import BROKEN, _delimiter, read_csv
 
 from .test_read_fast import CONTRACT, TODAY, _city, normal, tables
 
@@ -372,7 +374,7 @@ def test_the_first_lines_are_those_of_a_split(text, n, bom):
     """The header is looked for in the first lines, decoded without decoding or copying the
     rest, after a byte order mark."""
     raw = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
-    assert duckcsv._first_lines(raw, 3 if bom else 0, n) == text.split("\n", n)[:n]
+    assert csvscan.first_lines(raw, 3 if bom else 0, n) == text.split("\n", n)[:n]
 
 
 def _kept_read(path: Path, kind):
@@ -438,7 +440,7 @@ def test_the_layout_of_a_file_is_told_by_its_bytes(tmp_path, bom, end):
     lines = ["nik,tanggal,fasilitas", "3275014202890001,2018-03-12,Puskesmas Cipayung é€"]
     lines.append("3275014202890001,2018-04-12,Puskesmas 01")
     raw = bom + end.decode().join(lines).encode()
-    found = duckcsv.layout(raw, 1, duckcsv.DEFAULT_LIMITS)
+    found = csvscan.layout(raw, 1, DEFAULT_LIMITS)
     assert found is not None
     assert found.text == raw.decode("utf-8-sig")
     assert found.header == ["nik", "tanggal", "fasilitas"] and found.crlf == (end == b"\r\n")
@@ -554,3 +556,112 @@ def test_a_name_shown_twice_gives_the_digest_of_the_last_file(tmp_path, quoted_f
     assert [name for name, _kind in register.sources] == ["data/penduduk.csv"] * 2
     expected = hashlib.sha256((last / "penduduk.csv").read_bytes()).hexdigest()
     assert dict(input_digests(register)) == {"data/penduduk.csv": expected}
+
+
+def _old_layout(raw: bytes, header_row: int, limits, search: int) -> tuple | None:
+    """The layout as the twelfth session told it, from the whole bytes at once (the
+    reference `csvscan.scan` is held to): its facts, and those `_columns_table` read."""
+    if b'"' in raw or b"\x00" in raw or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    crs = raw.count(b"\r") if b"\r" in raw else 0
+    if crs and crs != raw.count(b"\r\n"):
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+    lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
+    if lines > limits.sheet_rows:
+        return None
+    head = raw[start:].decode("utf-8").split("\n", header_row + search)[: header_row + search]
+    first = head[header_row - 1] if len(head) >= header_row else head[0]
+    delimiter = _delimiter(first.rstrip("\r\n"))
+    for n, line in enumerate(head[header_row - 1 :], start=header_row):
+        line = line.removesuffix("\r")
+        cells = line.split(delimiter) if line else []
+        if any(c.strip() for c in cells):
+            header = [h.strip().lstrip("\ufeff") for h in cells]
+            named = [h for h in header if h]
+            if len(named) != len(set(named)) or len(header) > limits.sheet_columns:
+                return None
+            data: int | None = start
+            for _line in range(n):
+                data = raw.find(b"\n", data) + 1
+                if data == 0:
+                    data = None
+                    break
+            return (
+                start, header, n, delimiter, lines, crs > 0, raw.endswith(b"\n"),
+                None if data is None else raw.count(delimiter.encode("ascii"), data),
+                raw.startswith((b"\n", b"\r\n"), start),
+                len(header) == 1 and (b"\n\n" in raw or b"\n\r\n" in raw),
+            )  # fmt: skip
+    return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", ",", ";", "\n", "\r\n", "\r", " ", "é", "\ufeff", '"']), max_size=30),
+    st.sampled_from([b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xc3", b"\x00"]),
+    st.sampled_from([b"", b"\xc3", b"\x80", b"\n"]),
+    st.lists(st.integers(0, 40), max_size=6),
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(2, 12),
+)
+def test_the_layout_told_a_chunk_at_a_time_is_that_of_the_whole_bytes(
+    pieces, head, tail, cuts, header_row, search, rows
+):
+    """`csvscan.scan` reads a file a chunk at a time; whatever the cuts (a CR LF, an empty
+    line, a character of two bytes or the header's lines across two chunks), the layout is
+    the one told from the whole bytes at once, and so is every fact `_columns_table` reads."""
+    import dataclasses
+
+    raw = head + "".join(pieces).encode("utf-8") + tail
+    limits = dataclasses.replace(DEFAULT_LIMITS, sheet_rows=rows)
+    bounds = sorted({0, len(raw), *(min(c, len(raw)) for c in cuts)})
+    parts = [raw[a:b] for a, b in pairwise(bounds)]
+    with mock.patch.object(csvscan, "HEADER_SEARCH", search):
+        found = csvscan.scan(parts, header_row, limits, lambda: raw)
+    expected = _old_layout(raw, header_row, limits, search)
+    if expected is None:
+        assert found is None
+        return
+    assert found is not None
+    got = (
+        found.start, found.header, found.header_line, found.delimiter, found.lines, found.crlf, found.ends_lf,
+        found.data_delimiters, found.blank_first, len(found.header) == 1 and found.blank_inside,
+    )  # fmt: skip
+    assert got == expected
+    assert found.text == raw.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        [b"nik,tanggal\r", b"\n3275,2018-01-01\r\n"],  # a CR LF across two chunks
+        [b"nik\n3275\n", b"\n3276\n"],  # an empty line across two chunks (one column)
+        [b"nik\n3275\r", b"\n\r\n3276\n"],
+        [b"nik,nama\n3275,Ren\xc3", b"\xa9\n"],  # a character across two chunks
+        [b"nik,nama\n3275,A\n3276,B\n3277,Ren\xc3", b"e\n", b"\xa9\n"],  # cut, then ASCII: not UTF-8
+        [b"nik,nama\n3275,A\n3276,B\n3277,Rene\xc3"],  # a character cut at the end
+        [b"nik,nama\n3275,A\n3276,B\r\n3277,B\r"],  # a CR at the end
+        [b"nik,nama\n3275,A\r", b"\r\n3276,B\n"],  # a CR before a chunk's CR LF
+    ],
+)
+def test_the_layout_across_two_chunks(parts):
+    """What stands across two chunks is told as in the whole bytes (the header looked for in
+    the first two lines: the chunks after them are counted, not decoded)."""
+    raw = b"".join(parts)
+    with mock.patch.object(csvscan, "HEADER_SEARCH", 1):
+        found = csvscan.scan(parts, 1, DEFAULT_LIMITS, lambda: raw)
+    expected = _old_layout(raw, 1, DEFAULT_LIMITS, 1)
+    assert (found is None) == (expected is None)
+    if found is not None:
+        assert (found.lines, found.crlf, found.data_delimiters, found.blank_inside) == (
+            expected[4],
+            expected[5],
+            expected[7],
+            expected[9],
+        )

@@ -1,7 +1,7 @@
 """CSV registers read through DuckDB: the same entries and problems as `tables.read_csv` and
 `rows.read_rows`, with the per-row, per-cell work done in C.
 
-Only a file the Python reader would cut the same way is taken (`layout`): UTF-8, no quote
+Only a file the Python reader would cut the same way is taken (`csvscan.scan`): UTF-8, no quote
 character, no NUL, every CR the first half of a CRLF. Its lines are then the text split at LF
 (a CR before it dropped) and its cells each line split at the delimiter — what `csv.reader`
 yields for a line without quotes — so line numbers are the physical ones. DuckDB splits the
@@ -21,7 +21,6 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
 from itertools import compress, pairwise, repeat
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -31,91 +30,15 @@ from ..model import Columns, Entry, Record, RecordRef, RowProblem
 from ..sqlvalues import column as sql_column
 from ..sqlvalues import sql_type
 from .contract import Identity, RecordKind
-from .digest import FileDigest
+from .csvscan import Layout, Scanned, scan_file
+from .csvscan import cells as line_cells
 from .fastcheck import FastCheck
 from .mapping import TableMapping
 from .rows import _Column, _TableReader, batched, odd_row, table_shape
 from .runs import Entries, KeptRun
-from .tables import _delimiter
 
 FIELD_LIMIT = 64 * 1024 * 1024  # csv.field_size_limit set in tables.py
 CHUNK_ROWS = 100_000  # rows fetched from DuckDB at a time
-HEADER_SEARCH = 1000  # lines looked at for the header; a later one is left to the Python path
-
-
-@dataclass(slots=True)
-class Layout:
-    """What the Python reader would make of a file's first lines, and its bytes (emptied
-    once DuckDB has the lines, `_read`). Its text is never made whole: the lines and cells
-    are told by ASCII bytes (LF, CR, the delimiter), which in UTF-8 never stand inside a
-    character, so counting them in the bytes counts them in the text."""
-
-    raw: bytes
-    start: int  # where the text starts (after a byte order mark)
-    header: list[str]
-    header_line: int
-    delimiter: str
-    lines: int  # physical lines, as `tables.split_lines` counts them
-    crlf: bool  # whether any line ends in CR LF (every CR does)
-
-    @property
-    def text(self) -> str:
-        """The file's text, as `raw.decode("utf-8-sig")` makes it."""
-        return self.raw[self.start :].decode("utf-8")
-
-
-_BOM = b"\xef\xbb\xbf"
-
-
-def _cells(line: str, delimiter: str) -> list[str]:
-    """`csv.reader`'s cells of one line without quotes (its line end removed)."""
-    line = line.removesuffix("\r")
-    return line.split(delimiter) if line else []
-
-
-def layout(raw: bytes, header_row: int, limits: Limits) -> Layout | None:
-    """The file's layout when the Python reader would split every line of it exactly at LF
-    and the delimiter; None when it might not (quotes, a lone CR, NUL, not UTF-8, no header
-    near the top, a duplicated header, too many lines). The text is decoded only to prove
-    it UTF-8 where it is not ASCII, and for its first lines (a city's register is a hundred
-    megabytes: one copy of it less)."""
-    if b'"' in raw or b"\x00" in raw or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None
-    crs = raw.count(b"\r") if b"\r" in raw else 0
-    if crs and crs != raw.count(b"\r\n"):
-        return None
-    if not raw.isascii():
-        try:
-            raw.decode("utf-8")  # (a byte order mark is UTF-8 too)
-        except UnicodeDecodeError:
-            return None
-    start = len(_BOM) if raw.startswith(_BOM) else 0
-    lines = raw.count(b"\n") + (not raw.endswith(b"\n"))
-    if lines > limits.sheet_rows:
-        return None
-    head = _first_lines(raw, start, header_row + HEADER_SEARCH)
-    first = head[header_row - 1] if len(head) >= header_row else head[0]
-    delimiter = _delimiter(first.rstrip("\r\n"))
-    for n, line in enumerate(head[header_row - 1 :], start=header_row):
-        cells = _cells(line, delimiter)
-        if any(c.strip() for c in cells):
-            header = [h.strip().lstrip("\ufeff") for h in cells]
-            named = [h for h in header if h]
-            if len(named) != len(set(named)) or len(header) > limits.sheet_columns:
-                return None
-            return Layout(raw, start, header, n, delimiter, lines, crs > 0)
-    return None
-
-
-def _first_lines(raw: bytes, start: int, n: int) -> list[str]:
-    """`raw[start:].decode().split("\n", n)[:n]` without decoding or copying the rest (a
-    city's register is a hundred megabytes)."""
-    end = start
-    for _line in range(n):
-        end = raw.find(b"\n", end) + 1
-        if end == 0:
-            return raw[start:].decode("utf-8").split("\n")[:n]
-    return raw[start:end].decode("utf-8").split("\n")[:n]
 
 
 def _free_text(reader: _TableReader, column: _Column) -> bool:
@@ -339,18 +262,14 @@ def read_csv_duckdb(
     today: dt.date,
     limits: Limits = DEFAULT_LIMITS,
     database: Database | None = None,
+    scanned: Scanned | None = None,
 ) -> Read | None:
     """The entries and problems of one CSV register of `kind`, equal to the Python reader's;
-    None when the file is left to it."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
-        return None  # the Python path says why, in the user's words
-    digest = FileDigest(raw)
-    found = layout(raw, header_row, limits)
-    del raw  # (the file's bytes, as large as it: held by `found` until DuckDB has its lines)
-    if found is None or kind.fast is None:
+    None when the file is left to it. `scanned`: the file's `scan_file`, when made already."""
+    scanned = scanned or scan_file(path, header_row, limits)
+    if scanned is None or scanned.layout is None or kind.fast is None:
         return None
+    found = scanned.layout
     shape = table_shape(kind, found.header, name, table_map)
     reader = _TableReader(kind, shape, kind.fast, today, table_map, limits)
     if shape.missing or not reader.distinct_fields:
@@ -361,7 +280,7 @@ def read_csv_duckdb(
         con = db.cursor()
         try:
             read = _read(con, path, found, reader, name, db)
-            return None if read is None else read._replace(digest=digest.hexdigest())
+            return None if read is None else read._replace(digest=scanned.digest)
         except duckdb.Error:
             db.forget(name)  # the file is read by the Python path: nothing of it is kept
             return None
@@ -378,18 +297,11 @@ def _columns_table(con, path: Path, found: Layout, width: int) -> bool:
     a long row whose extra cells are empty is taken by DuckDB without one, so the delimiters
     after the header are counted: exactly width - 1 per data line), as many rows as data
     lines."""
-    raw = found.raw  # (LF, CR and the delimiter: the same bytes in the text, `Layout`)
-    if raw.startswith((b"\n", b"\r\n"), found.start):
+    if found.blank_first or (width == 1 and found.blank_inside):
         return False
-    if width == 1 and (b"\n\n" in raw or (found.crlf and b"\n\r\n" in raw)):
-        return False
-    start = found.start
-    for _line in range(found.header_line):
-        start = raw.find(b"\n", start) + 1
-        if start == 0:
-            return False  # no data line
-    data_lines = found.lines - found.header_line
-    if raw.count(found.delimiter.encode("ascii"), start) != (width - 1) * data_lines:
+    if found.data_delimiters is None:
+        return False  # no data line
+    if found.data_delimiters != (width - 1) * (found.lines - found.header_line):
         return False
     import duckdb
 
@@ -419,16 +331,21 @@ def _source(con, path: Path, found: Layout, width: int, limits: Limits) -> tuple
             + " FROM t0"
         )
         return "ok", cells, f"concat_ws({_quoted(found.delimiter)}, {', '.join(cells)})"
+    try:
+        text = found.text  # (the file read again: its lines are given to DuckDB as one text)
+    except (OSError, UnicodeDecodeError):
+        return None  # changed since: the Python path reads it as it is now
     con.execute(
         "CREATE TEMP TABLE t1 AS SELECT n, line, string_split(rtrim(line, chr(13)), ?) AS cells "
         "FROM (SELECT generate_subscripts(l, 1) AS n, unnest(l) AS line "
         "FROM (SELECT string_split(?, chr(10)) AS l)) WHERE n > ?",
-        [found.delimiter, found.text, found.header_line],
+        [found.delimiter, text, found.header_line],
     )
+    del text
     count, longest, widest = con.execute(
         "SELECT count(*), max(strlen(line)), max(len(cells)) FROM t1"
     ).fetchone()
-    if count + found.header_line != found.lines + found.raw.endswith(b"\n") or (longest or 0) >= FIELD_LIMIT:
+    if count + found.header_line != found.lines + found.ends_lf or (longest or 0) >= FIELD_LIMIT:
         return None  # not the lines the Python reader would see
     if (widest or 0) > limits.sheet_columns:
         return None  # the Python path refuses the file in the user's words
@@ -476,7 +393,6 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     kind, fast = reader.kind, reader.fast
     width = len(found.header)
     source = _source(con, path, found, width, reader.limits)
-    found.raw = b""  # DuckDB has the lines: the bytes are not held while the rows are made
     if source is None:
         return None
     ok, cells, odd = source
@@ -853,7 +769,7 @@ def _read_alone(
 ) -> None:
     """An odd row read alone as `read_rows` reads it, its entry added to `out` and its
     problems to `read` (a record read alone is not a kept row: `read.loose`)."""
-    cells = _cells(text, found.delimiter)
+    cells = line_cells(text, found.delimiter)
     before = len(out)
     if batched(reader.shape, len(found.header), cells):
         out.append(reader.read(cells, ref, read.problems))

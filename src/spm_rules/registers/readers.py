@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -43,6 +44,7 @@ from .crosscheck import (
     relink,
 )
 from .crossquery import EveryEntry, StoredRows
+from .csvscan import Scanned, scan_file
 from .duckcsv import Database, read_csv_duckdb
 from .idindex import BuildReport, IndexStatus, build, open_index, status
 from .mapping import Mapping, TableMapping, load_mapping
@@ -262,15 +264,29 @@ def read_folder(
     today = today or dt.date.today()
 
     def tables(database: Database) -> Iterator[RawTable | ReadTable]:
-        for i, (base, path) in enumerate(paths, start=1):
-            if progress is not None:
-                progress("read", i, len(paths))
-            fast = _read_csv_fast(path, _display(path, base), mapping, contract, today, limits, database)
-            if fast is not None:
-                database.checkpoint()  # its kept rows compressed before the next file's are made
-                yield fast
-            else:
-                yield from _read_file(path, mapping, limits, base)
+        # the next CSV file's bytes are scanned (layout, checksum) in a thread while DuckDB
+        # reads this one: the scan is Python's and one core's, DuckDB's work lets go of the
+        # interpreter's lock
+        with ThreadPoolExecutor(max_workers=1) as pool:
+
+            def scanning(at: int) -> Future[Scanned | None] | None:
+                found = _csv_of_kind(paths[at][1], mapping, contract) if at < len(paths) else None
+                return None if found is None else pool.submit(scan_file, paths[at][1], found[2], limits)
+
+            ahead = scanning(0)
+            for i, (base, path) in enumerate(paths, start=1):
+                if progress is not None:
+                    progress("read", i, len(paths))
+                this, ahead = ahead, scanning(i)
+                scanned = None if this is None else this.result()
+                fast = _read_csv_fast(
+                    path, _display(path, base), mapping, contract, today, limits, database, scanned
+                )
+                if fast is not None:
+                    database.checkpoint()  # its kept rows compressed before the next file's are made
+                    yield fast
+                else:
+                    yield from _read_file(path, mapping, limits, base)
 
     # the typed rows of the CSV files DuckDB reads are kept for the compiled path; the
     # database lives as long as the register (closed at once when it kept nothing)
@@ -315,20 +331,31 @@ class ReadTable(NamedTuple):
     digest: str | None = None  # the SHA-256 of the bytes read
 
 
-def _read_csv_fast(
-    path: Path, name: str, mapping: Mapping, contract: Contract, today: dt.date, limits: Limits,
-    database: Database,
-) -> ReadTable | None:  # fmt: skip
-    """A CSV register read through DuckDB (`duckcsv`), or None when it is left to the Python
-    readers (another format, or a file DuckDB might not cut as they do)."""
+def _csv_of_kind(
+    path: Path, mapping: Mapping, contract: Contract
+) -> tuple[RecordKind, TableMapping | None, int] | None:
+    """A CSV file's record kind, its table's mapping and header row; None for another format
+    or a file of no known kind (the Python readers say what it is)."""
     if path.suffix.lower() != ".csv":
         return None
     kind = contract.kind(mapping.kind_name(path.name, None, path.stem))
     if kind is None:
         return None
-    table_map = mapping.for_table(path.name, None)
-    header_row = mapping.header_row(path.name)
-    read = read_csv_duckdb(path, name, header_row, kind, table_map, today, limits, database)
+    return kind, mapping.for_table(path.name, None), mapping.header_row(path.name)
+
+
+def _read_csv_fast(
+    path: Path, name: str, mapping: Mapping, contract: Contract, today: dt.date, limits: Limits,
+    database: Database, scanned: Scanned | None = None,
+) -> ReadTable | None:  # fmt: skip
+    """A CSV register read through DuckDB (`duckcsv`), or None when it is left to the Python
+    readers (another format, or a file DuckDB might not cut as they do). `scanned`: the
+    file's `csvscan.scan_file`, made ahead."""
+    found = _csv_of_kind(path, mapping, contract)
+    if found is None:
+        return None
+    kind, table_map, header_row = found
+    read = read_csv_duckdb(path, name, header_row, kind, table_map, today, limits, database, scanned)
     if read is None:
         return None
     return ReadTable(name, kind.name, read.entries, read.problems, read.loose[0], read.digest)
