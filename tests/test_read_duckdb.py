@@ -665,3 +665,29 @@ def test_the_layout_across_two_chunks(parts):
             expected[7],
             expected[9],
         )
+
+
+def test_an_identity_alternative_naming_a_field_the_kind_has_not_is_never_met(tmp_path):
+    """A school's registration names its pupil by NIK, or by facility and local number — but
+    the kind has no facility: that alternative is never met, and the file's rows are kept
+    all the same (their identity the NIK, a virtual column). A row with only a local number
+    is rejected as the Python reader rejects it."""
+    kind = CONTRACT.kinds["pendaftaran_sekolah"]
+    assert "fasilitas" not in kind.fields and duckcsv._storable(kind)
+    path = tmp_path / "pendaftaran_sekolah.csv"
+    path.write_text(
+        "nik,id_lokal,sekolah,kelas,tahun_ajaran,wilayah\n"
+        "3275010202120001,,SD 1,1,2018/2019,Puskesmas 01\n"
+        ",RM-7,SD 1,1,2018/2019,Puskesmas 01\n"
+        "3275014303060001,RM-8,SD 2,7,2018/2019,Puskesmas 02\n",
+        encoding="utf-8",
+    )
+    python = _python(path, kind, None)
+    database, read, _tables = _kept_read(path, kind)
+    try:
+        kept = [e.record for e in read.entries if e.record is not None]
+        assert [type(r) for r in kept] == [StoredRecord, StoredRecord]
+        assert [r.get("id_orang") for r in kept] == ["3275010202120001", "3275014303060001"]
+        assert normal(read.entries) == normal(python[0]) and read.problems == python[1]
+    finally:
+        database.close()

@@ -192,7 +192,7 @@ class Database:
             columns = [f'"{n}" {sql_type(f.type)}' for n, f in sorted(kind.fields.items())]
             if identity is not None and identity.field in kind.fields:
                 at = sorted(kind.fields).index(identity.field)
-                columns[at] += f" GENERATED ALWAYS AS ({_derived(identity)}) VIRTUAL"
+                columns[at] += f" GENERATED ALWAYS AS ({_derived(kind)}) VIRTUAL"
             alt = ", _alt SMALLINT" if identity is not None else ""
             # (it may be there still, released but read for its texts: `texts`)
             fields = ", ".join(columns)
@@ -384,9 +384,23 @@ def _storable(kind: RecordKind) -> bool:
     if identity is None:
         return True
     fields = kind.fields
-    joined = {f for alt in identity.alternatives for f in alt}
+    possible = _possible(kind)
+    joined = {f for _i, alt in possible for f in alt}
     names = {identity.field, *joined}
-    return identity.field not in joined and all(n in fields and fields[n].type == "string" for n in names)
+    return (
+        bool(possible)
+        and identity.field not in joined
+        and all(n in fields and fields[n].type == "string" for n in names)
+    )
+
+
+def _possible(kind: RecordKind) -> list[tuple[int, tuple[str, ...]]]:
+    """The identity's alternatives a row can meet, each with its place among them: one naming
+    a field the kind does not have is never met (a record has no value for it: `derive`
+    finds none, `has` is FALSE) — a school's registration has a local number but no facility."""
+    identity = kind.identity
+    assert identity is not None
+    return [(i, alt) for i, alt in enumerate(identity.alternatives) if all(f in kind.fields for f in alt)]
 
 
 def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: Database) -> Read | None:
@@ -720,12 +734,13 @@ def _keep(
     return count
 
 
-def _derived(identity: Identity) -> str:
+def _derived(kind: RecordKind) -> str:
     """The identity of a kept row in SQL, as `Identity.derive` makes it: the fields of the
     alternative the row meets (`_alt`; a kept row meets one, its fields all filled) joined."""
-    sep = _quoted(identity.join)
-    made = [f" || {sep} || ".join(f'"{f}"' for f in alt) for alt in identity.alternatives]
-    return "CASE _alt " + " ".join(f"WHEN {i} THEN {m}" for i, m in enumerate(made)) + " END"
+    assert kind.identity is not None
+    sep = _quoted(kind.identity.join)
+    made = [(i, f" || {sep} || ".join(f'"{f}"' for f in alt)) for i, alt in _possible(kind)]
+    return "CASE _alt " + " ".join(f"WHEN {i} THEN {m}" for i, m in made) + " END"
 
 
 def _entries(
