@@ -418,6 +418,43 @@ def test_a_failed_save_leaves_the_previous_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["spm.xlsx"]
 
 
+def test_a_report_written_in_pieces_is_whole_or_not_at_all(tmp_path):
+    """The JSON report is written a piece at a time (a city's is 68-117 MB): the file is the
+    pieces joined, and a piece that fails half-way leaves the previous file."""
+    from spm_rules.cli import outputs
+
+    target = tmp_path / "spm.json"
+    outputs.write_pieces_atomic(target, iter(["{", '"a": ', "é", "}\n"]))
+    assert target.read_bytes() == '{"a": é}\n'.encode()
+
+    def failing():
+        yield "{"
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        outputs.write_pieces_atomic(target, failing())
+    assert target.read_bytes() == '{"a": é}\n'.encode()
+    assert [p.name for p in tmp_path.iterdir()] == ["spm.json"]
+
+
+def test_the_json_report_is_the_same_on_stdout_in_a_file_and_masked(tmp_path, capsys):
+    """Written in pieces to stdout or to a file, the report is the same text; masked, it is
+    masked whole (the pieces joined first) — the plain one with every NIK masked."""
+    import re
+
+    def stdout(*args: str) -> str:
+        assert main(["check", "--period", "2018", "--format", "json", "-q", *args]) == 0
+        return capsys.readouterr().out
+
+    target = tmp_path / "out.json"
+    out = stdout()
+    assert stdout("--output", str(target)) == ""
+    assert target.read_text(encoding="utf-8") == out and json.loads(out)["schema_version"]
+    masked = stdout("--mask-nik")
+    assert re.search(r"\b\d{16}\b", out) and not re.search(r"\b\d{16}\b", masked)
+    assert masked == re.sub(r"\b(\d{4})\d{8}(\d{4})\b", r"\1********\2", out)
+
+
 # ---- same inputs, same bytes ------------------------------------------------------------------
 
 

@@ -50,9 +50,9 @@ from ..report.catalogue import label as label_text
 from ..report.catalogue import words
 from ..report.ledger import ledger_csv
 from ..report.privacy import Privacy, personal_values
-from ..report.render_json import json_text, ledger_json, register_json, report_json, verdict_json
+from ..report.render_json import json_pieces, ledger_json, register_json, report_json, verdict_json
 from ..resources import bundled_library, bundled_sample
-from .outputs import OutputRefused, check_targets, write_atomic, write_text_atomic
+from .outputs import OutputRefused, check_targets, write_atomic, write_pieces_atomic, write_text_atomic
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -383,11 +383,15 @@ def _write_check(
             doc["in_force"] = result.in_force
             doc["rule_set"] = result.stamp.as_json()
             doc["ledger"] = ledger_json(result.ledger, lang)
-            text = json_text(doc, end="\n")
+            # written a piece at a time (a city's report is 68-117 MB); masked whole
+            pieces = json_pieces(doc, end="\n")
+            if privacy.mask:
+                pieces = iter([privacy.text("".join(pieces))])
             if output is None:
-                _echo(text, privacy, nl=False)
+                for piece in pieces:
+                    click.echo(piece, nl=False)
             else:
-                write_text_atomic(output, privacy.text(text))
+                write_pieces_atomic(output, pieces)
         elif output is None:
             _render_check_text(_out(privacy), result, standards, label, lang)
         else:

@@ -72,3 +72,14 @@ def _umask() -> int:
 
 def write_text_atomic(target: Path, text: str) -> None:
     write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_pieces_atomic(target: Path, pieces: Iterable[str]) -> None:
+    """`write_text_atomic` of the pieces joined, each written as it comes."""
+
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8") as fh:
+            for piece in pieces:
+                fh.write(piece)
+
+    write_atomic(target, write)

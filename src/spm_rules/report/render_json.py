@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -26,11 +26,18 @@ _MARKED = re.compile(r'"\\u0000(\d+)\\u0000"')  # a list's place in the text (`j
 
 def json_text(doc: Any, end: str = "") -> str:
     """The document as JSON text, indented by two spaces, each non-empty list of texts on one
-    line: a city's report lists millions of subjects' keys, which the indenting encoder (pure
+    line: the same data as `json.dumps(doc, indent=2)`, `json_pieces` joined."""
+    return "".join(json_pieces(doc, end))
+
+
+def json_pieces(doc: Any, end: str = "") -> Iterator[str]:
+    """`json_text` in pieces, each list of texts made when its turn comes, for a writer that
+    writes them one by one: a city's report is 68–117 MB of text, which joined into one and
+    encoded whole was held three times at the run's peak.
+
+    A city's report lists millions of subjects' keys, which the indenting encoder (pure
     Python) wrote one per line in seconds and a gigabyte of pieces; each such list is written
-    on its own (`_text_list`) and put in its place. The same data as
-    `json.dumps(doc, indent=2)`; `end` closes the text (made once: it is as large as the
-    report)."""
+    on its own (`_text_list`) and put in its place. `end` closes the text."""
     lists: list[Sequence[str]] = []  # each list or tuple of texts, or `Keys`, as the document holds it
 
     def mark(value: Any) -> Any:
@@ -46,10 +53,14 @@ def json_text(doc: Any, end: str = "") -> str:
     # the text between the marks, each mark's number after it: [text, n, text, n, …, text]
     parts = _MARKED.split(json.dumps(mark(doc), ensure_ascii=False, indent=2))
     if sorted(map(int, parts[1::2])) != list(range(len(lists))):  # a text of the data looks like a mark
-        return json.dumps(doc, ensure_ascii=False, indent=2, default=list) + end  # (`Keys`)
-    parts[1::2] = [_text_list(lists[int(n)]) for n in parts[1::2]]
-    parts.append(end)
-    return "".join(parts)
+        return iter([json.dumps(doc, ensure_ascii=False, indent=2, default=list) + end])  # (`Keys`)
+    return _pieces(parts, lists, end)
+
+
+def _pieces(parts: list[str], lists: list[Sequence[str]], end: str) -> Iterator[str]:
+    for i, part in enumerate(parts):
+        yield _text_list(lists[int(part)]) if i % 2 else part
+    yield end
 
 
 def _text_list(texts: Sequence[str]) -> str:
