@@ -215,7 +215,7 @@ class _Counts:
         if self.one_column and not self.blank:
             joint = self.tail + part[:2]
             self.blank = any(empty in part or empty in joint for empty in (b"\n\n", b"\n\r\n"))
-        self.tail = (self.tail + part)[-2:]
+        self.tail = part[-2:] if len(part) >= 2 else (self.tail + part)[-2:]  # (not a copy of the chunk)
         return True
 
     def finished(self) -> bool:

@@ -267,10 +267,11 @@ def read_folder(
         # the next CSV file's bytes are scanned (layout, checksum) in a thread while DuckDB
         # reads this one: the scan is Python's and one core's, DuckDB's work lets go of the
         # interpreter's lock
+        csv_kinds = [_csv_of_kind(path, mapping, contract) for _base, path in paths]
         with ThreadPoolExecutor(max_workers=1) as pool:
 
             def scanning(at: int) -> Future[Scanned | None] | None:
-                found = _csv_of_kind(paths[at][1], mapping, contract) if at < len(paths) else None
+                found = csv_kinds[at] if at < len(paths) else None
                 return None if found is None else pool.submit(scan_file, paths[at][1], found[2], limits)
 
             ahead = scanning(0)
@@ -278,10 +279,10 @@ def read_folder(
                 if progress is not None:
                     progress("read", i, len(paths))
                 this, ahead = ahead, scanning(i)
-                scanned = None if this is None else this.result()
-                fast = _read_csv_fast(
-                    path, _display(path, base), mapping, contract, today, limits, database, scanned
-                )
+                found, scanned = csv_kinds[i - 1], None if this is None else this.result()
+                fast = None  # (a file not scanned, or not readable: the Python readers say why)
+                if found is not None and scanned is not None:
+                    fast = _read_csv_fast(path, _display(path, base), found, today, limits, database, scanned)
                 if fast is not None:
                     database.checkpoint()  # its kept rows compressed before the next file's are made
                     yield fast
@@ -345,15 +346,12 @@ def _csv_of_kind(
 
 
 def _read_csv_fast(
-    path: Path, name: str, mapping: Mapping, contract: Contract, today: dt.date, limits: Limits,
-    database: Database, scanned: Scanned | None = None,
+    path: Path, name: str, found: tuple[RecordKind, TableMapping | None, int], today: dt.date,
+    limits: Limits, database: Database, scanned: Scanned,
 ) -> ReadTable | None:  # fmt: skip
-    """A CSV register read through DuckDB (`duckcsv`), or None when it is left to the Python
-    readers (another format, or a file DuckDB might not cut as they do). `scanned`: the
-    file's `csvscan.scan_file`, made ahead."""
-    found = _csv_of_kind(path, mapping, contract)
-    if found is None:
-        return None
+    """A CSV register of a known kind (`_csv_of_kind`) read through DuckDB (`duckcsv`), or
+    None when it is left to the Python readers (a file DuckDB might not cut as they do).
+    `scanned`: the file's `csvscan.scan_file`, made ahead."""
     kind, table_map, header_row = found
     read = read_csv_duckdb(path, name, header_row, kind, table_map, today, limits, database, scanned)
     if read is None:
