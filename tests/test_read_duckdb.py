@@ -10,6 +10,7 @@ from itertools import pairwise
 from pathlib import Path
 from unittest import mock
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from spm_rules import model
 from spm_rules.limits import DEFAULT_LIMITS
 from spm_rules.model import StoredRecord
-from spm_rules.registers import csvscan, duckcsv, readers, rows
+from spm_rules.registers import castcells, csvscan, duckcsv, readers, rows
 from spm_rules.registers.tables import BROKEN, _delimiter, read_csv
 
 from .test_read_fast import CONTRACT, TODAY, _city, normal, tables
@@ -691,3 +692,22 @@ def test_an_identity_alternative_naming_a_field_the_kind_has_not_is_never_met(tm
         assert normal(read.entries) == normal(python[0]) and read.problems == python[1]
     finally:
         database.close()
+
+
+def test_a_cast_tells_the_cells_it_gives_the_judged_value_and_flags():
+    """A column's texts a cast gives the judged value and the usual flags of are not joined;
+    the others are: a local date, a cell judged not plain, a value the cast makes otherwise."""
+    con = duckdb.connect()
+    texts = ["2018-03-12", "", "12/03/2018", "2030-01-01", "2018-02-30"]
+    values = [dt.date(2018, 3, 12), None, dt.date(2018, 3, 12), dt.date(2030, 1, 1), None]
+    flags = [7, 1, 7, 6, 0]  # (2030: judged not plain, a date in the future)
+    cast = castcells.cast_cells(con, texts, values, flags, "DATE")
+    assert cast is not None
+    assert (cast.empty, cast.other, cast.others) == (1, 7, [2, 3, 4])
+    assert cast.value.format("'2018-03-12'") == "TRY_CAST('2018-03-12' AS DATE)"
+    # a number the cast keeps otherwise than judged (a sign of zero) is joined
+    cast = castcells.cast_cells(con, ["-0", "12"], [0.0, 12.0], [7, 7], "DOUBLE")
+    assert cast is not None and cast.others == [0]
+    # no cast for the type, or none of the texts told: every text joined, as before
+    assert castcells.cast_cells(con, ["7:05"], ["07:05"], [7], "TIME") is None
+    assert castcells.cast_cells(con, ["12,5"], [12.5], [7], "DOUBLE") is None

@@ -29,6 +29,7 @@ from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Columns, Entry, Record, RecordRef, RowProblem
 from ..sqlvalues import column as sql_column
 from ..sqlvalues import sql_type
+from .castcells import cast_cells
 from .contract import Identity, RecordKind
 from .csvscan import Layout, Scanned, scan_file
 from .csvscan import cells as line_cells
@@ -428,8 +429,12 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
             query = f"SELECT list(DISTINCT {cell_of[k]}) FROM t WHERE {ok} AND NOT {test}"
             [(found_texts[k],)] = con.execute(query).fetchall()
     texts_of = iter([found_texts[k] for k in range(len(read))])
+    # the plain rows' typed values kept in the kind's table (below); a column read back from
+    # them needs no code, so its cells a cast tells are not joined (`castcells`)
+    keeping = db.keep and _storable(kind) and db.number(name) is not None
     lookups: list[dict] = []  # per column: a row's code -> its value (`dict.get(code, code)`)
     flag_of: dict[str, str] = {}  # per field, its cell's flags in SQL
+    two_flags: dict[str, tuple[str, int, int]] = {}  # or its cell and the flags of empty / other
     joins, codes = [], []
     typed: dict[str, str] = {}  # per field, its typed value in SQL (the rows kept in `db`)
     typed_params: list[Any] = []
@@ -455,21 +460,43 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
                 k for k, (v, f) in enumerate(zip(vals, flags, strict=True)) if not (f == 7 and v == texts[k])
             ]
             texts = [texts[k] for k in keep]
+            lookups.append({})
+            backs.append(None)
+            if set(texts) <= {""}:  # no other exception than the empty cell: no join
+                codes.append(f"nullif({cell}, '')")
+                two_flags[column.name] = (cell, 1, 7)
+                typed[column.name] = codes[-1]
+                continue
             flags = [1 if texts[i] == "" else 0 for i in range(len(keep))]
             codes.append(f"CASE WHEN d{j}.text IS NULL THEN {cell} END")
             flag_of[column.name] = f"coalesce(d{j}.flags, 7)"
-            lookups.append({})
             typed[column.name] = codes[-1]
             values: list[Any] = [None] * len(texts)
-            backs.append(None)
         else:
-            codes.append(f"coalesce(d{j}.code, 0)")
-            flag_of[column.name] = f"coalesce(d{j}.flags, 0)"
             lookups.append(dict(enumerate(vals)))
-            typed[column.name] = f"d{j}.value"
             values = sql_column(vals, ftype)
             # (the kind's table types the field as this: the column's spec is the kind's field)
             backs.append(_told_back(vals, flags, values, sql_type(ftype)))
+            cast = None
+            if keeping and backs[-1] is not None and _read_back(reader, column):
+                # read back from the typed rows, its code is never read: a cast tells its
+                # cells, and only the texts the cast does not tell are joined
+                cast = cast_cells(con, texts, values, flags, sql_type(ftype))
+            if cast is None:
+                codes.append(f"coalesce(d{j}.code, 0)")
+                flag_of[column.name] = f"coalesce(d{j}.flags, 0)"
+                typed[column.name] = f"d{j}.value"
+            else:
+                codes.append("NULL")
+                value = cast.value.format(cell)
+                if not cast.others:
+                    typed[column.name] = value
+                    two_flags[column.name] = (cell, cast.empty, cast.other)
+                    continue
+                texts, flags, values = ([xs[k] for k in cast.others] for xs in (texts, flags, values))
+                typed[column.name] = f"CASE WHEN d{j}.text IS NULL THEN {value} ELSE d{j}.value END"
+                usual = f"CASE WHEN {cell} = '' THEN {cast.empty} ELSE {cast.other} END"
+                flag_of[column.name] = f"coalesce(d{j}.flags, {usual})"
         con.execute(
             f"CREATE TEMP TABLE d{j} AS SELECT unnest(?::VARCHAR[]) AS text, "
             "unnest(range(?)) AS code, unnest(?::INTEGER[]) AS flags, "
@@ -479,6 +506,14 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
         joins.append(f"LEFT JOIN d{j} ON {cell} = d{j}.text")
 
     def has(field: str, bit: int) -> str:
+        if field in two_flags:  # the flags of an empty cell and of any other, written out
+            cell, empty, other = two_flags[field]
+            return {
+                (True, True): "TRUE",
+                (True, False): f"coalesce({cell} = '', FALSE)",
+                (False, True): f"coalesce({cell} <> '', TRUE)",
+                (False, False): "FALSE",
+            }[(empty & bit != 0, other & bit != 0)]
         return f"({flag_of[field]} & {bit}) <> 0" if field in flag_of else "FALSE"
 
     plain = [ok]
@@ -499,7 +534,7 @@ def _read(con, path: Path, found: Layout, reader: _TableReader, name: str, db: D
     # the codes first (a row's values: `map(dict.get, lookups, row, row)` stops where they
     # end), then the line, whether it is plain, its identity's alternative, an odd row's text
     is_plain = " AND ".join(plain)
-    if db.keep and _storable(kind) and db.number(name) is not None:
+    if keeping:
         # the plain rows' typed values kept in the kind's table, from which their records'
         # values are read when first asked (`Columns`); the plain rows are runs of the file's
         # lines (a record made when read: `runs.KeptRun`), only the odd rows cross to be read
@@ -564,6 +599,18 @@ def _plain_runs(con, source: str, count: int, odd: list[int]) -> list[Sequence[i
     return [got[a:b] for a, b in pairwise(cuts)]
 
 
+def _read_back(reader: _TableReader, column: _Column) -> bool:
+    """Whether a column of the file may be read back from its field in the kind's typed rows
+    (where they tell its values, `_kept_columns`): a column of the file, the only one of its
+    field, not the identity (a virtual column of the typed rows)."""
+    identity = reader.kind.identity
+    return (
+        column.index >= 0
+        and reader.names.count(column.name) == 1
+        and (identity is None or column.name != identity.field)
+    )
+
+
 def _told_back(vals: list[Any], flags: list[int], stored: list[Any], type_: str) -> dict[Any, Any] | None:
     """A coded column's plain values by the typed value each is kept as (`stored`, of SQL
     type `type_`), so that its records' values are read back from the kind's typed rows
@@ -607,14 +654,10 @@ def _kept_columns(
     typed = db.typed_rows(kind.name)
     own = f"FROM {typed} WHERE f = {number}"
     # per column of the file: read from the typed rows ("typed"), a constant, or kept as codes
-    unique = [
-        c.index >= 0 and names.count(c.name) == 1 and (identity is None or c.name != identity.field)
-        for c in reader.columns
-    ]
     from_typed = {
         j
         for j, c in enumerate(reader.columns)
-        if unique[j] and (_free_text(reader, c) or backs[j] is not None)
+        if _read_back(reader, c) and (_free_text(reader, c) or backs[j] is not None)
     }
     coded = [j for j, c in enumerate(reader.columns) if c.index >= 0 and j not in from_typed]
     table = f"c_{number}"
