@@ -7,8 +7,9 @@ clean column are what a cast makes of them — `2018-04-07` is that date, `162` 
 empty cell is no value — and their flags are the column's usual ones. Which texts those are is
 not assumed: the cast is run on every distinct text and compared with the Python value, and
 only the texts where the two differ, in value or flags, are joined. A column without such a
-text is not joined at all (the city's screenings: the kept rows written in a third of the
-time). Exact by construction: every row gets the value and flags its text was judged to have.
+text is not joined at all (no column of the generated city is: its kept rows are written
+about 15 % faster). Exact by construction: every row gets the value and flags its text was
+judged to have.
 """
 
 from __future__ import annotations

@@ -130,7 +130,7 @@ def _fold_ranked(c: ExprCompiler) -> set[str]:
     (highest) `_rid` among the group's records, its filters as a FILTER clause — the
     interpreter's order, NULL fields kept (`ARG_MIN_NULL`), no record no row. One pass over
     the records instead of a ranking of them joined to the group's pass (usia produktif's
-    query 0,15 s faster at city scale). The names of the rankings folded."""
+    query about 0,2 s faster at city scale). The names of the rankings folded."""
     folded = set()
     for r in c.ranked.values():
         key = (r.kind, r.by, r.in_period)
