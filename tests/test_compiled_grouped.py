@@ -1,9 +1,10 @@
 """The compiled path's two shapes of an aggregate mean the same: an aggregate (or a first/last
-record) whose filters read only its records is a column of one GROUP BY (or one ranking) per
-collection, joined to the subject; one that reads the subject stays a correlated sub-query.
-A standard made to use every aggregate in every shape — with filters, without, nested,
-depending on the subject, in a group's `when`, in the population and the attribute — gives
-the interpreter's verdicts on generated registers with empty collections and missing values.
+record) whose filters read only its records is a column of one GROUP BY per collection (a
+first/last record, printed for another dialect, one ranking), joined to the subject; one that
+reads the subject stays a correlated sub-query. A standard made to use every aggregate in every
+shape — with filters, without, nested, depending on the subject, through defines, in a group's
+`when`, in the population and the attribute — gives the interpreter's verdicts on generated
+registers with empty collections and missing values, in both of the query's forms.
 """
 
 from __future__ import annotations
