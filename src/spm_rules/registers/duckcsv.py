@@ -110,6 +110,12 @@ class Database:
             self._db = duckdb.connect()
             # the kept tables in a compressed in-memory database (`checkpoint`)
             self._db.execute("ATTACH ':memory:' AS kept (COMPRESS)")
+            # one thread more than DuckDB's default (the cores): on two cores its one worker
+            # thread sat out one checkpoint in three to five (the same CPU time on one core),
+            # and a run took longer than with a second worker (usia produktif at city scale
+            # 11,1-11,3 -> 10,7-11,0 s, the twelve services 32,9/34,5 -> 31,8/33,5 s)
+            [(threads,)] = self._db.execute("SELECT current_setting('threads')").fetchall()
+            self._db.execute(f"SET threads = {int(threads) + 1}")
         cursor = self._db.cursor()
         cursor.execute("USE kept")
         return cursor
@@ -121,20 +127,12 @@ class Database:
 
     def checkpoint(self) -> None:
         """Compress the tables kept so far: DuckDB compresses an in-memory table when the
-        database is checkpointed (a city's kept rows 2,6 GB uncompressed).
-
-        DuckDB checkpoints a table's row groups in parallel, yet with as many threads as
-        cores (two here) one checkpoint in three or five ran on one core, the other thread
-        idle (measured: 1,2 s instead of 0,6 s for the city's persons, the same CPU time); with
-        one thread more for the checkpoint's length each of them took both cores."""
-        if self._db is None:
-            return
-        [(threads,)] = self._db.execute("SELECT current_setting('threads')").fetchall()
-        self._db.execute(f"SET threads = {int(threads) + 1}")
-        try:
+        database is checkpointed (a city's kept rows 2,6 GB uncompressed). Its row groups
+        are compressed in parallel: with as many threads as cores one checkpoint in three to
+        five ran on one core (1,2 s instead of 0,6 s for the city's persons), hence the
+        database's thread more (`cursor`)."""
+        if self._db is not None:
             self._db.execute("CHECKPOINT kept")
-        finally:
-            self._db.execute(f"SET threads = {int(threads)}")
 
     def table(self, kind: str) -> tuple[str, frozenset[str]] | None:
         """The table of a kind's typed rows and its fields; None when none was kept."""
