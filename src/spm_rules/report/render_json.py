@@ -58,6 +58,7 @@ def json_pieces(doc: Any, end: str = "") -> Iterator[str]:
 
 
 def _pieces(parts: list[str], lists: list[Sequence[str]], end: str) -> Iterator[str]:
+    """The text between the marks and each marked list's text, made when its turn comes."""
     for i, part in enumerate(parts):
         yield _text_list(lists[int(part)]) if i % 2 else part
     yield end

@@ -156,12 +156,15 @@ def _realiased(alias: str, node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _ranked_ctes(c: ExprCompiler) -> list[tuple[str, exp.Select]]:
-    """One ranking per first/last record (compiler.Ranked): the fields of the record with the
-    lowest (highest) `_rid` of each subject's collection — the interpreter's order. Printed
-    for a dialect other than DuckDB's (`portable`), which has no `ARG_MIN_NULL`."""
+def _ranked_ctes(c: ExprCompiler, folded: set[str]) -> list[tuple[str, exp.Select]]:
+    """One ranking per first/last record (compiler.Ranked) not `folded` into its group: the
+    fields of the record with the lowest (highest) `_rid` of each subject's collection — the
+    interpreter's order. Printed for a dialect other than DuckDB's (`portable`), which has no
+    `ARG_MIN_NULL`."""
     out = []
     for r in c.ranked.values():
+        if r.name in folded:
+            continue
         a = Ranked.ALIAS
         order = exp.Ordered(this=exp.column("_rid", table=a), desc=r.last)
         number = exp.Window(
@@ -225,7 +228,7 @@ def compile_standard(
     layers: list[tuple[str, exp.Select]] = []
     source = table_name(std.subject_kind)
     folded = set() if portable else _fold_ranked(c)
-    groups = _group_ctes(c) + [(name, q) for name, q in _ranked_ctes(c) if name not in folded]
+    groups = _group_ctes(c) + _ranked_ctes(c, folded)
     if groups:
         layers.append(("_base", _base(c, source, folded)))
         source = "_base"
