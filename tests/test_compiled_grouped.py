@@ -42,6 +42,7 @@ def test_both_shapes_are_compiled(agregat):
     std = agregat.standards["agregat"]
     sql = compile_standard(agregat, std, parse_period("2018")).sql()
     assert "FILTER(WHERE" in sql  # grouped aggregates
+    assert "BIT_OR(" in sql  # their `any`s as bits of a mask
     # first/last as columns of the collection's group, with and without a filter
     assert "ARG_MIN_NULL(" in sql and "ARG_MAX_NULL(" in sql and ") FILTER(WHERE" in sql
     assert "ROW_NUMBER() OVER" not in sql
@@ -49,6 +50,7 @@ def test_both_shapes_are_compiled(agregat):
     # for another dialect, first/last as a ranking (no ARG_MIN_NULL outside DuckDB)
     portable = compile_standard(agregat, std, parse_period("2018"), portable=True).sql("postgres")
     assert "ROW_NUMBER() OVER" in portable and "ARG_MIN_NULL" not in portable
+    assert "BIT_OR" not in portable.upper()  # a count each
 
 
 @_SETTINGS
@@ -74,3 +76,55 @@ def test_a_first_or_last_record_without_the_field_is_not_passed_over(agregat, po
     register = register_from_tables(tables, "gen", agregat.contract)
     std = agregat.standards["agregat"]
     assert assert_same(agregat, std, register, parse_period("2018"), portable=portable)
+
+
+def test_many_anys_are_bits_of_more_than_one_mask(tmp_path):
+    """Seventy-one `any`s over one collection (the population's and seventy criteria's): bits
+    of two BIT_OR masks (63 to a BIGINT), each read back as the interpreter's verdict, on
+    either side of the masks' border; printed for another dialect, a count each."""
+    shutil.copytree(ROOT / "rules" / "shared", tmp_path / "shared")
+    (tmp_path / "set").mkdir()
+    shutil.copy(ROOT / "rules" / "permenkes-43-2016" / "00_ruleset.spm", tmp_path / "set")
+    criteria = "\n".join(
+        f'  criterion c{k} "gula {k}" {{\n    cite juknis "6" line 836\n'
+        f"    require any(s in skrining where s.gula_darah > {3 * k}) }}"
+        for k in range(69)
+    )
+    (tmp_path / "set" / "01_banyak.spm").write_text(
+        "standard banyak {\n"
+        '  title "Uji banyak any" en "Many anys"\n'
+        '  regulation "uji" version "1"\n'
+        '  cite juknis "6" lines 825-998\n'
+        "  target 100%\n"
+        '  subject penduduk "Penduduk"\n'
+        "  records skrining = skrining_ptm by id_orang in period\n"
+        "  period year\n"
+        "  denominator counted\n"
+        "  population any(s in skrining where s.tanggal is not missing)\n"
+        "  attribute first(s in skrining).fasilitas\n"
+        f"{criteria}\n"
+        '  criterion c_none "tanpa gula" {\n    cite juknis "6" line 836\n'
+        "    require any(s in skrining where s.gula_darah is missing) }\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    rs = load_rules(tmp_path / "set")
+    std = rs.standards["banyak"]
+    sql = compile_standard(rs, std, parse_period("2018")).sql()
+    assert "BIT_OR(" in sql and "_g1_m1" in sql and "_g1_m2" not in sql
+    portable = compile_standard(rs, std, parse_period("2018"), portable=True).sql("postgres")
+    assert "BIT_OR" not in portable.upper() and ") > 0 AS _a" in portable
+    people, visits = [], []
+    # sugars either side of the thresholds 180, 183 (the first mask's last bits) and 186 (the
+    # second's first), none, and a missing one
+    sugars_of = [[], [None], [0], [182], [185], [187], [188, None], [189], [190], [207, 5], [300]]
+    person = {"jenis_kelamin": "P", "tanggal_lahir": dt.date(1980, 1, 1), "wilayah": "PKM A"}
+    visit = {"fasilitas": "PKM A", "petugas": "dokter"}
+    for i, sugars in enumerate(sugars_of):
+        nik = f"32160110058000{i + 10}"
+        people.append({**person, "nik": nik})
+        for day, sugar in enumerate(sugars, start=1):
+            visits.append({**visit, "nik": nik, "tanggal": dt.date(2018, 3, day), "gula_darah": sugar})
+    register = register_from_tables({"penduduk": people, "skrining_ptm": visits}, "gen", rs.contract)
+    for portable in (False, True):
+        assert assert_same(rs, std, register, parse_period("2018"), portable=portable)

@@ -96,9 +96,16 @@ class Group:
     by: str
     in_period: bool
     aggs: list[exp.Expression] = field(default_factory=list)
+    # each `any` over the group's records: its column and its condition (None: any record),
+    # made bits of a few masks by `query._group_ctes` (or a count each, `portable`)
+    anys: list[tuple[str, exp.Expression | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.aggs.append(exp.alias_(exp.Count(this=exp.Star()), self.rows))
+
+    def columns(self) -> list[str]:
+        """The group's columns joined to the subject (every one but its key)."""
+        return [a.alias for a in self.aggs] + [name for name, _cond in self.anys]
 
     @property
     def rows(self) -> str:
@@ -464,10 +471,11 @@ class ExprCompiler:
         count = filtered(exp.Count(this=exp.Star()))
         empty: exp.Expression | None = num(0)  # the value over no record, when not NULL
         f = e.func
+        agg: exp.Expression | None = None  # (an `any` is a condition of the group's, `anys`)
         if f == "count":
-            agg: exp.Expression = count
+            agg = count
         elif f == "any":
-            agg, empty = exp.GT(this=count, expression=num(0)), exp.false()
+            empty = exp.false()
         elif value is None:
             raise self.fail(f"{f} without a value")
         elif f == "count_distinct":
@@ -490,8 +498,11 @@ class ExprCompiler:
         else:
             return None
         self.groups[key] = group
-        column = f"_a{sum(len(g.aggs) for g in self.groups.values()) + 1}"
-        group.aggs.append(exp.alias_(agg, column))
+        column = f"_a{sum(len(g.columns()) for g in self.groups.values()) + 1}"
+        if agg is None:
+            group.anys.append((column, cond.copy() if cond is not None else None))
+        else:
+            group.aggs.append(exp.alias_(agg, column))
         self.use(coll.kind, coll.by)
         ref: exp.Expression = exp.column(column, table=SUBJECT)
         if empty is not None:  # no record at all: no row in the group
