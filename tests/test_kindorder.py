@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from spm_rules.engine.compiled.load import Tables
-from spm_rules.model import StoredRecord
+from spm_rules.model import IN_PLACE, StoredRecord
 from spm_rules.registers import kindorder, readers
 
 from .test_read_duckdb import _both, _same
@@ -164,10 +164,11 @@ def test_the_places_are_read_when_first_asked(tmp_path):
         visits = reg.of_kind("kunjungan_ptm")
         assert [r.ref for r in visits] == [r.ref for r in python.of_kind("kunjungan_ptm")]
         assert "o_kunjungan_ptm" not in _kept_tables(reg)
-        # a kind without a date is in reading order: no places to read, nothing kept for them
-        assert "o_penduduk" in _kept_tables(reg)
-        _table(reg, "penduduk", rank=True)
+        # a kind without a date is in reading order: no places to read, and its kept rows in
+        # that order where they lie, no ranking made (a rank is a row number)
+        assert reg.store.ranking("penduduk") == IN_PLACE
         assert "o_penduduk" not in _kept_tables(reg)
+        assert [row[0] for row in _table(reg, "penduduk", rank=True)] == [0, 1, 2]
     finally:
         reg.store.close()
 

@@ -229,6 +229,10 @@ def field_column(recs: Sequence[Record], name: str) -> list[Any]:
     return list(map(getitem, map(cols.__getitem__, map(_COLUMNS, recs)), map(_AT, recs)))
 
 
+# `TypedRows.ranking` of a kind whose kept rows are in its order where they lie
+IN_PLACE = "rowid"
+
+
 class TypedRows(Protocol):
     """What the engine needs of the typed rows a reader kept (`registers.duckcsv.Database`):
     a cursor on their database, each kind's table and columns, each file's number; a kind's
@@ -242,7 +246,10 @@ class TypedRows(Protocol):
 
     def release(self, kind: str) -> None: ...
 
-    def ranking(self, kind: str) -> str | None: ...
+    def ranking(self, kind: str) -> str | None:
+        """The table ranking a kind's rows (`f`, `line`, `_rid`), or `IN_PLACE`: the rows are
+        in the kind's order where they lie, a row's rank its row number."""
+        ...
 
     def qualified(self, table: str) -> str: ...
 

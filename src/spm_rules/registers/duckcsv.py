@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import Columns, Entry, Record, RecordRef, RowProblem
+from ..model import IN_PLACE, Columns, Entry, Record, RecordRef, RowProblem
 from ..sqlvalues import column as sql_column
 from ..sqlvalues import sql_type
 from .castcells import cast_cells
@@ -222,7 +222,7 @@ class Database:
         ranking is dropped unless its places are still to be read."""
         self._tables.pop(kind, None)
         ranked = self._ranked.pop(kind, None) if kind not in self._unread else None
-        if self._db is not None and ranked is not None:
+        if self._db is not None and ranked is not None and ranked != IN_PLACE:
             self._db.execute(f'DROP TABLE IF EXISTS kept."{ranked}"')
 
     def forget(self, name: str) -> None:

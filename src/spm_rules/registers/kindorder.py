@@ -27,6 +27,7 @@ from itertools import groupby, pairwise
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
+from ..model import IN_PLACE
 from .runs import KindRecords
 
 if TYPE_CHECKING:
@@ -64,6 +65,10 @@ def rank_kind(
     files, gone = runs
     table = f"o_{kind}"
     con = db.cursor()
+    if date_field is None and not gone and _in_place(con, found[0], files, len(recs)):
+        con.close()
+        db.ranked(kind, IN_PLACE, unread=False)
+        return True
     try:
         name = {f: db.name_of(f) for f, _count in files}
         rank = {n: i for i, n in enumerate(sorted(name.values()))}  # file names in Python's order
@@ -105,6 +110,26 @@ def rank_kind(
         con.close()
     db.ranked(kind, table, unread=date_field is not None)
     return True
+
+
+def _in_place(con, table: str, files: list[tuple[int, int]], count: int) -> bool:
+    """Whether a kind's kept rows, every one a record, are in reading order where they lie:
+    each file's rows one stretch of the table's row numbers, the files in reading order, the
+    first row 0, `count` in all. The rows of a file are inserted in line order (`_keep`,
+    from the file's rows in order, as its line numbers are) and the files one after the
+    other, so a record's rank (by file, then line) is then its row number: no ranking is
+    made, and the kind's table is loaded without a join (`load._load_ranked`). A file's rows
+    deleted (`Database.forget`) leave a gap, and the ranking is made."""
+    stretches = con.execute(
+        f"SELECT f, min(rowid), max(rowid), count(*) FROM {_quoted(table)} GROUP BY f ORDER BY 2"
+    ).fetchall()
+    at = 0
+    for (f, first, last, n), (number, kept) in zip(stretches, files, strict=False):
+        if f != number or n != kept or first != at or last - first + 1 != n:
+            return False
+        at = last + 1
+    numbers = [f for f, _n in files]  # (a rank is by file number, then line)
+    return len(stretches) == len(files) and at == count and numbers == sorted(numbers)
 
 
 def _reading_places(db: Database, kind: str, table: str) -> array[int]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from ...model import Record, Register, StoredRecord, TypedRows
+from ...model import IN_PLACE, Record, Register, StoredRecord, TypedRows
 from ...sqlvalues import column, sql_type
 from .compiler import table_name
 
@@ -142,11 +142,14 @@ class Tables:
             return False
         table = table_name(kind)
         cols = "".join(f', s."{n}"' for n in names)
-        self.con.execute(
-            f'CREATE OR REPLACE TEMP TABLE "{table}" AS SELECT o._rid::BIGINT AS _rid{cols} '
-            f'FROM "{ranking}" o '
-            f'JOIN "{source}" s ON s.f = o.f AND s.line = o.line'
-        )
+        if ranking == IN_PLACE:  # in reading order where they lie: the rank is the row number
+            select = f'SELECT s.rowid::BIGINT AS _rid{cols} FROM "{source}" s'
+        else:
+            select = (
+                f'SELECT o._rid::BIGINT AS _rid{cols} FROM "{ranking}" o '
+                f'JOIN "{source}" s ON s.f = o.f AND s.line = o.line'
+            )
+        self.con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS {select}')
         return self._made_whole(kind, table, recs)
 
     def _made_whole(self, kind: str, table: str, recs: list[Record]) -> bool:
