@@ -9,7 +9,9 @@ unchanged by the checks across records) is ranked in SQL from its kept
 rows (`s_<kind>`: the file's number, the line, the typed date), the rows dropped by the checks
 (duplicates, rejections) left out; the ranking is kept as `o_<kind>` (`f`, `line`, `_rid`: the
 record's position in `of_kind`), from which the compiled path loads the kind's table by a join
-instead of passing every record's file and line (`engine/compiled/load.py`). The kind's
+instead of passing every record's file and line (`engine/compiled/load.py`). A kind without
+a date whose kept rows lie in reading order, none dropped, needs no ranking: a record's rank
+is its row's number (`IN_PLACE`, `_in_place`). The kind's
 records (`runs.KindRecords`) are only put in that order, by positions fetched as one list and
 held as an array: no record is made.
 
