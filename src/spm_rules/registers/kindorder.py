@@ -67,11 +67,10 @@ def rank_kind(
     files, gone = runs
     table = f"o_{kind}"
     con = db.cursor()
-    if date_field is None and not gone and _in_place(con, found[0], files, len(recs)):
-        con.close()
-        db.ranked(kind, IN_PLACE, unread=False)
-        return True
     try:
+        if date_field is None and not gone and _in_place(con, found[0], files, len(recs)):
+            db.ranked(kind, IN_PLACE, unread=False)
+            return True
         name = {f: db.name_of(f) for f, _count in files}
         rank = {n: i for i, n in enumerate(sorted(name.values()))}  # file names in Python's order
         con.execute(
