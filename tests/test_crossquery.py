@@ -22,13 +22,7 @@ from .test_read_duckdb import _both, _same
 from .test_read_fast import CONTRACT
 
 # (the last: its NIK's year 25 says 2025, not 1925)
-BIRTHS = [
-    dt.date(1985, 3, 12),
-    dt.date(2001, 11, 2),
-    dt.date(2018, 2, 28),
-    dt.date(1999, 12, 31),
-    dt.date(1925, 6, 15),
-]
+BIRTHS = [dt.date(*d) for d in ((1985, 3, 12), (2001, 11, 2), (2018, 2, 28), (1999, 12, 31), (1925, 6, 15))]
 DAYS = [
     dt.date(1985, 3, 11),
     dt.date(1999, 12, 30),
